@@ -1,0 +1,53 @@
+# add_kernel_image(<name> KIND product|unit|binary SOURCES ... [OBJECTS ...] [ISO file])
+#
+# Links <name>.elf from the kernel objects (compiled once, see CMakeLists.txt)
+# plus SOURCES/OBJECTS, with the linker script for KIND:
+#   product  the ktest sections are discarded: no test code or strings
+#   unit     every KTEST() case in the kernel sources is kept
+#   binary   only the KTEST cases of the file's own sources are kept
+# and builds a GRUB ISO (<name>.iso unless ISO is given) that boots it.
+
+find_program(GRUB_MKRESCUE grub-mkrescue REQUIRED)
+
+set(KERNEL_LINKER_TEMPLATE ${CMAKE_SOURCE_DIR}/src/arch/x86_64/linker.ld.in)
+
+function(_kernel_linker_script kind out_var)
+  set(script ${CMAKE_BINARY_DIR}/linker/${kind}.ld)
+  if(kind STREQUAL "product")
+    set(KTEST_SECTIONS "")
+    set(KTEST_DISCARD "        *(.ktest_cases) *(.ktest_local_cases) *(.ktest_hooks) *(.ktest_strings)")
+  elseif(kind STREQUAL "unit")
+    set(KTEST_SECTIONS "        . = ALIGN(8);\n        __ktest_cases_start = .;\n        KEEP(*(.ktest_cases))\n        __ktest_cases_end = .;\n        . = ALIGN(8);\n        __ktest_hooks_start = .;\n        KEEP(*(.ktest_hooks))\n        __ktest_hooks_end = .;\n        *(.ktest_strings)")
+    set(KTEST_DISCARD "        *(.ktest_local_cases)")
+  elseif(kind STREQUAL "binary")
+    set(KTEST_SECTIONS "        . = ALIGN(8);\n        __ktest_cases_start = .;\n        KEEP(*(.ktest_local_cases))\n        __ktest_cases_end = .;\n        . = ALIGN(8);\n        __ktest_hooks_start = .;\n        KEEP(*(.ktest_local_hooks))\n        __ktest_hooks_end = .;\n        *(.ktest_strings)")
+    set(KTEST_DISCARD "        *(.ktest_cases) *(.ktest_hooks)")
+  else()
+    message(FATAL_ERROR "unknown kernel image kind '${kind}'")
+  endif()
+  configure_file(${KERNEL_LINKER_TEMPLATE} ${script} @ONLY)
+  set(${out_var} ${script} PARENT_SCOPE)
+endfunction()
+
+function(add_kernel_image name)
+  cmake_parse_arguments(ARG "" "KIND;ISO;CMDLINE" "SOURCES;OBJECTS" ${ARGN})
+  _kernel_linker_script(${ARG_KIND} script)
+  add_executable(${name} ${ARG_SOURCES} $<TARGET_OBJECTS:kernel_objs> ${ARG_OBJECTS})
+  set_target_properties(${name} PROPERTIES OUTPUT_NAME ${name}.elf LINK_DEPENDS ${script})
+  target_link_libraries(${name} PRIVATE kernel_flags)
+  target_link_options(${name} PRIVATE -T ${script})
+  # libgcc, for any helper routine GCC may call (none is needed today).
+  target_link_libraries(${name} PRIVATE gcc)
+
+  if(ARG_ISO)
+    set(iso ${CMAKE_CURRENT_BINARY_DIR}/${ARG_ISO})
+  else()
+    set(iso ${CMAKE_CURRENT_BINARY_DIR}/${name}.iso)
+  endif()
+  add_custom_command(OUTPUT ${iso}
+    COMMAND ${CMAKE_SOURCE_DIR}/tools/make_iso.sh $<TARGET_FILE:${name}> ${iso} "${ARG_CMDLINE}"
+    DEPENDS ${name} ${CMAKE_SOURCE_DIR}/tools/make_iso.sh
+    COMMENT "GRUB ISO ${ARG_ISO}${name}"
+    VERBATIM)
+  add_custom_target(${name}_iso ALL DEPENDS ${iso})
+endfunction()

@@ -1,0 +1,35 @@
+#pragma once
+// A console is anything text can be written to. The kernel prints through
+// one ConsoleMux that forwards every write to each attached console (COM1
+// and the VGA text screen), so all output reaches both.
+
+#include <cstddef>
+#include <string_view>
+#include "kstd/format.h"
+
+namespace drivers {
+
+class Console : public kstd::Sink {
+public:
+    void write(std::string_view text) override = 0;
+
+protected:
+    ~Console() = default;
+};
+
+class ConsoleMux final : public Console {
+public:
+    static constexpr size_t max_consoles = 4;
+
+    // Returns false (and attaches nothing) when all slots are taken.
+    [[nodiscard]] bool attach(Console& console);
+    void detach(Console& console);
+    void write(std::string_view text) override;
+    size_t count() const { return m_count; }
+
+private:
+    Console* m_consoles[max_consoles] = {};
+    size_t m_count = 0;
+};
+
+} // namespace drivers

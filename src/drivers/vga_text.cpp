@@ -1,0 +1,142 @@
+#include "drivers/vga_text.h"
+#include "arch/x86_64/boot_map.h"
+#include "arch/x86_64/port.h"
+
+namespace drivers {
+
+namespace {
+constexpr uint64_t vga_text_phys = 0xB8000;
+
+// CRT controller (VGA register reference: CRTC registers 0x0A, 0x0B, 0x0E, 0x0F).
+constexpr arch::Port8 crtc_index(0x3D4);
+constexpr arch::Port8 crtc_data(0x3D5);
+constexpr uint8_t crtc_cursor_start = 0x0A;
+constexpr uint8_t crtc_cursor_end = 0x0B;
+constexpr uint8_t crtc_cursor_location_high = 0x0E;
+constexpr uint8_t crtc_cursor_location_low = 0x0F;
+
+uint8_t read_crtc(uint8_t index)
+{
+    crtc_index.write(index);
+    return crtc_data.read();
+}
+
+void write_crtc(uint8_t index, uint8_t value)
+{
+    crtc_index.write(index);
+    crtc_data.write(value);
+}
+} // namespace
+
+void VgaTextConsole::initialize()
+{
+    // The text buffer is reached through the boot window onto low memory.
+    m_buffer = reinterpret_cast<volatile uint16_t*>(arch::boot_map_virtual(vga_text_phys));
+    clear();
+    // A thin underline cursor on scan lines 14-15; keep the reserved bits.
+    write_crtc(crtc_cursor_start, static_cast<uint8_t>((read_crtc(crtc_cursor_start) & 0xC0) | 14));
+    write_crtc(crtc_cursor_end, static_cast<uint8_t>((read_crtc(crtc_cursor_end) & 0xE0) | 15));
+    update_hardware_cursor();
+}
+
+void VgaTextConsole::set_color(VgaColor foreground, VgaColor background)
+{
+    m_attribute = static_cast<uint8_t>(static_cast<uint8_t>(background) << 4 | static_cast<uint8_t>(foreground));
+}
+
+void VgaTextConsole::clear()
+{
+    if (!m_buffer)
+        return;
+    for (size_t i = 0; i < width * height; ++i)
+        m_buffer[i] = cell(' ');
+    m_row = 0;
+    m_column = 0;
+}
+
+void VgaTextConsole::write(std::string_view text)
+{
+    if (!m_buffer)
+        return;
+    for (char c : text)
+        put(c);
+    update_hardware_cursor();
+}
+
+void VgaTextConsole::put(char c)
+{
+    switch (c) {
+    case '\n':
+        newline();
+        return;
+    case '\r':
+        m_column = 0;
+        return;
+    case '\t':
+        do {
+            put(' ');
+        } while (m_column % 8 != 0);
+        return;
+    case '\b':
+        if (m_column > 0) {
+            --m_column;
+            m_buffer[m_row * width + m_column] = cell(' ');
+        }
+        return;
+    default:
+        break;
+    }
+    // Code page 437 has glyphs for 0x20-0x7E as in ASCII; show others as a block.
+    const bool printable = c >= 0x20 && c <= 0x7E;
+    m_buffer[m_row * width + m_column] = cell(printable ? c : '\xFE');
+    if (++m_column == width)
+        newline();
+}
+
+void VgaTextConsole::newline()
+{
+    m_column = 0;
+    if (m_row + 1 < height) {
+        ++m_row;
+        return;
+    }
+    scroll();
+}
+
+void VgaTextConsole::scroll()
+{
+    for (size_t i = 0; i < width * (height - 1); ++i)
+        m_buffer[i] = m_buffer[i + width];
+    for (size_t column = 0; column < width; ++column)
+        m_buffer[(height - 1) * width + column] = cell(' ');
+}
+
+void VgaTextConsole::update_hardware_cursor()
+{
+    const uint16_t position = static_cast<uint16_t>(m_row * width + m_column);
+    write_crtc(crtc_cursor_location_low, static_cast<uint8_t>(position & 0xFF));
+    write_crtc(crtc_cursor_location_high, static_cast<uint8_t>(position >> 8));
+}
+
+uint16_t VgaTextConsole::hardware_cursor_position() const
+{
+    return static_cast<uint16_t>(read_crtc(crtc_cursor_location_high) << 8 | read_crtc(crtc_cursor_location_low));
+}
+
+char VgaTextConsole::char_at(size_t row, size_t column) const
+{
+    return m_buffer ? static_cast<char>(m_buffer[row * width + column] & 0xFF) : '\0';
+}
+
+uint8_t VgaTextConsole::attribute_at(size_t row, size_t column) const
+{
+    return m_buffer ? static_cast<uint8_t>(m_buffer[row * width + column] >> 8) : 0;
+}
+
+VgaTextConsole& vga_text()
+{
+    static VgaTextConsole console;
+    return console;
+}
+
+} // namespace drivers

@@ -1,0 +1,51 @@
+#pragma once
+// VGA text mode 80x25 (the mode GRUB leaves us in). Each cell is a 16-bit
+// value at physical 0xB8000 + 2 * (row * 80 + column): the character in the
+// low byte, the colour attribute (background << 4 | foreground) in the high.
+
+#include <cstddef>
+#include <cstdint>
+#include "drivers/console.h"
+
+namespace drivers {
+
+enum class VgaColor : uint8_t {
+    Black = 0, Blue, Green, Cyan, Red, Magenta, Brown, LightGray,
+    DarkGray, LightBlue, LightGreen, LightCyan, LightRed, LightMagenta, Yellow, White,
+};
+
+class VgaTextConsole final : public Console {
+public:
+    static constexpr size_t width = 80;
+    static constexpr size_t height = 25;
+
+    // Clears the screen and turns on the hardware cursor.
+    void initialize();
+    void write(std::string_view text) override;
+    void set_color(VgaColor foreground, VgaColor background);
+    void clear();
+
+    // For tests and diagnostics: what the screen holds.
+    char char_at(size_t row, size_t column) const;
+    uint8_t attribute_at(size_t row, size_t column) const;
+    size_t cursor_row() const { return m_row; }
+    size_t cursor_column() const { return m_column; }
+    // Where the hardware cursor really is, read back from the CRT controller.
+    uint16_t hardware_cursor_position() const;
+
+private:
+    void put(char c);
+    void newline();
+    void scroll();
+    void update_hardware_cursor();
+    uint16_t cell(char c) const { return static_cast<uint16_t>(static_cast<uint8_t>(c) | (m_attribute << 8)); }
+
+    volatile uint16_t* m_buffer = nullptr;
+    size_t m_row = 0;
+    size_t m_column = 0;
+    uint8_t m_attribute = 0x07; // light grey on black
+};
+
+VgaTextConsole& vga_text();
+
+} // namespace drivers

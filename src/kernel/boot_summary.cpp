@@ -1,0 +1,50 @@
+#include "kernel/init.h"
+#include "kernel/print.h"
+
+namespace kernel {
+
+namespace {
+
+// Prints a byte count as "123 KiB", "4 MiB" or "1.5 GiB".
+struct Size {
+    uint64_t bytes;
+};
+
+void format_value(kstd::Sink& sink, Size size, const kstd::FormatSpec&)
+{
+    constexpr uint64_t kib = 1024, mib = kib * 1024, gib = mib * 1024;
+    if (size.bytes >= gib)
+        kstd::format_to(sink, "{}.{} GiB", size.bytes / gib, (size.bytes % gib) * 10 / gib);
+    else if (size.bytes >= mib)
+        kstd::format_to(sink, "{}.{} MiB", size.bytes / mib, (size.bytes % mib) * 10 / mib);
+    else if (size.bytes >= kib)
+        kstd::format_to(sink, "{} KiB", size.bytes / kib);
+    else
+        kstd::format_to(sink, "{} B", size.bytes);
+}
+
+} // namespace
+
+void print_boot_summary(const boot::BootInfo& info)
+{
+    println("boot: loader \"{}\", command line \"{}\"", info.bootloader_name, info.command_line);
+    if (!info.has_memory_map) {
+        println("boot: no memory map from the boot loader");
+    } else {
+        println("boot: usable RAM {} in {} regions:", Size{info.usable_bytes()}, info.memory_region_count);
+        for (const boot::MemoryRegion& region : info.memory_map()) {
+            println("  [{:#014x} - {:#014x}) {:<16} {}", region.base.value(), region.end().value(),
+                    boot::to_string(region.type), Size{region.length});
+        }
+    }
+    print("boot: {} module(s), framebuffer: ", info.module_count);
+    if (!info.framebuffer) {
+        println("none");
+    } else {
+        const boot::FramebufferInfo& fb = *info.framebuffer;
+        constexpr std::string_view kinds[] = {"indexed colour", "RGB", "EGA text"};
+        println("{} {}x{} at {}", fb.type < 3 ? kinds[fb.type] : "unknown", fb.width, fb.height, fb.address);
+    }
+}
+
+} // namespace kernel

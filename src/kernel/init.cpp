@@ -1,0 +1,69 @@
+#include "kernel/init.h"
+#include "arch/x86_64/boot_map.h"
+#include "arch/x86_64/tsc.h"
+#include "drivers/serial.h"
+#include "drivers/vga_text.h"
+#include "kernel/panic.h"
+#include "kernel/print.h"
+
+namespace kernel {
+
+namespace {
+
+boot::BootInfo g_boot_info;
+
+void init_consoles()
+{
+    drivers::vga_text().initialize();
+    // Neither attach can fail: the mux has room for four consoles.
+    (void)console().attach(drivers::vga_text());
+    if (drivers::com1().initialize())
+        (void)console().attach(drivers::com1());
+}
+
+// Returns the boot information as bytes through the boot window, or panics
+// with the reason if it cannot be read.
+std::span<const std::byte> boot_info_bytes(mem::PhysAddr address)
+{
+    if (address.value() == 0 || !address.is_aligned(8))
+        panic("multiboot2 boot information address {} is null or not 8-byte aligned", address);
+    const uint64_t header_virtual = arch::boot_map_virtual(address.value());
+    if (header_virtual == 0 || arch::boot_map_virtual(address.value() + boot::max_boot_info_size) == 0)
+        panic("multiboot2 boot information at {} is outside the first GiB the boot code maps", address);
+    // The boot window maps this physical range; the bytes are GRUB's structure.
+    const auto* bytes = reinterpret_cast<const std::byte*>(header_virtual);
+    auto total = boot::multiboot2_total_size(std::span<const std::byte>(bytes, 8));
+    if (!total)
+        panic("multiboot2 boot information is malformed: {}", total.error());
+    return {bytes, *total};
+}
+
+void init_boot_info(const BootHandoff& handoff)
+{
+    if (handoff.magic != boot::multiboot2_boot_magic)
+        panic("not booted by a multiboot2 loader: magic {:#x}, expected {:#x}", handoff.magic,
+              boot::multiboot2_boot_magic);
+    auto parsed = boot::parse_multiboot2(boot_info_bytes(handoff.boot_info), g_boot_info);
+    if (!parsed)
+        panic("multiboot2 boot information is malformed: {}", parsed.error());
+}
+
+} // namespace
+
+const boot::BootInfo& boot_info()
+{
+    return g_boot_info;
+}
+
+void initialize(const BootHandoff& handoff, InitStage up_to)
+{
+    init_consoles();
+    if (up_to < InitStage::BootInfo)
+        return;
+    init_boot_info(handoff);
+    if (up_to < InitStage::Timing)
+        return;
+    arch::tsc::calibrate();
+}
+
+} // namespace kernel

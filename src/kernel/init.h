@@ -1,0 +1,27 @@
+#pragma once
+// Bringing the kernel up, in stages. The product initialises everything;
+// a test kernel may stop early (tests/integration/basic_boot.cpp checks the
+// consoles before anything else is set up).
+
+#include <cstdint>
+#include "boot/multiboot2.h"
+#include "kernel/kernel_main.h"
+
+namespace kernel {
+
+enum class InitStage : uint8_t {
+    Consoles = 1,  // COM1 and VGA text, attached to the console mux
+    BootInfo,      // the Multiboot2 information parsed (panics if malformed)
+    Timing,        // TSC calibrated against the PIT
+    Everything,
+};
+
+void initialize(const BootHandoff& handoff, InitStage up_to = InitStage::Everything);
+
+// Valid once the BootInfo stage has run.
+const boot::BootInfo& boot_info();
+
+// Prints the boot summary: boot loader, command line, usable RAM, regions.
+void print_boot_summary(const boot::BootInfo& info);
+
+} // namespace kernel

@@ -1,0 +1,92 @@
+#pragma once
+// panic(): the kernel found a broken invariant and cannot go on. It prints
+// "PANIC: <message>", the source location and a backtrace to every console,
+// disables interrupts and halts.
+//
+//   kernel::panic("frame {:#x} freed twice", address);
+//   KASSERT(index < count);
+//   KASSERT(index < count, "index {} of {}", index, count);
+
+#include <cstdint>
+#include <source_location>
+#include <string_view>
+#include <type_traits>
+#include "kstd/format.h"
+
+namespace kernel {
+
+struct PanicInfo {
+    std::string_view message;
+    std::source_location location;
+    uint64_t frame_pointer; // where the backtrace starts
+    bool message_truncated; // the message did not fit the panic buffer
+};
+
+// A harness may watch panics: the test framework uses this to end a failing
+// test case and carry on, or to end QEMU with a verdict. The observer runs
+// with interrupts off before anything is printed. If it returns, panic()
+// prints the report and halts. An observer that leaves panic() by jumping
+// away must call panic_recovered() first.
+using PanicObserver = void (*)(const PanicInfo&);
+void set_panic_observer(PanicObserver observer);
+void panic_recovered();
+
+// Prints the standard report (PANIC line, location, backtrace).
+void print_panic_report(const PanicInfo& info);
+
+// Prints "backtrace:" and the return addresses of the frame chain starting at
+// `frame_pointer`, one "#N 0x..." line each, indented by `indent`.
+void print_backtrace(uint64_t frame_pointer, std::string_view indent);
+
+[[noreturn]] void panic_with_message(std::string_view message, const std::source_location& location);
+
+// A format string that also records where panic() was called.
+template <typename... Args>
+struct PanicFormat {
+    template <typename S>
+        requires std::convertible_to<const S&, std::string_view>
+    consteval PanicFormat(const S& text, std::source_location loc = std::source_location::current())
+        : format(text), location(loc)
+    {
+    }
+    kstd::FormatString<Args...> format;
+    std::source_location location;
+};
+
+namespace detail {
+// Panic messages are formatted into one static buffer; a longer message is
+// cut short and says so.
+kstd::BufferSink& panic_message_buffer();
+} // namespace detail
+
+template <typename... Args>
+[[noreturn]] void panic(PanicFormat<std::type_identity_t<Args>...> fmt, const Args&... args)
+{
+    kstd::BufferSink& buffer = detail::panic_message_buffer();
+    kstd::format_to<Args...>(buffer, fmt.format, args...);
+    panic_with_message(buffer.view(), fmt.location);
+}
+
+[[noreturn]] void assertion_failed(const char* expression, const std::source_location& location);
+
+template <typename... Args>
+[[noreturn]] void assertion_failed(const char* expression, const std::source_location& location,
+                                   kstd::FormatString<std::type_identity_t<Args>...> fmt, const Args&... args)
+{
+    kstd::BufferSink& buffer = detail::panic_message_buffer();
+    kstd::format_to(buffer, "assertion failed: {} (", expression);
+    kstd::format_to<Args...>(buffer, fmt, args...);
+    buffer.write(")");
+    panic_with_message(buffer.view(), location);
+}
+
+} // namespace kernel
+
+// Panics with the failed expression (and an optional formatted message) when
+// `condition` is false. Always checked: the kernel has no release mode in
+// which invariants silently stop holding.
+#define KASSERT(condition, ...)                                                                                    \
+    do {                                                                                                           \
+        if (!(condition)) [[unlikely]]                                                                             \
+            ::kernel::assertion_failed(#condition, std::source_location::current() __VA_OPT__(, ) __VA_ARGS__);   \
+    } while (0)

@@ -1,0 +1,29 @@
+#pragma once
+// Kernel printing: formatted text to every console (see kstd/format.h for
+// the format syntax; mistakes in it are compile errors).
+//
+//   kernel::println("frames: {} free of {}", free, total);
+
+#include <type_traits>
+#include "drivers/console.h"
+#include "kstd/format.h"
+
+namespace kernel {
+
+// All output goes through this one mux (COM1 and VGA once initialised).
+drivers::ConsoleMux& console();
+
+template <typename... Args>
+void print(kstd::FormatString<std::type_identity_t<Args>...> fmt, const Args&... args)
+{
+    kstd::format_to<Args...>(console(), fmt, args...);
+}
+
+template <typename... Args>
+void println(kstd::FormatString<std::type_identity_t<Args>...> fmt, const Args&... args)
+{
+    kstd::format_to<Args...>(console(), fmt, args...);
+    console().write("\n");
+}
+
+} // namespace kernel

@@ -1,0 +1,67 @@
+#pragma once
+// Physical and virtual addresses as distinct types, so one can never be used
+// where the other is meant. Converting between them is always explicit and
+// goes through the memory map that makes it true (see arch/x86_64/boot_map.h).
+
+#include <compare>
+#include <cstdint>
+#include "kstd/format.h"
+
+namespace mem {
+
+class PhysAddr {
+public:
+    constexpr PhysAddr() = default;
+    constexpr explicit PhysAddr(uint64_t value) : m_value(value) {}
+    constexpr uint64_t value() const { return m_value; }
+    constexpr PhysAddr operator+(uint64_t offset) const { return PhysAddr(m_value + offset); }
+    constexpr bool is_aligned(uint64_t alignment) const { return (m_value & (alignment - 1)) == 0; }
+    constexpr auto operator<=>(const PhysAddr&) const = default;
+
+private:
+    uint64_t m_value = 0;
+};
+
+class VirtAddr {
+public:
+    constexpr VirtAddr() = default;
+    constexpr explicit VirtAddr(uint64_t value) : m_value(value) {}
+    static VirtAddr of(const volatile void* pointer)
+    {
+        // An object pointer is an address in the kernel's address space.
+        return VirtAddr(reinterpret_cast<uintptr_t>(pointer));
+    }
+    constexpr uint64_t value() const { return m_value; }
+    constexpr VirtAddr operator+(uint64_t offset) const { return VirtAddr(m_value + offset); }
+    constexpr bool is_aligned(uint64_t alignment) const { return (m_value & (alignment - 1)) == 0; }
+    constexpr auto operator<=>(const VirtAddr&) const = default;
+
+    template <typename T>
+    T* as_pointer() const
+    {
+        // The caller vouches that this address is mapped and holds a T.
+        return reinterpret_cast<T*>(m_value);
+    }
+
+private:
+    uint64_t m_value = 0;
+};
+
+// Addresses print as 0x and 16 hex digits unless the spec says otherwise.
+inline void format_address(kstd::Sink& sink, uint64_t address, const kstd::FormatSpec& spec)
+{
+    constexpr kstd::FormatSpec full_width{.alternate = true, .zero_pad = true, .width = 18, .type = 'x'};
+    kstd::format_unsigned(sink, address, spec.type == 0 ? full_width : spec);
+}
+
+inline void format_value(kstd::Sink& sink, PhysAddr address, const kstd::FormatSpec& spec)
+{
+    format_address(sink, address.value(), spec);
+}
+
+inline void format_value(kstd::Sink& sink, VirtAddr address, const kstd::FormatSpec& spec)
+{
+    format_address(sink, address.value(), spec);
+}
+
+} // namespace mem

@@ -1,0 +1,61 @@
+// memcpy, memmove, memset and memcmp: the compiler emits calls to these for
+// struct copies and large initialisers even in freestanding code.
+//
+// They are written with `rep movsb`/`rep stosb` (fast on every CPU with ERMSB,
+// correct on all) or plain byte loops, and this file is compiled with
+// -fno-tree-loop-distribute-patterns (see CMakeLists.txt) so GCC cannot turn a
+// loop back into a call to the function being defined.
+
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+
+void* memcpy(void* __restrict destination, const void* __restrict source, size_t count)
+{
+    void* result = destination;
+    // REP MOVSB copies RCX bytes from [RSI] to [RDI] upwards (DF=0 per the ABI).
+    asm volatile("rep movsb" : "+D"(destination), "+S"(source), "+c"(count) : : "memory");
+    return result;
+}
+
+void* memset(void* destination, int value, size_t count)
+{
+    void* result = destination;
+    // REP STOSB stores AL into RCX bytes at [RDI] upwards.
+    asm volatile("rep stosb" : "+D"(destination), "+c"(count) : "a"(value) : "memory");
+    return result;
+}
+
+void* memmove(void* destination, const void* source, size_t count)
+{
+    auto* d = static_cast<unsigned char*>(destination);
+    const auto* s = static_cast<const unsigned char*>(source);
+    if (d <= s || d >= s + count)
+        return memcpy(destination, source, count);
+    // Overlap with the destination above the source: copy from the end down.
+    for (size_t i = count; i > 0; --i)
+        d[i - 1] = s[i - 1];
+    return destination;
+}
+
+int memcmp(const void* left, const void* right, size_t count)
+{
+    const auto* a = static_cast<const unsigned char*>(left);
+    const auto* b = static_cast<const unsigned char*>(right);
+    for (size_t i = 0; i < count; ++i) {
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    }
+    return 0;
+}
+
+size_t strlen(const char* text)
+{
+    size_t length = 0;
+    while (text[length] != '\0')
+        ++length;
+    return length;
+}
+
+} // extern "C"
