@@ -1,4 +1,5 @@
-// memcpy, memmove, memset and memcmp: the compiler emits calls to these for
+// memcpy, memmove, memset, memcmp, memchr and strlen: the compiler (and
+// std::char_traits, behind std::string_view) emits calls to these for
 // struct copies and large initialisers even in freestanding code.
 //
 // They are written with `rep movsb`/`rep stosb` (fast on every CPU with ERMSB,
@@ -48,6 +49,16 @@ int memcmp(const void* left, const void* right, size_t count)
             return a[i] < b[i] ? -1 : 1;
     }
     return 0;
+}
+
+void* memchr(const void* memory, int value, size_t count)
+{
+    const auto* bytes = static_cast<const unsigned char*>(memory);
+    for (size_t i = 0; i < count; ++i) {
+        if (bytes[i] == static_cast<unsigned char>(value))
+            return const_cast<unsigned char*>(bytes + i);
+    }
+    return nullptr;
 }
 
 size_t strlen(const char* text)

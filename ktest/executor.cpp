@@ -1,0 +1,423 @@
+// The test executor: selects the registered cases, runs each one so that a
+// failure, a skip or a panic ends only that case, and reports in KTAP
+// version 1 (https://docs.kernel.org/dev-tools/ktap.html):
+//
+//   KTAP version 1
+//   1..2                          one top-level test per suite (per repeat)
+//       KTAP version 1
+//       # Subtest: fmt
+//       1..3
+//       # RUN fmt.integers         printed before the case runs
+//       # fmt.integers took 0.021 ms
+//       ok 1 integers
+//       ...
+//   # fmt: pass:3 fail:0 skip:0 total:3
+//   ok 1 fmt
+//   # Totals: pass:5 fail:0 skip:0 total:5
+
+#include "ktest/executor.h"
+#include <span>
+#include "arch/x86_64/tsc.h"
+#include "kernel/print.h"
+#include "ktest/glob.h"
+#include "ktest/internal.h"
+
+// Bounds of the registry sections (linker script, test links only).
+extern "C" const ktest::CaseInfo* const __ktest_cases_start[];
+extern "C" const ktest::CaseInfo* const __ktest_cases_end[];
+extern "C" const ktest::HookInfo* const __ktest_hooks_start[];
+extern "C" const ktest::HookInfo* const __ktest_hooks_end[];
+
+namespace ktest {
+
+using internal::case_indent;
+using internal::Phase;
+
+namespace {
+
+constexpr size_t max_cases = 2048;
+constexpr size_t max_suites = 256;
+
+internal::RunState g_state;
+const ShouldPanicSpec* g_should_panic = nullptr;
+
+struct Suite {
+    const char* name;
+    uint32_t first; // index into g_cases
+    uint32_t count;
+};
+
+const CaseInfo* g_cases[max_cases]; // selected cases, grouped by suite
+Suite g_suites[max_suites];
+uint32_t g_suite_count = 0;
+uint32_t g_case_count = 0;
+
+struct Totals {
+    uint32_t passed = 0;
+    uint32_t failed = 0;
+    uint32_t skipped = 0;
+    uint32_t total() const { return passed + failed + skipped; }
+};
+
+void format_value(kstd::Sink& sink, const Totals& t, const kstd::FormatSpec&)
+{
+    kstd::format_to(sink, "pass:{} fail:{} skip:{} total:{}", t.passed, t.failed, t.skipped, t.total());
+}
+
+// xorshift64*: small, good enough to shuffle test order reproducibly.
+class Random {
+public:
+    explicit Random(uint64_t seed) : m_state(seed ? seed : 0x9E3779B97F4A7C15ull) {}
+    uint64_t next()
+    {
+        m_state ^= m_state >> 12;
+        m_state ^= m_state << 25;
+        m_state ^= m_state >> 27;
+        return m_state * 0x2545F4914F6CDD1Dull;
+    }
+    uint32_t below(uint32_t bound) { return static_cast<uint32_t>(next() % bound); }
+
+private:
+    uint64_t m_state;
+};
+
+template <typename T>
+void shuffle(std::span<T> items, Random& random)
+{
+    for (uint32_t i = static_cast<uint32_t>(items.size()); i > 1; --i) {
+        const uint32_t j = random.below(i);
+        T tmp = items[i - 1];
+        items[i - 1] = items[j];
+        items[j] = tmp;
+    }
+}
+
+std::span<const CaseInfo* const> registered_cases()
+{
+    return {__ktest_cases_start, __ktest_cases_end};
+}
+
+std::span<const HookInfo* const> registered_hooks()
+{
+    return {__ktest_hooks_start, __ktest_hooks_end};
+}
+
+bool same(const char* a, const char* b)
+{
+    return std::string_view(a) == std::string_view(b);
+}
+
+bool comes_before(const CaseInfo& a, const CaseInfo& b)
+{
+    const std::string_view file_a(a.file), file_b(b.file);
+    return file_a != file_b ? file_a < file_b : a.line < b.line;
+}
+
+// Fills g_cases/g_suites with the cases the filter selects, grouped by suite
+// in the order suites first appear in the image.
+void select_cases(const Options& options)
+{
+    static uint16_t suite_of[max_cases];
+    static const CaseInfo* selected[max_cases];
+    uint32_t count = 0;
+    g_suite_count = 0;
+    for (const CaseInfo* info : registered_cases()) {
+        kstd::StringBuffer<160> full_name;
+        kstd::format_to(full_name, "{}.{}", info->suite, info->name);
+        if (!filter_selects(options.filter(), full_name.view()))
+            continue;
+        if (count == max_cases)
+            kernel::panic("more than {} test cases selected", max_cases);
+        uint32_t suite = 0;
+        while (suite < g_suite_count && !same(g_suites[suite].name, info->suite))
+            ++suite;
+        if (suite == g_suite_count) {
+            if (g_suite_count == max_suites)
+                kernel::panic("more than {} test suites", max_suites);
+            g_suites[g_suite_count++] = Suite{info->suite, 0, 0};
+        }
+        ++g_suites[suite].count;
+        suite_of[count] = static_cast<uint16_t>(suite);
+        selected[count++] = info;
+    }
+    uint32_t next = 0;
+    for (uint32_t s = 0; s < g_suite_count; ++s) {
+        g_suites[s].first = next;
+        next += g_suites[s].count;
+        g_suites[s].count = 0;
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+        Suite& suite = g_suites[suite_of[i]];
+        g_cases[suite.first + suite.count++] = selected[i];
+    }
+    g_case_count = count;
+    // The compiler emits a file's registrations in no particular order; run a
+    // suite's cases in source order (insertion sort: suites are small).
+    for (uint32_t s = 0; s < g_suite_count; ++s) {
+        const CaseInfo** cases = g_cases + g_suites[s].first;
+        for (uint32_t i = 1; i < g_suites[s].count; ++i) {
+            const CaseInfo* moving = cases[i];
+            uint32_t j = i;
+            while (j > 0 && comes_before(*moving, *cases[j - 1])) {
+                cases[j] = cases[j - 1];
+                --j;
+            }
+            cases[j] = moving;
+        }
+    }
+}
+
+// Runs one phase (a hook or the body) so that ASSERT_*, KTEST_SKIP and a
+// panic end it by resuming here. Returns true if `function` returned.
+bool run_protected(Phase phase, void (*function)())
+{
+    g_state.phase = phase;
+    if (internal::ktest_save_context(&g_state.jump) == 0) {
+        function();
+        return true;
+    }
+    return false;
+}
+
+// Runs every hook of `kind` for `suite`; false if one did not finish cleanly.
+bool run_hooks(const char* suite, HookKind kind, Phase phase)
+{
+    bool ok = true;
+    for (const HookInfo* hook : registered_hooks()) {
+        if (hook->kind != kind || !same(hook->suite, suite))
+            continue;
+        const uint32_t failures_before = g_state.failures;
+        if (!run_protected(phase, hook->function) || g_state.failures != failures_before)
+            ok = false;
+    }
+    return ok;
+}
+
+void print_duration(const CaseInfo& info, uint64_t tsc_ticks)
+{
+    if (!arch::tsc::calibrated())
+        arch::tsc::calibrate();
+    const uint64_t ns = arch::tsc::to_nanoseconds(tsc_ticks);
+    kernel::println("{}# {}.{} took {}.{:03} ms", case_indent, info.suite, info.name, ns / 1'000'000,
+                    (ns / 1'000) % 1'000);
+}
+
+bool contains(std::string_view text, const char* part)
+{
+    return part == nullptr || text.find(part) != std::string_view::npos;
+}
+
+enum class Verdict { Passed, Failed, Skipped };
+
+Verdict run_case(const CaseInfo& info, uint32_t number, const Options& options, bool suite_ready)
+{
+    const CaseAttributes& attributes = info.attributes;
+    kernel::println("{}# RUN {}.{}{}{}", case_indent, info.suite, info.name, attributes.slow ? " [slow]" : "",
+                    attributes.should_panic ? " [should_panic]" : "");
+    if (!suite_ready) {
+        kernel::println("{}# not run: the suite's setup failed", case_indent);
+        kernel::println("{}not ok {} {}", case_indent, number, info.name);
+        return Verdict::Failed;
+    }
+    if (attributes.slow && options.skip_slow) {
+        kernel::println("{}ok {} {} # SKIP slow case (ktest.skip_slow)", case_indent, number, info.name);
+        return Verdict::Skipped;
+    }
+
+    g_state.reset_for(&info, Phase::CaseSetup);
+    const uint64_t start = arch::tsc::now();
+    bool body_returned = false;
+    bool body_panicked = false;
+    if (run_hooks(info.suite, HookKind::CaseSetup, Phase::CaseSetup) && !g_state.skipped) {
+        body_returned = run_protected(Phase::Body, info.body);
+        body_panicked = g_state.panicked;
+    } else if (!g_state.skipped) {
+        kernel::println("{}# the case's setup failed; body not run", case_indent);
+        ++g_state.failures;
+    }
+    if (!run_hooks(info.suite, HookKind::CaseTeardown, Phase::CaseTeardown))
+        ++g_state.failures;
+    const uint64_t elapsed = arch::tsc::now() - start;
+    g_state.phase = Phase::Idle;
+    g_state.current = nullptr;
+    print_duration(info, elapsed);
+
+    if (g_state.skipped && g_state.failures == 0) {
+        kernel::println("{}ok {} {} # SKIP {}", case_indent, number, info.name, g_state.skip_reason.view());
+        return Verdict::Skipped;
+    }
+    bool passed = g_state.failures == 0;
+    if (attributes.should_panic) {
+        if (!body_panicked) {
+            passed = false;
+            kernel::println("{}# did not panic: the case {} without the panic it should cause", case_indent,
+                            body_returned ? "returned" : "ended");
+        } else if (!contains(g_state.panic_message.view(), attributes.panic_message)) {
+            passed = false;
+            kernel::println("{}# the panic message does not contain \"{}\"", case_indent, attributes.panic_message);
+        }
+    }
+    kernel::println("{}{} {} {}", case_indent, passed ? "ok" : "not ok", number, info.name);
+    return passed ? Verdict::Passed : Verdict::Failed;
+}
+
+bool run_suite(const Suite& suite, uint32_t number, const Options& options, Totals& totals)
+{
+    kernel::println("{}KTAP version 1", case_indent);
+    kernel::println("{}# Subtest: {}", case_indent, suite.name);
+    kernel::println("{}1..{}", case_indent, suite.count);
+
+    g_state.reset_for(nullptr, Phase::SuiteSetup);
+    const bool ready = run_hooks(suite.name, HookKind::SuiteSetup, Phase::SuiteSetup);
+    g_state.phase = Phase::Idle;
+    if (!ready)
+        kernel::println("{}# suite setup of {} failed", case_indent, suite.name);
+
+    Totals suite_totals;
+    for (uint32_t i = 0; i < suite.count; ++i) {
+        switch (run_case(*g_cases[suite.first + i], i + 1, options, ready)) {
+        case Verdict::Passed: ++suite_totals.passed; break;
+        case Verdict::Failed: ++suite_totals.failed; break;
+        case Verdict::Skipped: ++suite_totals.skipped; break;
+        }
+    }
+
+    g_state.reset_for(nullptr, Phase::SuiteTeardown);
+    const bool torn_down = run_hooks(suite.name, HookKind::SuiteTeardown, Phase::SuiteTeardown);
+    g_state.phase = Phase::Idle;
+    if (!torn_down)
+        kernel::println("{}# suite teardown of {} failed", case_indent, suite.name);
+
+    totals.passed += suite_totals.passed;
+    totals.failed += suite_totals.failed;
+    totals.skipped += suite_totals.skipped;
+    const bool ok = suite_totals.failed == 0 && ready && torn_down;
+    kernel::println("# {}: {}", suite.name, suite_totals);
+    const bool all_skipped = suite_totals.skipped == suite.count && suite.count > 0;
+    kernel::println("{} {} {}{}", ok ? "ok" : "not ok", number, suite.name, ok && all_skipped ? " # SKIP" : "");
+    return ok;
+}
+
+void list_cases()
+{
+    kernel::println("# ktest: {} case(s) selected; listing only, nothing runs", g_case_count);
+    for (uint32_t s = 0; s < g_suite_count; ++s) {
+        for (uint32_t i = 0; i < g_suites[s].count; ++i) {
+            const CaseInfo& info = *g_cases[g_suites[s].first + i];
+            kernel::println("# case {}.{}{}{} ({}:{})", info.suite, info.name, info.attributes.slow ? " [slow]" : "",
+                            info.attributes.should_panic ? " [should_panic]" : "", info.file, info.line);
+        }
+    }
+    kernel::println("1..0");
+}
+
+} // namespace
+
+internal::RunState& internal::state()
+{
+    return g_state;
+}
+
+ExitCode run_registered_cases(const Options& options)
+{
+    kernel::println("KTAP version 1");
+    select_cases(options);
+    const size_t registered = registered_cases().size();
+    if (!options.filter().empty())
+        kernel::println("# ktest: filter '{}' selects {} of {} case(s)", options.filter(), g_case_count, registered);
+    if (options.list) {
+        list_cases();
+        return ExitCode::Passed;
+    }
+    if (g_case_count == 0) {
+        kernel::println("# ktest: no test case to run ({} registered{})", registered,
+                        options.filter().empty() ? "" : ", none matches the filter");
+        kernel::println("1..0");
+        return ExitCode::Failed;
+    }
+
+    Random random(options.seed_given ? options.seed : arch::tsc::now());
+    uint64_t seed = options.seed;
+    if (options.shuffle && !options.seed_given) {
+        seed = random.next();
+        random = Random(seed);
+    }
+    kernel::println("# ktest: {} case(s) in {} suite(s)", g_case_count, g_suite_count);
+    if (options.shuffle)
+        kernel::println("# ktest: shuffled with seed {} (same order again: ktest.seed={})", seed, seed);
+    if (options.repeat > 1)
+        kernel::println("# ktest: repeating {} times", options.repeat);
+    kernel::println("1..{}", g_suite_count * options.repeat);
+
+    Totals totals;
+    bool all_ok = true;
+    uint32_t number = 0;
+    for (uint32_t iteration = 1; iteration <= options.repeat; ++iteration) {
+        if (options.repeat > 1)
+            kernel::println("# ktest: iteration {} of {}", iteration, options.repeat);
+        if (options.shuffle) {
+            shuffle(std::span<Suite>(g_suites, g_suite_count), random);
+            for (uint32_t s = 0; s < g_suite_count; ++s)
+                shuffle(std::span<const CaseInfo*>(g_cases + g_suites[s].first, g_suites[s].count), random);
+        }
+        for (uint32_t s = 0; s < g_suite_count; ++s)
+            all_ok &= run_suite(g_suites[s], ++number, options, totals);
+    }
+    kernel::println("# Totals: {}", totals);
+    return all_ok ? ExitCode::Passed : ExitCode::Failed;
+}
+
+void run_should_panic(const ShouldPanicSpec& spec)
+{
+    g_should_panic = &spec;
+    kernel::println("KTAP version 1");
+    kernel::println("1..1");
+    kernel::println("# RUN {} (should panic with a message containing \"{}\")", spec.name, spec.message_contains);
+    spec.body();
+    g_should_panic = nullptr;
+    kernel::println("# did not panic: {} returned without panicking ({}:{})", spec.name, spec.file, spec.line);
+    kernel::println("not ok 1 {}", spec.name);
+    kernel::println("# Totals: pass:0 fail:1 skip:0 total:1");
+    qemu_exit(ExitCode::Failed);
+}
+
+void internal::on_panic(const kernel::PanicInfo& info)
+{
+    if (g_state.running()) {
+        // A panic inside a case (or hook): report it as the case's
+        // diagnostics and resume the executor; the run goes on.
+        const bool expected = g_state.phase == Phase::Body && g_state.current
+            && g_state.current->attributes.should_panic;
+        kernel::println("{}# PANIC: {}", case_indent, info.message);
+        kernel::println("{}#   at {}:{} in {}", case_indent, info.location.file_name(), info.location.line(),
+                        info.location.function_name());
+        kernel::print_backtrace(info.frame_pointer, "    #   ");
+        if (expected) {
+            kernel::println("{}#   (this case should panic)", case_indent);
+        } else {
+            ++g_state.failures;
+        }
+        g_state.panicked = true;
+        g_state.panic_message.clear();
+        g_state.panic_message.write(info.message);
+        kernel::panic_recovered();
+        ktest_resume_context(&g_state.jump, ResumePanic);
+    }
+
+    kernel::print_panic_report(info);
+    if (g_should_panic) {
+        const ShouldPanicSpec& spec = *g_should_panic;
+        const bool matches = contains(info.message, spec.message_contains);
+        if (matches)
+            kernel::println("# should-panic: panicked as expected");
+        else
+            kernel::println("# the panic message does not contain \"{}\"", spec.message_contains);
+        kernel::println("{} 1 {}", matches ? "ok" : "not ok", spec.name);
+        kernel::println("# Totals: pass:{} fail:{} skip:0 total:1", matches ? 1 : 0, matches ? 0 : 1);
+        qemu_exit(matches ? ExitCode::Passed : ExitCode::Failed);
+    }
+    kernel::println("# ktest: kernel panic outside any test case; stopping");
+    qemu_exit(ExitCode::Failed);
+}
+
+} // namespace ktest

@@ -1,0 +1,120 @@
+// How failed checks are reported: KTAP diagnostic lines, indented like the
+// case's result, printed at once.
+//
+//     # EXPECT_EQ(row, 24) failed at src/drivers/vga_text.cpp:123
+//     #   row = 23 (0x17)
+//     #   24 = 24 (0x18)
+//     #   note: after 30 lines
+
+#include "kernel/print.h"
+#include "ktest/internal.h"
+
+namespace ktest {
+
+using internal::case_indent;
+using internal::state;
+
+Failure::Failure(const char* check, const char* arguments, const char* file, int line)
+{
+    kernel::println("{}# {}({}) failed at {}:{}", case_indent, check, arguments, file, line);
+}
+
+kstd::Sink& Failure::output()
+{
+    return kernel::console();
+}
+
+void Failure::begin_value(const char* expression)
+{
+    kernel::print("{}#   {} = ", case_indent, expression);
+}
+
+void Failure::begin_message()
+{
+    kernel::print("{}#   note: ", case_indent);
+}
+
+void Failure::end_line()
+{
+    kernel::console().write("\n");
+}
+
+void Failure::text(std::string_view line)
+{
+    kernel::println("{}#   {}", case_indent, line);
+}
+
+void Failure::string_value(const char* expression, std::string_view value, bool is_null)
+{
+    begin_value(expression);
+    if (is_null) {
+        output().write("(null)");
+    } else {
+        output().write("\"");
+        for (char c : value) {
+            if (c >= 0x20 && c <= 0x7E && c != '"' && c != '\\')
+                output().write(std::string_view(&c, 1));
+            else
+                kstd::format_to(output(), "\\x{:02x}", static_cast<uint8_t>(c));
+        }
+        kstd::format_to(output(), "\" ({} bytes)", value.size());
+    }
+    end_line();
+}
+
+void Failure::finish(Severity severity)
+{
+    internal::RunState& run = state();
+    ++run.failures;
+    if (severity == Severity::Assert)
+        end_current_case();
+}
+
+bool memory_equal(const void* a, const void* b, size_t size)
+{
+    return __builtin_memcmp(a, b, size) == 0;
+}
+
+void describe_memory_difference(Failure& failure, const void* a, const void* b, size_t size)
+{
+    const auto* left = static_cast<const uint8_t*>(a);
+    const auto* right = static_cast<const uint8_t*>(b);
+    size_t first = 0;
+    while (first < size && left[first] == right[first])
+        ++first;
+    kstd::StringBuffer<120> line;
+    kstd::format_to(line, "first difference at byte {} of {}: {:#04x} vs {:#04x}", first, size, left[first],
+                    right[first]);
+    failure.text(line.view());
+    // Up to 16 bytes of each side, from 4 bytes before the difference.
+    const size_t start = first >= 4 ? first - 4 : 0;
+    const size_t end = start + 16 < size ? start + 16 : size;
+    for (const uint8_t* side : {left, right}) {
+        line.clear();
+        kstd::format_to(line, "{} +{}:", side == left ? "left " : "right", start);
+        for (size_t i = start; i < end; ++i)
+            kstd::format_to(line, " {:02x}", side[i]);
+        failure.text(line.view());
+    }
+}
+
+void skip_current_case(std::string_view reason)
+{
+    internal::RunState& run = state();
+    if (!run.running())
+        kernel::panic("KTEST_SKIP used outside a test case");
+    run.skipped = true;
+    run.skip_reason.clear();
+    run.skip_reason.write(reason);
+    internal::ktest_resume_context(&run.jump, internal::ResumeSkip);
+}
+
+void end_current_case()
+{
+    internal::RunState& run = state();
+    if (!run.running())
+        kernel::panic("ASSERT_* failed outside a test case");
+    internal::ktest_resume_context(&run.jump, internal::ResumeAssert);
+}
+
+} // namespace ktest

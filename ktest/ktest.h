@@ -1,0 +1,326 @@
+#pragma once
+// ktest: kernel unit tests written beside the code they test.
+//
+//   #include "ktest/ktest.h"
+//
+//   KTEST(vga, scrolls_at_bottom) {
+//       ...
+//       EXPECT_EQ(console.cursor_row(), 24u);         // records a failure, goes on
+//       ASSERT_NOT_NULL(buffer, "after {} writes", n); // ends the case on failure
+//   }
+//   KTEST(heap, fills_all_memory, ktest::slow) { ... }
+//   KTEST(frames, double_free_panics, ktest::should_panic("freed twice")) { ... }
+//
+// Cases register themselves through a linker section (.ktest_cases): no list
+// to maintain. The product kernel's link discards that section and, with
+// --gc-sections, everything only it referenced, so test code and strings
+// never reach kernel.elf (a CTest check proves it). See docs/testing.md.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include "kstd/format.h"
+
+namespace ktest {
+
+// --- Case attributes -----------------------------------------------------------
+
+struct CaseAttributes {
+    bool slow = false;          // longer timeout; skipped with ktest.skip_slow
+    bool should_panic = false;  // passes only if the case panics
+    const char* panic_message = nullptr; // ... with a message containing this
+};
+
+struct SlowTag {};
+inline constexpr SlowTag slow{};
+
+struct ShouldPanicTag {
+    const char* message;
+};
+constexpr ShouldPanicTag should_panic(const char* message_contains = nullptr)
+{
+    return {message_contains};
+}
+
+constexpr void apply(CaseAttributes& attributes, SlowTag)
+{
+    attributes.slow = true;
+}
+constexpr void apply(CaseAttributes& attributes, ShouldPanicTag tag)
+{
+    attributes.should_panic = true;
+    attributes.panic_message = tag.message;
+}
+template <typename... Tags>
+constexpr CaseAttributes make_attributes(Tags... tags)
+{
+    CaseAttributes attributes;
+    (apply(attributes, tags), ...);
+    return attributes;
+}
+
+// --- Registration records --------------------------------------------------------
+
+struct CaseInfo {
+    const char* suite;
+    const char* name;
+    const char* file;
+    uint32_t line;
+    CaseAttributes attributes;
+    void (*body)();
+};
+
+enum class HookKind : uint32_t { SuiteSetup, SuiteTeardown, CaseSetup, CaseTeardown };
+
+struct HookInfo {
+    const char* suite;
+    HookKind kind;
+    void (*function)();
+};
+
+// --- Failure reporting (used by the assertion macros) -----------------------------
+
+enum class Severity : bool { Expect, Assert };
+
+// One failed check. The constructor prints the headline at once (so a later
+// hang still shows it); values and the message follow; finish() records the
+// failure and, for ASSERT_*, ends the case.
+class Failure {
+public:
+    Failure(const char* check, const char* arguments, const char* file, int line);
+
+    template <typename T>
+    void value(const char* expression, const T& value)
+    {
+        begin_value(expression);
+        print_value(value);
+        end_line();
+    }
+    void string_value(const char* expression, std::string_view value, bool is_null);
+    void text(std::string_view line);
+
+    template <typename... Args>
+    void message(kstd::FormatString<std::type_identity_t<Args>...> fmt, const Args&... args)
+    {
+        begin_message();
+        kstd::format_to<Args...>(output(), fmt, args...);
+        end_line();
+    }
+
+    void finish(Severity severity);
+
+private:
+    template <typename T>
+    void print_value(const T& v)
+    {
+        using U = std::remove_cvref_t<T>;
+        if constexpr (std::is_integral_v<U> && !std::is_same_v<U, bool> && !std::is_same_v<U, char>) {
+            if constexpr (std::is_signed_v<U>)
+                kstd::format_to(output(), "{} ({:#x})", v, static_cast<std::make_unsigned_t<U>>(v));
+            else
+                kstd::format_to(output(), "{} ({:#x})", v, v);
+        } else if constexpr (std::is_enum_v<U>) {
+            kstd::format_to(output(), "{} (enumerator value)", static_cast<std::underlying_type_t<U>>(v));
+        } else if constexpr (kstd::Formattable<U>) {
+            kstd::format_to(output(), "{}", v);
+        } else {
+            output().write("(a value of a type without format_value)");
+        }
+    }
+    void begin_value(const char* expression);
+    void begin_message();
+    void end_line();
+    static kstd::Sink& output();
+};
+
+// Comparisons that do what the reader means: mixed signed/unsigned integers
+// compare by value (as std::cmp_equal does), everything else with its operator.
+enum class Op { Eq, Ne, Lt, Le, Gt, Ge };
+
+// The integer types std::cmp_equal accepts (no bool, no character types).
+template <typename T>
+concept StandardInteger = std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>
+    && !std::is_same_v<T, char8_t> && !std::is_same_v<T, char16_t> && !std::is_same_v<T, char32_t>
+    && !std::is_same_v<T, wchar_t>;
+
+template <typename A, typename B>
+constexpr bool compare(Op op, const A& a, const B& b)
+{
+    using UA = std::remove_cvref_t<A>;
+    using UB = std::remove_cvref_t<B>;
+    if constexpr (StandardInteger<UA> && StandardInteger<UB>) {
+        switch (op) {
+        case Op::Eq: return std::cmp_equal(a, b);
+        case Op::Ne: return std::cmp_not_equal(a, b);
+        case Op::Lt: return std::cmp_less(a, b);
+        case Op::Le: return std::cmp_less_equal(a, b);
+        case Op::Gt: return std::cmp_greater(a, b);
+        case Op::Ge: return std::cmp_greater_equal(a, b);
+        }
+        return false;
+    } else {
+        switch (op) {
+        case Op::Eq: return a == b;
+        case Op::Ne: return a != b;
+        case Op::Lt: return a < b;
+        case Op::Le: return a <= b;
+        case Op::Gt: return a > b;
+        case Op::Ge: return a >= b;
+        }
+        return false;
+    }
+}
+
+inline std::string_view as_string(const char* s) { return s ? std::string_view(s) : std::string_view(); }
+inline std::string_view as_string(std::string_view s) { return s; }
+
+// MEMEQ: reports the first differing byte and a window of both buffers.
+bool memory_equal(const void* a, const void* b, size_t size);
+void describe_memory_difference(Failure& failure, const void* a, const void* b, size_t size);
+
+// KTEST_SKIP and ASSERT_* leave the running case through these.
+[[noreturn]] void skip_current_case(std::string_view reason);
+[[noreturn]] void end_current_case();
+
+} // namespace ktest
+
+// --- Registration macros -----------------------------------------------------------
+
+// Files in tests/ are each their own kernel and register in a section of their
+// own (CMake defines KTEST_BINARY_LOCAL for them), so a test binary runs just
+// its own cases.
+#ifdef KTEST_BINARY_LOCAL
+#define KTEST_CASES_SECTION_ ".ktest_local_cases"
+#define KTEST_HOOKS_SECTION_ ".ktest_local_hooks"
+#else
+#define KTEST_CASES_SECTION_ ".ktest_cases"
+#define KTEST_HOOKS_SECTION_ ".ktest_hooks"
+#endif
+
+// The section holds pointers (8 bytes, 8-aligned: a gap-free array), not the
+// records, whose alignment the compiler may raise.
+#define KTEST(suite, name, ...)                                                                                   \
+    static void ktest_body_##suite##__##name();                                                                   \
+    [[gnu::section(".ktest_strings")]] static const char ktest_suite_##suite##__##name[] = #suite;                \
+    [[gnu::section(".ktest_strings")]] static const char ktest_name_##suite##__##name[] = #name;                  \
+    static const ::ktest::CaseInfo ktest_case_##suite##__##name{ktest_suite_##suite##__##name,                    \
+        ktest_name_##suite##__##name, __FILE__, __LINE__, ::ktest::make_attributes(__VA_ARGS__),                  \
+        &ktest_body_##suite##__##name};                                                                           \
+    [[gnu::used, gnu::section(KTEST_CASES_SECTION_)]] static const ::ktest::CaseInfo* const                       \
+        ktest_case_pointer_##suite##__##name = &ktest_case_##suite##__##name;                                     \
+    static void ktest_body_##suite##__##name()
+
+#define KTEST_HOOK_(suite, kind, tag)                                                                             \
+    static void ktest_hook_##suite##__##tag();                                                                    \
+    [[gnu::section(".ktest_strings")]] static const char ktest_hook_suite_##suite##__##tag[] = #suite;            \
+    static const ::ktest::HookInfo ktest_hook_info_##suite##__##tag{ktest_hook_suite_##suite##__##tag,           \
+        ::ktest::HookKind::kind, &ktest_hook_##suite##__##tag};                                                   \
+    [[gnu::used, gnu::section(KTEST_HOOKS_SECTION_)]] static const ::ktest::HookInfo* const                       \
+        ktest_hook_pointer_##suite##__##tag = &ktest_hook_info_##suite##__##tag;                                  \
+    static void ktest_hook_##suite##__##tag()
+
+// Run once before the first / after the last selected case of the suite.
+#define KTEST_SUITE_SETUP(suite) KTEST_HOOK_(suite, SuiteSetup, suite_setup)
+#define KTEST_SUITE_TEARDOWN(suite) KTEST_HOOK_(suite, SuiteTeardown, suite_teardown)
+// Run before / after every case of the suite (teardown also after a failure).
+#define KTEST_SETUP(suite) KTEST_HOOK_(suite, CaseSetup, case_setup)
+#define KTEST_TEARDOWN(suite) KTEST_HOOK_(suite, CaseTeardown, case_teardown)
+
+// --- Assertions ------------------------------------------------------------------------
+// EXPECT_* record a failure and continue; ASSERT_* end the case. Each takes an
+// optional format string and arguments: EXPECT_EQ(a, b, "entry {}", i).
+
+#define KTEST_COMPARE_(severity, check, op, a, b, ...)                                                            \
+    do {                                                                                                          \
+        const auto& ktest_a_ = (a);                                                                               \
+        const auto& ktest_b_ = (b);                                                                               \
+        if (!::ktest::compare(::ktest::Op::op, ktest_a_, ktest_b_)) [[unlikely]] {                                \
+            ::ktest::Failure ktest_failure_(check, #a ", " #b, __FILE__, __LINE__);                               \
+            ktest_failure_.value(#a, ktest_a_);                                                                   \
+            ktest_failure_.value(#b, ktest_b_);                                                                   \
+            __VA_OPT__(ktest_failure_.message(__VA_ARGS__);)                                                      \
+            ktest_failure_.finish(::ktest::Severity::severity);                                                   \
+        }                                                                                                         \
+    } while (0)
+
+#define KTEST_BOOL_(severity, check, expected, condition, ...)                                                    \
+    do {                                                                                                          \
+        if (static_cast<bool>(condition) != (expected)) [[unlikely]] {                                            \
+            ::ktest::Failure ktest_failure_(check, #condition, __FILE__, __LINE__);                               \
+            ktest_failure_.text((expected) ? "which is false" : "which is true");                                 \
+            __VA_OPT__(ktest_failure_.message(__VA_ARGS__);)                                                      \
+            ktest_failure_.finish(::ktest::Severity::severity);                                                   \
+        }                                                                                                         \
+    } while (0)
+
+#define KTEST_NULL_(severity, check, want_null, pointer, ...)                                                     \
+    do {                                                                                                          \
+        const auto* ktest_p_ = (pointer);                                                                         \
+        if ((ktest_p_ == nullptr) != (want_null)) [[unlikely]] {                                                  \
+            ::ktest::Failure ktest_failure_(check, #pointer, __FILE__, __LINE__);                                 \
+            ktest_failure_.value(#pointer, static_cast<const volatile void*>(ktest_p_));                          \
+            __VA_OPT__(ktest_failure_.message(__VA_ARGS__);)                                                      \
+            ktest_failure_.finish(::ktest::Severity::severity);                                                   \
+        }                                                                                                         \
+    } while (0)
+
+#define KTEST_STREQ_(severity, check, a, b, ...)                                                                  \
+    do {                                                                                                          \
+        const auto& ktest_a_ = (a);                                                                               \
+        const auto& ktest_b_ = (b);                                                                               \
+        const std::string_view ktest_sa_ = ::ktest::as_string(ktest_a_);                                          \
+        const std::string_view ktest_sb_ = ::ktest::as_string(ktest_b_);                                          \
+        const bool ktest_na_ = ktest_sa_.data() == nullptr;                                                       \
+        const bool ktest_nb_ = ktest_sb_.data() == nullptr;                                                       \
+        if (ktest_na_ != ktest_nb_ || ktest_sa_ != ktest_sb_) [[unlikely]] {                                      \
+            ::ktest::Failure ktest_failure_(check, #a ", " #b, __FILE__, __LINE__);                               \
+            ktest_failure_.string_value(#a, ktest_sa_, ktest_na_);                                                \
+            ktest_failure_.string_value(#b, ktest_sb_, ktest_nb_);                                                \
+            __VA_OPT__(ktest_failure_.message(__VA_ARGS__);)                                                      \
+            ktest_failure_.finish(::ktest::Severity::severity);                                                   \
+        }                                                                                                         \
+    } while (0)
+
+#define KTEST_MEMEQ_(severity, check, a, b, size, ...)                                                            \
+    do {                                                                                                          \
+        const void* ktest_a_ = (a);                                                                               \
+        const void* ktest_b_ = (b);                                                                               \
+        const size_t ktest_n_ = (size);                                                                           \
+        if (!::ktest::memory_equal(ktest_a_, ktest_b_, ktest_n_)) [[unlikely]] {                                  \
+            ::ktest::Failure ktest_failure_(check, #a ", " #b ", " #size, __FILE__, __LINE__);                    \
+            ::ktest::describe_memory_difference(ktest_failure_, ktest_a_, ktest_b_, ktest_n_);                    \
+            __VA_OPT__(ktest_failure_.message(__VA_ARGS__);)                                                      \
+            ktest_failure_.finish(::ktest::Severity::severity);                                                   \
+        }                                                                                                         \
+    } while (0)
+
+#define EXPECT_EQ(a, b, ...) KTEST_COMPARE_(Expect, "EXPECT_EQ", Eq, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_NE(a, b, ...) KTEST_COMPARE_(Expect, "EXPECT_NE", Ne, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_LT(a, b, ...) KTEST_COMPARE_(Expect, "EXPECT_LT", Lt, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_LE(a, b, ...) KTEST_COMPARE_(Expect, "EXPECT_LE", Le, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_GT(a, b, ...) KTEST_COMPARE_(Expect, "EXPECT_GT", Gt, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_GE(a, b, ...) KTEST_COMPARE_(Expect, "EXPECT_GE", Ge, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_TRUE(c, ...) KTEST_BOOL_(Expect, "EXPECT_TRUE", true, c __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_FALSE(c, ...) KTEST_BOOL_(Expect, "EXPECT_FALSE", false, c __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_NULL(p, ...) KTEST_NULL_(Expect, "EXPECT_NULL", true, p __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_NOT_NULL(p, ...) KTEST_NULL_(Expect, "EXPECT_NOT_NULL", false, p __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_STREQ(a, b, ...) KTEST_STREQ_(Expect, "EXPECT_STREQ", a, b __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_MEMEQ(a, b, n, ...) KTEST_MEMEQ_(Expect, "EXPECT_MEMEQ", a, b, n __VA_OPT__(, ) __VA_ARGS__)
+
+#define ASSERT_EQ(a, b, ...) KTEST_COMPARE_(Assert, "ASSERT_EQ", Eq, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_NE(a, b, ...) KTEST_COMPARE_(Assert, "ASSERT_NE", Ne, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_LT(a, b, ...) KTEST_COMPARE_(Assert, "ASSERT_LT", Lt, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_LE(a, b, ...) KTEST_COMPARE_(Assert, "ASSERT_LE", Le, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_GT(a, b, ...) KTEST_COMPARE_(Assert, "ASSERT_GT", Gt, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_GE(a, b, ...) KTEST_COMPARE_(Assert, "ASSERT_GE", Ge, a, b __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_TRUE(c, ...) KTEST_BOOL_(Assert, "ASSERT_TRUE", true, c __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_FALSE(c, ...) KTEST_BOOL_(Assert, "ASSERT_FALSE", false, c __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_NULL(p, ...) KTEST_NULL_(Assert, "ASSERT_NULL", true, p __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_NOT_NULL(p, ...) KTEST_NULL_(Assert, "ASSERT_NOT_NULL", false, p __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_STREQ(a, b, ...) KTEST_STREQ_(Assert, "ASSERT_STREQ", a, b __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_MEMEQ(a, b, n, ...) KTEST_MEMEQ_(Assert, "ASSERT_MEMEQ", a, b, n __VA_OPT__(, ) __VA_ARGS__)
+
+// Ends the case as skipped: KTEST_SKIP("no PS/2 controller").
+#define KTEST_SKIP(reason) ::ktest::skip_current_case(reason)

@@ -1,0 +1,46 @@
+#pragma once
+// Run-time options of a test kernel, read at boot from the multiboot2
+// command line and then from QEMU's fw_cfg file "opt/ktest/args" (which the
+// runner sets, so no rebuild is needed). Words not starting with "ktest."
+// belong to the kernel and are ignored here.
+//
+//   ktest.filter=GLOBS   comma-separated globs on suite.case; '-' excludes
+//   ktest.list           print the selected cases, run nothing
+//   ktest.shuffle        random order (suites, and cases within a suite)
+//   ktest.seed=N         the shuffle's seed (implies ktest.shuffle)
+//   ktest.repeat=N       run the selection N times (1..10000)
+//   ktest.skip_slow      report cases marked ktest::slow as skipped
+
+#include <cstdint>
+#include <string_view>
+#include "kstd/expected.h"
+#include "kstd/format.h"
+
+namespace ktest {
+
+struct Options {
+    static constexpr size_t max_filter = 256;
+
+    char filter_storage[max_filter] = {};
+    size_t filter_length = 0;
+    bool list = false;
+    bool shuffle = false;
+    bool seed_given = false;
+    bool skip_slow = false;
+    uint64_t seed = 0;
+    uint32_t repeat = 1;
+
+    std::string_view filter() const { return {filter_storage, filter_length}; }
+};
+
+struct OptionError {
+    std::string_view what;
+    std::string_view word;
+};
+
+void format_value(kstd::Sink& sink, const OptionError& error, const kstd::FormatSpec& spec);
+
+// Applies the options in `text` on top of `options` (later words win).
+kstd::Expected<void, OptionError> parse_options(std::string_view text, Options& options);
+
+} // namespace ktest
