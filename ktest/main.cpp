@@ -13,6 +13,7 @@
 // address of a missing weak symbol is null.
 [[gnu::weak]] extern const kernel::InitStage ktest_init_stage;
 [[gnu::weak]] extern const ktest::ShouldPanicSpec ktest_should_panic_spec;
+extern "C" [[gnu::weak]] void ktest_binary_setup();
 
 namespace {
 
@@ -56,6 +57,8 @@ void kernel_main(const kernel::BootHandoff& handoff)
     const kernel::InitStage stage = init_stage();
     kernel::initialize(handoff, stage);
     const ktest::Options options = read_options(stage);
+    if (ktest_binary_setup)
+        ktest_binary_setup();
     if (&ktest_should_panic_spec)
         ktest::run_should_panic(ktest_should_panic_spec);
     ktest::qemu_exit(ktest::run_registered_cases(options));

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""check_product_clean.py PRODUCT.elf KTEST.elf
+
+Proves the product kernel holds no test code, names or strings, although it
+is linked from the same objects as the unit-test kernel (KTEST cases live in
+the kernel's own .cpp files). Every test name and framework string is first
+found in the test kernel, so the check cannot pass by looking for the wrong
+thing, then looked for in the product. Exit 0 when the product is clean.
+
+The strings are looked for in the image that boots: the ELF without debug
+information, as tools/make_iso.sh puts it on the ISO. (DWARF in the full ELF
+still names the discarded test functions: GNU ld's --gc-sections drops code,
+not debug entries.) Symbols are checked on the full ELF.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def run(*command: str) -> str:
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+
+def strings_of(elf: str) -> set[str]:
+    return set(run("strings", "-a", "-n", "4", elf).splitlines())
+
+
+def main(product: str, ktest: str) -> int:
+    problems = []
+    # KTEST(suite, name) defines a static `ktest_case_<suite>__<name>`.
+    test_symbols = re.findall(r"^\S+ \w _ZL\d+ktest_case_(?!pointer_)(\w+?)__(\w+)$", run("nm", ktest), re.M)
+    if len(test_symbols) < 5:
+        print(f"check is broken: found only {len(test_symbols)} KTEST cases in {ktest}")
+        return 1
+    # Names of cases and suites, plus strings only the framework and the
+    # assertion macros print.
+    markers = {"KTAP version 1", "# RUN {}.{}{}{}", "EXPECT_EQ", "ASSERT_TRUE", "EXPECT_STREQ"}
+    markers |= {name for _, name in test_symbols if len(name) >= 8}
+    with tempfile.TemporaryDirectory() as tmp:
+        shipped = os.path.join(tmp, "ktest.elf")
+        run("objcopy", "--strip-debug", ktest, shipped)
+        ktest_strings = strings_of(shipped)
+    missing = sorted(m for m in markers if not any(m in s for s in ktest_strings))
+    if missing:
+        print(f"check is broken: not found even in the test kernel: {missing[:5]}")
+        return 1
+
+    symbols = [line for line in run("nm", product).splitlines() if "ktest" in line.lower()]
+    if symbols:
+        problems.append(f"{len(symbols)} ktest symbol(s), e.g. {symbols[0]}")
+    sections = [line.split()[1] for line in run("objdump", "-h", product).splitlines()
+                if re.match(r"\s*\d+ \.ktest", line)]
+    if sections:
+        problems.append(f"ktest sections: {sections}")
+    with tempfile.TemporaryDirectory() as tmp:
+        shipped = os.path.join(tmp, "kernel.elf")
+        run("objcopy", "--strip-debug", product, shipped)
+        product_strings = strings_of(shipped)
+    leaked = sorted(m for m in markers if any(m in s for s in product_strings))
+    if leaked:
+        problems.append(f"test strings in the product: {leaked[:10]}")
+
+    if problems:
+        print(f"{product} contains test code:")
+        for problem in problems:
+            print(f"  {problem}")
+        return 1
+    print(f"{product}: no ktest symbols or sections, and none of {len(markers)} test names and "
+          f"framework strings (all present in {ktest})")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        print(__doc__)
+        sys.exit(2)
+    sys.exit(main(sys.argv[1], sys.argv[2]))
