@@ -1,0 +1,50 @@
+# Kestrel: the two commands are `make run` and `make test`. This Makefile is a
+# thin wrapper over CMake (build directory: build/). Missing tools are
+# installed first (tools/setup.sh; it uses sudo when not root).
+
+BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+export ACCEL ?= tcg
+
+.PHONY: all build deps run run-serial debug test bench-tests bench clean help
+
+all: build
+
+help:
+	@echo "make run          boot the kernel in QEMU (window, or VGA text in the terminal)"
+	@echo "make run-serial   boot with COM1 on the terminal"
+	@echo "make debug        boot halted, waiting for gdb (prints the gdb command)"
+	@echo "make test         build and run every test through CTest"
+	@echo "make bench-tests  time the test binaries against the floor kernel"
+	@echo "make bench        allocator and kernel benchmarks"
+	@echo "ACCEL=kvm|auto    use KVM (auto: only if a quick probe boots)"
+
+deps:
+	@tools/setup.sh
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	@tools/run.sh screen $(BUILD)/os.iso $(BUILD)/kernel.elf
+
+run-serial: build
+	@tools/run.sh serial $(BUILD)/os.iso $(BUILD)/kernel.elf
+
+debug: build
+	@tools/run.sh debug $(BUILD)/os.iso $(BUILD)/kernel.elf
+
+test: build
+	ctest --test-dir $(BUILD) -j$(JOBS) --output-on-failure
+
+bench-tests: build
+	python3 tools/bench_tests.py --build $(BUILD) --write docs/performance.md
+
+bench: build
+	cmake --build $(BUILD) --target bench -j$(JOBS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# run.sh MODE ISO [ELF]: boot the product kernel in QEMU for a person.
+#   screen  the VGA screen: a window if there is a display, else drawn in
+#           this terminal (QEMU's curses display); COM1 goes to a log file
+#   serial  COM1 on this terminal, no screen
+#   debug   like serial, but QEMU starts halted and waits for gdb on :1234
+# ACCEL=tcg (default) | kvm | auto (use KVM only if a quick probe boots).
+set -euo pipefail
+mode=$1
+iso=$2
+elf=${3:-}
+build=$(dirname "$iso")
+accel=${ACCEL:-tcg}
+
+if [ "$accel" = auto ]; then
+    accel=tcg
+    floor="$build/tests/floor/floor.iso"
+    if [ -w /dev/kvm ] && [ -f "$floor" ] &&
+        python3 "$(dirname "$0")/runner.py" "$floor" --accel kvm --timeout 8 --quiet >/dev/null 2>&1; then
+        accel=kvm
+    fi
+    echo "run: ACCEL=auto chose $accel"
+fi
+
+qemu=(qemu-system-x86_64 -accel "$accel" -m 128M -cdrom "$iso" -boot d -no-reboot)
+
+case "$mode" in
+screen)
+    log="$build/serial.log"
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+        echo "run: QEMU window; COM1 output goes to $log. Close the window to quit."
+        exec "${qemu[@]}" -serial "file:$log"
+    fi
+    echo "run: no display, so QEMU draws the VGA text screen in this terminal."
+    echo "run: to quit: press Alt-2 (or Esc and 2 quickly) for the QEMU monitor, type 'quit' and Enter."
+    echo "run: COM1 output goes to $log; 'make run-serial' shows it here instead."
+    sleep 2
+    exec "${qemu[@]}" -display curses -serial "file:$log"
+    ;;
+serial)
+    echo "run: COM1 on this terminal. To quit: Ctrl-A then X (Ctrl-A then C: QEMU monitor)."
+    exec "${qemu[@]}" -display none -serial mon:stdio
+    ;;
+debug)
+    echo "run: QEMU is halted and waits for gdb on localhost:1234. In another terminal run:"
+    echo "    gdb $elf -ex 'target remote localhost:1234' -ex 'hbreak kernel_start' -ex continue"
+    echo "run: COM1 is on this terminal; Ctrl-A then X quits QEMU."
+    exec "${qemu[@]}" -display none -serial mon:stdio -s -S
+    ;;
+*)
+    echo "usage: run.sh screen|serial|debug ISO [ELF]" >&2
+    exit 2
+    ;;
+esac
