@@ -6,6 +6,11 @@
 #include <new>
 #include "runtime/allocation.h"
 
+// The tag object of the nothrow forms; a hosted program gets it from libsupc++.
+namespace std {
+const nothrow_t nothrow{};
+}
+
 namespace {
 constexpr size_t default_alignment = __STDCPP_DEFAULT_NEW_ALIGNMENT__;
 size_t to_size(std::align_val_t alignment)

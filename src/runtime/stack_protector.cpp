@@ -26,7 +26,7 @@ void randomize_stack_guard()
     // the fixed value it is enough to catch accidental overwrites. The low
     // byte is zeroed so a runaway string copy stops at the canary.
     const uint64_t tsc = arch::read_timestamp_counter();
-    __stack_chk_guard ^= (tsc * 0x9E37'79B9'7F4A'7C15ull) & ~uintptr_t{0xFF};
+    __stack_chk_guard = (__stack_chk_guard ^ (tsc * 0x9E37'79B9'7F4A'7C15ull)) & ~uintptr_t{0xFF};
 }
 
 } // namespace runtime
