@@ -46,18 +46,20 @@ void Failure::text(std::string_view line)
 
 void Failure::string_value(const char* expression, std::string_view value, bool is_null)
 {
+    // Long strings are cut: a runaway (unterminated) string must not flood COM1.
+    constexpr size_t max_shown = 200;
     begin_value(expression);
     if (is_null) {
         output().write("(null)");
     } else {
         output().write("\"");
-        for (char c : value) {
+        for (char c : value.substr(0, max_shown)) {
             if (c >= 0x20 && c <= 0x7E && c != '"' && c != '\\')
                 output().write(std::string_view(&c, 1));
             else
                 kstd::format_to(output(), "\\x{:02x}", static_cast<uint8_t>(c));
         }
-        kstd::format_to(output(), "\" ({} bytes)", value.size());
+        kstd::format_to(output(), "\"{} ({} bytes)", value.size() > max_shown ? "..." : "", value.size());
     }
     end_line();
 }
@@ -70,32 +72,62 @@ void Failure::finish(Severity severity)
         end_current_case();
 }
 
-bool memory_equal(const void* a, const void* b, size_t size)
+bool strings_differ(std::string_view a, bool a_null, std::string_view b, bool b_null, const char* check,
+                    const char* arguments, const char* a_text, const char* b_text, const char* file, int line)
 {
-    return __builtin_memcmp(a, b, size) == 0;
+    if (a_null == b_null && a == b) [[likely]]
+        return false;
+    Failure(check, arguments, file, line);
+    Failure::string_value(a_text, a, a_null);
+    Failure::string_value(b_text, b, b_null);
+    return true;
 }
 
-void describe_memory_difference(Failure& failure, const void* a, const void* b, size_t size)
+bool bool_failed(bool value, bool expected, const char* check, const char* expression, const char* file, int line)
 {
+    if (value == expected) [[likely]]
+        return false;
+    Failure(check, expression, file, line);
+    Failure::text(expected ? "which is false" : "which is true");
+    return true;
+}
+
+bool null_failed(const volatile void* pointer, bool want_null, const char* check, const char* expression,
+                 const char* file, int line)
+{
+    if ((pointer == nullptr) == want_null) [[likely]]
+        return false;
+    Failure(check, expression, file, line);
+    Failure::value(expression, pointer);
+    return true;
+}
+
+bool memory_differs(const void* a, const void* b, size_t size, const char* check, const char* arguments,
+                    const char* file, int line)
+{
+    if (__builtin_memcmp(a, b, size) == 0) [[likely]]
+        return false;
+    Failure(check, arguments, file, line);
     const auto* left = static_cast<const uint8_t*>(a);
     const auto* right = static_cast<const uint8_t*>(b);
     size_t first = 0;
     while (first < size && left[first] == right[first])
         ++first;
-    kstd::StringBuffer<120> line;
-    kstd::format_to(line, "first difference at byte {} of {}: {:#04x} vs {:#04x}", first, size, left[first],
+    kstd::StringBuffer<120> text;
+    kstd::format_to(text, "first difference at byte {} of {}: {:#04x} vs {:#04x}", first, size, left[first],
                     right[first]);
-    failure.text(line.view());
+    Failure::text(text.view());
     // Up to 16 bytes of each side, from 4 bytes before the difference.
     const size_t start = first >= 4 ? first - 4 : 0;
     const size_t end = start + 16 < size ? start + 16 : size;
     for (const uint8_t* side : {left, right}) {
-        line.clear();
-        kstd::format_to(line, "{} +{}:", side == left ? "left " : "right", start);
+        text.clear();
+        kstd::format_to(text, "{} +{}:", side == left ? "left " : "right", start);
         for (size_t i = start; i < end; ++i)
-            kstd::format_to(line, " {:02x}", side[i]);
-        failure.text(line.view());
+            kstd::format_to(text, " {:02x}", side[i]);
+        Failure::text(text.view());
     }
+    return true;
 }
 
 void skip_current_case(std::string_view reason)

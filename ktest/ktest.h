@@ -92,28 +92,28 @@ public:
     Failure(const char* check, const char* arguments, const char* file, int line);
 
     template <typename T>
-    void value(const char* expression, const T& value)
+    static void value(const char* expression, const T& value)
     {
         begin_value(expression);
         print_value(value);
         end_line();
     }
-    void string_value(const char* expression, std::string_view value, bool is_null);
-    void text(std::string_view line);
+    static void string_value(const char* expression, std::string_view value, bool is_null);
+    static void text(std::string_view line);
 
     template <typename... Args>
-    void message(kstd::FormatString<std::type_identity_t<Args>...> fmt, const Args&... args)
+    static void note(kstd::FormatString<std::type_identity_t<Args>...> fmt, const Args&... args)
     {
         begin_message();
         kstd::format_to<Args...>(output(), fmt, args...);
         end_line();
     }
 
-    void finish(Severity severity);
+    static void finish(Severity severity);
 
 private:
     template <typename T>
-    void print_value(const T& v)
+    static void print_value(const T& v)
     {
         using U = std::remove_cvref_t<T>;
         if constexpr (std::is_integral_v<U> && !std::is_same_v<U, bool> && !std::is_same_v<U, char>) {
@@ -129,9 +129,9 @@ private:
             output().write("(a value of a type without format_value)");
         }
     }
-    void begin_value(const char* expression);
-    void begin_message();
-    void end_line();
+    static void begin_value(const char* expression);
+    static void begin_message();
+    static void end_line();
     static kstd::Sink& output();
 };
 
@@ -176,9 +176,42 @@ constexpr bool compare(Op op, const A& a, const B& b)
 inline std::string_view as_string(const char* s) { return s ? std::string_view(s) : std::string_view(); }
 inline std::string_view as_string(std::string_view s) { return s; }
 
+// The checks. Each takes its operands as function arguments, so temporaries
+// in them (`f().error().what`) live until the check has compared and printed
+// them, and returns true if the check failed (after printing the headline and
+// the values).
+template <typename A, typename B>
+[[nodiscard]] bool compare_failed(Op op, const A& a, const B& b, const char* check, const char* arguments,
+                                  const char* a_text, const char* b_text, const char* file, int line)
+{
+    if (compare(op, a, b)) [[likely]]
+        return false;
+    Failure(check, arguments, file, line);
+    Failure::value(a_text, a);
+    Failure::value(b_text, b);
+    return true;
+}
+
+[[nodiscard]] bool strings_differ(std::string_view a, bool a_null, std::string_view b, bool b_null,
+                                  const char* check, const char* arguments, const char* a_text, const char* b_text,
+                                  const char* file, int line);
+
+template <typename A, typename B>
+[[nodiscard]] bool streq_failed(const A& a, const B& b, const char* check, const char* arguments, const char* a_text,
+                                const char* b_text, const char* file, int line)
+{
+    const std::string_view sa = as_string(a), sb = as_string(b);
+    return strings_differ(sa, sa.data() == nullptr, sb, sb.data() == nullptr, check, arguments, a_text, b_text, file,
+                          line);
+}
+
+[[nodiscard]] bool bool_failed(bool value, bool expected, const char* check, const char* expression, const char* file,
+                               int line);
+[[nodiscard]] bool null_failed(const volatile void* pointer, bool want_null, const char* check,
+                               const char* expression, const char* file, int line);
 // MEMEQ: reports the first differing byte and a window of both buffers.
-bool memory_equal(const void* a, const void* b, size_t size);
-void describe_memory_difference(Failure& failure, const void* a, const void* b, size_t size);
+[[nodiscard]] bool memory_differs(const void* a, const void* b, size_t size, const char* check,
+                                  const char* arguments, const char* file, int line);
 
 // KTEST_SKIP and ASSERT_* leave the running case through these.
 [[noreturn]] void skip_current_case(std::string_view reason);
@@ -232,68 +265,43 @@ void describe_memory_difference(Failure& failure, const void* a, const void* b, 
 // EXPECT_* record a failure and continue; ASSERT_* end the case. Each takes an
 // optional format string and arguments: EXPECT_EQ(a, b, "entry {}", i).
 
+#define KTEST_FINISH_(severity, ...)                                                                              \
+    do {                                                                                                          \
+        __VA_OPT__(::ktest::Failure::note(__VA_ARGS__);)                                                          \
+        ::ktest::Failure::finish(::ktest::Severity::severity);                                                    \
+    } while (0)
+
 #define KTEST_COMPARE_(severity, check, op, a, b, ...)                                                            \
     do {                                                                                                          \
-        const auto& ktest_a_ = (a);                                                                               \
-        const auto& ktest_b_ = (b);                                                                               \
-        if (!::ktest::compare(::ktest::Op::op, ktest_a_, ktest_b_)) [[unlikely]] {                                \
-            ::ktest::Failure ktest_failure_(check, #a ", " #b, __FILE__, __LINE__);                               \
-            ktest_failure_.value(#a, ktest_a_);                                                                   \
-            ktest_failure_.value(#b, ktest_b_);                                                                   \
-            __VA_OPT__(ktest_failure_.message(__VA_ARGS__);)                                                      \
-            ktest_failure_.finish(::ktest::Severity::severity);                                                   \
-        }                                                                                                         \
+        if (::ktest::compare_failed(::ktest::Op::op, (a), (b), check, #a ", " #b, #a, #b, __FILE__, __LINE__))    \
+            [[unlikely]]                                                                                          \
+            KTEST_FINISH_(severity __VA_OPT__(, ) __VA_ARGS__);                                                   \
     } while (0)
 
 #define KTEST_BOOL_(severity, check, expected, condition, ...)                                                    \
     do {                                                                                                          \
-        if (static_cast<bool>(condition) != (expected)) [[unlikely]] {                                            \
-            ::ktest::Failure ktest_failure_(check, #condition, __FILE__, __LINE__);                               \
-            ktest_failure_.text((expected) ? "which is false" : "which is true");                                 \
-            __VA_OPT__(ktest_failure_.message(__VA_ARGS__);)                                                      \
-            ktest_failure_.finish(::ktest::Severity::severity);                                                   \
-        }                                                                                                         \
+        if (::ktest::bool_failed(static_cast<bool>(condition), expected, check, #condition, __FILE__, __LINE__))  \
+            [[unlikely]]                                                                                          \
+            KTEST_FINISH_(severity __VA_OPT__(, ) __VA_ARGS__);                                                   \
     } while (0)
 
 #define KTEST_NULL_(severity, check, want_null, pointer, ...)                                                     \
     do {                                                                                                          \
-        const auto* ktest_p_ = (pointer);                                                                         \
-        if ((ktest_p_ == nullptr) != (want_null)) [[unlikely]] {                                                  \
-            ::ktest::Failure ktest_failure_(check, #pointer, __FILE__, __LINE__);                                 \
-            ktest_failure_.value(#pointer, static_cast<const volatile void*>(ktest_p_));                          \
-            __VA_OPT__(ktest_failure_.message(__VA_ARGS__);)                                                      \
-            ktest_failure_.finish(::ktest::Severity::severity);                                                   \
-        }                                                                                                         \
+        if (::ktest::null_failed((pointer), want_null, check, #pointer, __FILE__, __LINE__)) [[unlikely]]         \
+            KTEST_FINISH_(severity __VA_OPT__(, ) __VA_ARGS__);                                                   \
     } while (0)
 
 #define KTEST_STREQ_(severity, check, a, b, ...)                                                                  \
     do {                                                                                                          \
-        const auto& ktest_a_ = (a);                                                                               \
-        const auto& ktest_b_ = (b);                                                                               \
-        const std::string_view ktest_sa_ = ::ktest::as_string(ktest_a_);                                          \
-        const std::string_view ktest_sb_ = ::ktest::as_string(ktest_b_);                                          \
-        const bool ktest_na_ = ktest_sa_.data() == nullptr;                                                       \
-        const bool ktest_nb_ = ktest_sb_.data() == nullptr;                                                       \
-        if (ktest_na_ != ktest_nb_ || ktest_sa_ != ktest_sb_) [[unlikely]] {                                      \
-            ::ktest::Failure ktest_failure_(check, #a ", " #b, __FILE__, __LINE__);                               \
-            ktest_failure_.string_value(#a, ktest_sa_, ktest_na_);                                                \
-            ktest_failure_.string_value(#b, ktest_sb_, ktest_nb_);                                                \
-            __VA_OPT__(ktest_failure_.message(__VA_ARGS__);)                                                      \
-            ktest_failure_.finish(::ktest::Severity::severity);                                                   \
-        }                                                                                                         \
+        if (::ktest::streq_failed((a), (b), check, #a ", " #b, #a, #b, __FILE__, __LINE__)) [[unlikely]]          \
+            KTEST_FINISH_(severity __VA_OPT__(, ) __VA_ARGS__);                                                   \
     } while (0)
 
 #define KTEST_MEMEQ_(severity, check, a, b, size, ...)                                                            \
     do {                                                                                                          \
-        const void* ktest_a_ = (a);                                                                               \
-        const void* ktest_b_ = (b);                                                                               \
-        const size_t ktest_n_ = (size);                                                                           \
-        if (!::ktest::memory_equal(ktest_a_, ktest_b_, ktest_n_)) [[unlikely]] {                                  \
-            ::ktest::Failure ktest_failure_(check, #a ", " #b ", " #size, __FILE__, __LINE__);                    \
-            ::ktest::describe_memory_difference(ktest_failure_, ktest_a_, ktest_b_, ktest_n_);                    \
-            __VA_OPT__(ktest_failure_.message(__VA_ARGS__);)                                                      \
-            ktest_failure_.finish(::ktest::Severity::severity);                                                   \
-        }                                                                                                         \
+        if (::ktest::memory_differs((a), (b), (size), check, #a ", " #b ", " #size, __FILE__, __LINE__))          \
+            [[unlikely]]                                                                                          \
+            KTEST_FINISH_(severity __VA_OPT__(, ) __VA_ARGS__);                                                   \
     } while (0)
 
 #define EXPECT_EQ(a, b, ...) KTEST_COMPARE_(Expect, "EXPECT_EQ", Eq, a, b __VA_OPT__(, ) __VA_ARGS__)

@@ -578,6 +578,10 @@ class Output:
         print(text, flush=True)
 
 
+def clip(line: str, limit: int = 300) -> str:
+    return line if len(line) <= limit else line[:limit] + f"... ({len(line) - limit} more characters)"
+
+
 def print_summary(out: Output, name: str, result: RunResult, elf: Path | None) -> None:
     report, outcome = result.report, result.outcome
     passed, failed, skipped = report.counts()
@@ -594,13 +598,13 @@ def print_summary(out: Output, name: str, result: RunResult, elf: Path | None) -
         if case.status == "failed":
             out.note(out.paint(f"  not ok {case.full_name}", "31"))
             for line in symbolize(case.diagnostics, elf):
-                out.note(f"      {line}")
+                out.note(f"      {clip(line)}")
     if outcome.culprit and outcome.verdict in ("timeout", "triple fault", "failed"):
         running = report.running
         if running is not None and running.diagnostics:
             out.note(f"  {running.full_name} printed before it stopped:")
             for line in symbolize(running.diagnostics, elf):
-                out.note(f"      {line}")
+                out.note(f"      {clip(line)}")
     if report.panic_lines and outcome.verdict != "should-panic passed":
         out.note("  kernel panic:")
         for line in symbolize(report.panic_lines, elf):
