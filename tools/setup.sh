@@ -21,6 +21,7 @@ need g++              have g++
 need binutils         have objcopy
 need nasm             have nasm
 need python3          have python3
+need perl             perl -MTAP::Parser -e 1
 need qemu-system-x86  have qemu-system-x86_64
 need grub-common      have grub-mkrescue
 need grub-pc-bin      test -d /usr/lib/grub/i386-pc
