@@ -1,10 +1,16 @@
 #include "drivers/pit.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/port.h"
+#include "interrupts/irq.h"
+#include "kernel/panic.h"
+#include "sync/atomic.h"
+#include "sync/idle.h"
+#include "sync/interrupt_guard.h"
 
 namespace drivers::pit {
 
 namespace {
+constexpr arch::Port8 channel0_data(0x40);
 constexpr arch::Port8 channel2_data(0x42);
 constexpr arch::Port8 mode_command(0x43);
 // Port 0x61 (system control port B): bit 0 gates channel 2, bit 1 drives the
@@ -13,9 +19,35 @@ constexpr arch::Port8 control_port_b(0x61);
 constexpr uint8_t gate2 = 0x01;
 constexpr uint8_t speaker = 0x02;
 constexpr uint8_t out2 = 0x20;
-// Channel 2, low byte then high byte, mode 0 (output rises at terminal count), binary.
+// Mode/command byte: channel (7-6), access (5-4: 11 = low byte then high
+// byte), mode (3-1), BCD (0: binary). 82C54 datasheet, "Control Word Format".
+// Channel 2, mode 0 (output rises at terminal count).
 constexpr uint8_t channel2_mode0 = 0b10'11'000'0;
+// Channel 0, mode 2 (rate generator: one pulse every `divisor` input clocks,
+// which the PIC sees as one rising edge per period).
+constexpr uint8_t channel0_mode2 = 0b00'11'010'0;
 constexpr uint64_t give_up_after_tsc_ticks = 10'000'000'000ull;
+constexpr uint64_t nanoseconds_per_second = 1'000'000'000;
+
+// Written by the IRQ 0 handler (interrupts off) or with interrupts off.
+sync::Atomic<uint64_t> g_ticks{0};
+sync::Atomic<uint64_t> g_input_cycles{0}; // PIT input clocks elapsed: exact uptime
+sync::Atomic<uint32_t> g_divisor{0};
+sync::Atomic<uint32_t> g_requested_hz{0};
+bool g_irq_registered = false;
+
+void on_timer_interrupt(arch::InterruptFrame&)
+{
+    g_ticks.add_single_writer(1);
+    g_input_cycles.add_single_writer(g_divisor.load(sync::MemoryOrder::Relaxed));
+}
+
+uint64_t cycles_to_ns(uint64_t cycles)
+{
+    // cycles * 1e9 / input_hz without overflow (cycles % input_hz < 2^21).
+    return cycles / input_hz * nanoseconds_per_second + cycles % input_hz * nanoseconds_per_second / input_hz;
+}
+
 } // namespace
 
 uint64_t measure_tsc_ticks(uint32_t microseconds)
@@ -43,6 +75,94 @@ uint64_t measure_tsc_ticks(uint32_t microseconds)
     now = arch::read_timestamp_counter();
     control_port_b.write(saved);
     return now - start;
+}
+
+std::string_view to_string(TimerError error)
+{
+    switch (error) {
+    case TimerError::FrequencyOutOfRange: return "timer frequency out of range (19-10000 Hz)";
+    case TimerError::IrqUnavailable: return "IRQ 0 is taken by another handler";
+    }
+    return "unknown timer error";
+}
+
+void format_value(kstd::Sink& sink, TimerError error, const kstd::FormatSpec& spec)
+{
+    kstd::format_string(sink, to_string(error), spec);
+}
+
+kstd::Expected<void, TimerError> start_timer(uint32_t hz)
+{
+    if (hz < min_timer_hz || hz > max_timer_hz)
+        return kstd::unexpected(TimerError::FrequencyOutOfRange);
+    const uint32_t divisor = (input_hz + hz / 2) / hz;
+    {
+        // No tick may see the new divisor before the PIT runs with it.
+        sync::InterruptGuard guard;
+        mode_command.write(channel0_mode2);
+        channel0_data.write(static_cast<uint8_t>(divisor & 0xFF));
+        channel0_data.write(static_cast<uint8_t>(divisor >> 8));
+        g_divisor.store(divisor, sync::MemoryOrder::Relaxed);
+        g_requested_hz.store(hz, sync::MemoryOrder::Relaxed);
+    }
+    if (!g_irq_registered) {
+        if (!interrupts::register_irq_handler(interrupts::irq::timer, &on_timer_interrupt))
+            return kstd::unexpected(TimerError::IrqUnavailable);
+        g_irq_registered = true;
+    }
+    return {};
+}
+
+bool timer_running()
+{
+    return g_irq_registered;
+}
+
+uint32_t timer_frequency_hz()
+{
+    return g_requested_hz.load(sync::MemoryOrder::Relaxed);
+}
+
+uint32_t timer_divisor()
+{
+    return g_divisor.load(sync::MemoryOrder::Relaxed);
+}
+
+uint64_t timer_period_ns()
+{
+    return cycles_to_ns(timer_divisor());
+}
+
+uint64_t ticks()
+{
+    return g_ticks.load(sync::MemoryOrder::Relaxed);
+}
+
+uint64_t uptime_ns()
+{
+    return cycles_to_ns(g_input_cycles.load(sync::MemoryOrder::Relaxed));
+}
+
+uint64_t uptime_ms()
+{
+    return uptime_ns() / 1'000'000;
+}
+
+void sleep_ns(uint64_t nanoseconds)
+{
+    KASSERT(timer_running(), "sleep before the timer runs would never wake up");
+    KASSERT(arch::interrupts_enabled(), "sleep with interrupts disabled would never wake up");
+    // uptime_ns() lags real time by up to one period: add one so the sleep
+    // is never shorter than asked.
+    const uint64_t deadline = uptime_ns() + timer_period_ns() + nanoseconds;
+    sync::InterruptGuard guard; // check, then halt, without a gap (sync/idle.h)
+    while (uptime_ns() < deadline)
+        sync::wait_for_interrupt();
+}
+
+void sleep_ms(uint64_t milliseconds)
+{
+    sleep_ns(milliseconds * 1'000'000);
 }
 
 } // namespace drivers::pit

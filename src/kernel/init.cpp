@@ -1,8 +1,13 @@
 #include "kernel/init.h"
 #include "arch/x86_64/boot_map.h"
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
+#include "drivers/keyboard.h"
+#include "drivers/pit.h"
 #include "drivers/serial.h"
 #include "drivers/vga_text.h"
+#include "interrupts/interrupts.h"
+#include "interrupts/irq.h"
 #include "kernel/panic.h"
 #include "kernel/print.h"
 
@@ -48,6 +53,18 @@ void init_boot_info(const BootHandoff& handoff)
         panic("multiboot2 boot information is malformed: {}", parsed.error());
 }
 
+// The PICs first (every line masked), then the devices unmask their lines as
+// they register, then interrupts on. A missing keyboard is not fatal.
+void init_interrupts()
+{
+    interrupts::initialize_irqs();
+    if (auto timer = drivers::pit::start_timer(drivers::pit::default_timer_hz); !timer)
+        panic("cannot start the PIT timer: {}", timer.error());
+    if (auto keyboard = drivers::keyboard::initialize(); !keyboard)
+        println("keyboard: not available: {}", keyboard.error());
+    arch::enable_interrupts();
+}
+
 } // namespace
 
 const boot::BootInfo& boot_info()
@@ -64,6 +81,12 @@ void initialize(const BootHandoff& handoff, InitStage up_to)
     if (up_to < InitStage::Timing)
         return;
     arch::tsc::calibrate();
+    if (up_to < InitStage::Cpu)
+        return;
+    interrupts::initialize_cpu();
+    if (up_to < InitStage::Interrupts)
+        return;
+    init_interrupts();
 }
 
 } // namespace kernel

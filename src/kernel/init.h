@@ -13,6 +13,8 @@ enum class InitStage : uint8_t {
     Consoles = 1,  // COM1 and VGA text, attached to the console mux
     BootInfo,      // the Multiboot2 information parsed (panics if malformed)
     Timing,        // TSC calibrated against the PIT
+    Cpu,           // GDT, TSS with IST stacks and guard pages, IDT: exceptions are caught and reported
+    Interrupts,    // PICs remapped, PIT timer and PS/2 keyboard on their IRQs, interrupts enabled
     Everything,
 };
 

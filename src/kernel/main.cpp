@@ -1,11 +1,137 @@
-// The product kernel's kernel_main: bring everything up, greet, idle.
+// The product kernel's kernel_main: bring everything up, greet, show that
+// exceptions are survivable, then echo what is typed until the end of time.
 // (Test kernels link ktest/main.cpp instead of this file.)
+//
+// Kernel command line words (GRUB's multiboot2 line):
+//   demo=stack-overflow   overflow the kernel stack at boot (the double-fault
+//                         handler reports it on its own stack; the kernel stops)
+//   demo=page-fault       write through a null pointer at boot (reported; the kernel stops)
+// Keys: F1 help, F2 breakpoint (reported, then typing goes on), F3 page
+// fault, F4 stack overflow, Ctrl+L clear the screen.
 
+#include <string_view>
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
+#include "drivers/keyboard.h"
+#include "drivers/pit.h"
 #include "drivers/vga_text.h"
 #include "kernel/init.h"
 #include "kernel/print.h"
 #include "kernel/version.h"
+#include "sync/idle.h"
+#include "sync/interrupt_guard.h"
+
+namespace {
+
+using drivers::keyboard::Key;
+using drivers::keyboard::KeyEvent;
+
+bool command_line_has(std::string_view word)
+{
+    std::string_view line = kernel::boot_info().command_line;
+    while (!line.empty()) {
+        const size_t end = line.find(' ');
+        if (line.substr(0, end) == word)
+            return true;
+        if (end == std::string_view::npos)
+            break;
+        line.remove_prefix(end + 1);
+    }
+    return false;
+}
+
+void breakpoint()
+{
+    // INT3: the #BP handler prints its report and returns to the next instruction.
+    asm volatile("int3" ::: "memory");
+}
+
+[[gnu::noinline]] void page_fault()
+{
+    // An address the compiler cannot see through (it would turn a literal
+    // null dereference into UD2): the asm makes `address` opaque.
+    uint64_t address = 0;
+    asm volatile("" : "+r"(address));
+    // The low half is unmapped since boot (boot.asm dropped the identity map).
+    *reinterpret_cast<volatile uint64_t*>(address) = 0xDEAD;
+}
+
+// Never reached; volatile, so the compiler cannot prove the recursion below
+// endless (it refuses to compile an obviously infinite one).
+volatile uint64_t g_recursion_limit = ~0ull;
+
+// Recurses until the boot stack's guard page: the page fault cannot be
+// delivered on the full stack, which makes a double fault on IST1.
+[[gnu::noinline]] uint64_t overflow_stack(uint64_t depth)
+{
+    if (depth == g_recursion_limit)
+        return depth;
+    volatile uint64_t frame[32];
+    frame[depth % 32] = depth;
+    // Not a tail call: the result is used after the recursive call returns.
+    return overflow_stack(depth + 1) + frame[depth % 32];
+}
+
+void print_help()
+{
+    kernel::println("keys: F1 this help, F2 breakpoint (int3), F3 page fault, F4 stack overflow, Ctrl+L clear");
+}
+
+void print_timing()
+{
+    const uint64_t tsc_khz = arch::tsc::frequency_hz() / 1000;
+    kernel::println("time: TSC {}.{:03} MHz (calibrated against the PIT), timer {} Hz (period {} ns), uptime {} ms",
+                    tsc_khz / 1000, tsc_khz % 1000, drivers::pit::timer_frequency_hz(),
+                    drivers::pit::timer_period_ns(), drivers::pit::uptime_ms());
+}
+
+// The interactive part: echo typed text, with a line length so Backspace
+// stops at the start of the line.
+class Echo {
+public:
+    void handle(const KeyEvent& event)
+    {
+        if (!event.pressed)
+            return;
+        switch (event.key) {
+        case Key::F1: print_help(); return;
+        case Key::F2: new_line(); breakpoint(); return;
+        case Key::F3: new_line(); page_fault(); return;
+        case Key::F4: new_line(); (void)overflow_stack(0); return;
+        default: break;
+        }
+        if (event.modifiers.ctrl && event.key == Key::L) {
+            drivers::vga_text().clear();
+            m_column = 0;
+            return;
+        }
+        const char c = event.character;
+        if (c == '\b') {
+            if (m_column > 0) {
+                kernel::print("\b \b");
+                --m_column;
+            }
+        } else if (c == '\n') {
+            kernel::println("");
+            m_column = 0;
+        } else if (c >= 0x20 && c <= 0x7E) {
+            kernel::print("{}", c);
+            ++m_column;
+        }
+    }
+
+private:
+    void new_line()
+    {
+        if (m_column > 0)
+            kernel::println("");
+        m_column = 0;
+    }
+
+    size_t m_column = 0;
+};
+
+} // namespace
 
 void kernel_main(const kernel::BootHandoff& handoff)
 {
@@ -15,9 +141,24 @@ void kernel_main(const kernel::BootHandoff& handoff)
     kernel::println("{} {} - a C++20 kernel for x86_64", kernel::os_name, kernel::os_version);
     drivers::vga_text().set_color(drivers::VgaColor::LightGray, drivers::VgaColor::Black);
     kernel::print_boot_summary(kernel::boot_info());
-    kernel::println("kernel: initialised; idle (the CPU halts until the next interrupt)");
+    print_timing();
 
-    // Idle: HLT stops the CPU until an interrupt arrives, instead of spinning.
-    for (;;)
-        arch::halt();
+    kernel::println("demo: int3 in kernel_main; the breakpoint handler reports it and the kernel goes on");
+    breakpoint();
+    kernel::println("demo: back in kernel_main after the breakpoint");
+    if (command_line_has("demo=page-fault"))
+        page_fault();
+    if (command_line_has("demo=stack-overflow"))
+        (void)overflow_stack(0);
+
+    kernel::println("kernel: initialised; idle until an interrupt. Type something (F1: help).");
+    Echo echo;
+    for (;;) {
+        while (auto event = drivers::keyboard::next_event())
+            echo.handle(*event);
+        // Check for input and halt without a gap (sync/idle.h).
+        sync::InterruptGuard guard;
+        if (!drivers::keyboard::has_pending())
+            sync::wait_for_interrupt();
+    }
 }

@@ -1,0 +1,48 @@
+#pragma once
+// The control registers and TLB maintenance (Intel SDM vol. 3, 2.5 "Control
+// Registers" and 4.10.4 "Invalidation of TLBs and Paging-Structure Caches").
+
+#include <cstdint>
+
+namespace arch {
+
+// CR0.WP: supervisor writes honour read-only pages (set by boot.asm).
+inline constexpr uint64_t cr0_write_protect = 1ull << 16;
+
+// CR3 bits 12..51 hold the physical address of the PML4 (with CR4.PCIDE = 0
+// the low bits are the PWT/PCD cache controls).
+inline constexpr uint64_t cr3_address_mask = 0x000F'FFFF'FFFF'F000ull;
+
+inline uint64_t read_cr0()
+{
+    uint64_t value;
+    // MOV from CR0 is a privileged read without side effects.
+    asm volatile("mov %%cr0, %0" : "=r"(value));
+    return value;
+}
+
+inline uint64_t read_cr2()
+{
+    uint64_t value;
+    // CR2 holds the linear address of the last page fault (SDM vol. 3, 6.15,
+    // "Interrupt 14"). "memory": the value depends on accesses made before.
+    asm volatile("mov %%cr2, %0" : "=r"(value) : : "memory");
+    return value;
+}
+
+inline uint64_t read_cr3()
+{
+    uint64_t value;
+    // CR3 points at the current top-level page table.
+    asm volatile("mov %%cr3, %0" : "=r"(value) : : "memory");
+    return value;
+}
+
+inline void invalidate_page(uint64_t virtual_address)
+{
+    // INVLPG drops the TLB entry of the page holding the address; "memory"
+    // orders it after the page-table write that made the entry stale.
+    asm volatile("invlpg (%0)" : : "r"(virtual_address) : "memory");
+}
+
+} // namespace arch

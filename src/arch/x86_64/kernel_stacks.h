@@ -1,0 +1,60 @@
+#pragma once
+// The kernel's stacks and the unmapped guard page below each one.
+//
+//   boot stack      64 KiB, boot.asm; kernel_main and everything it calls
+//   IST1            16 KiB, the double-fault handler
+//   IST2            16 KiB, the NMI handler
+//   IST3            16 KiB, the machine-check handler
+//
+// A stack grows down from `top` towards `bottom`; the 4 KiB page just below
+// `bottom` is never mapped, so running off the end page-faults at once
+// instead of overwriting whatever lies below. See docs/interrupts.md.
+//
+// The Interrupt Stack Table (Intel SDM vol. 3, 6.14.5) makes the CPU switch
+// to one of these stacks before it pushes anything, which is what lets the
+// double-fault handler run after the boot stack overflowed.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include "kstd/expected.h"
+#include "arch/x86_64/boot_paging.h"
+
+namespace arch {
+
+// Index into the TSS's Interrupt Stack Table (1-7; 0 means "no switch").
+enum class InterruptStack : uint8_t {
+    DoubleFault = 1,
+    NonMaskableInterrupt = 2,
+    MachineCheck = 3,
+};
+inline constexpr unsigned interrupt_stack_count = 3;
+inline constexpr uint64_t interrupt_stack_size = 16 * 1024;
+
+struct GuardedStack {
+    std::string_view name;
+    uint64_t guard; // the unmapped page below the stack
+    uint64_t bottom;
+    uint64_t top;
+
+    bool contains(uint64_t address) const { return address >= bottom && address < top; }
+    bool guard_contains(uint64_t address) const
+    {
+        return address >= guard && address < guard + boot_paging::page_size;
+    }
+};
+
+// The boot stack, then the interrupt stacks in IST order.
+std::span<const GuardedStack> kernel_stacks();
+const GuardedStack& interrupt_stack(InterruptStack which);
+
+// The stack whose guard page holds `address`, or null.
+const GuardedStack* stack_guarded_at(uint64_t address);
+// The stack `address` lies in, or null.
+const GuardedStack* stack_containing(uint64_t address);
+
+// Unmaps the interrupt stacks' guard pages (boot.asm already left the boot
+// stack's unmapped).
+kstd::Expected<void, boot_paging::Error> protect_stack_guards();
+
+} // namespace arch

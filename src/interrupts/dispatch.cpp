@@ -1,0 +1,150 @@
+// interrupt_dispatch(): where every interrupt stub lands, and the handling
+// of exceptions and unexpected vectors.
+
+#include "arch/x86_64/control_registers.h"
+#include "arch/x86_64/cpu.h"
+#include "interrupts/fault_diagnosis.h"
+#include "interrupts/fault_report.h"
+#include "interrupts/interrupts.h"
+#include "interrupts/irq.h"
+#include "kernel/panic.h"
+#include "kernel/print.h"
+#include "sync/atomic.h"
+
+namespace interrupts {
+
+namespace {
+
+constexpr unsigned vector_count = 256;
+
+sync::Atomic<Handler> g_handlers[vector_count];
+// Written only by interrupt_dispatch (interrupts off, one CPU), read anywhere.
+sync::Atomic<uint64_t> g_counts[vector_count];
+sync::Atomic<FaultInterceptor> g_interceptor{nullptr};
+sync::Atomic<uint64_t> g_last_breakpoint{0};
+
+uint64_t address_of(const void* pointer)
+{
+    // The frame is on a kernel stack: its address is a virtual address.
+    return reinterpret_cast<uint64_t>(pointer);
+}
+
+bool is_software_vector(unsigned vector)
+{
+    return vector >= first_free_vector && vector < vector_count;
+}
+
+// A fault while a report was being printed: the reporting code itself is
+// broken. Say the least that identifies it and stop.
+[[noreturn]] void nested_fault(const arch::InterruptFrame& frame, uint64_t cr2)
+{
+    kstd::format_to(kernel::console(),
+                    "\nEXCEPTION while printing an exception report: vector {} at RIP {:#018x}, CR2 {:#018x}; "
+                    "halted\n",
+                    frame.vector, frame.rip, cr2);
+    arch::halt_forever();
+}
+
+// Exceptions and unexpected vectors: the interceptor first, then the report,
+// then continue or panic.
+void handle_fault(const Fault& fault)
+{
+    if (fault_report_in_progress())
+        nested_fault(fault.frame, fault.cr2);
+    if (FaultInterceptor interceptor = g_interceptor.load(sync::MemoryOrder::Acquire)) {
+        if (interceptor(fault) == Interception::Continue)
+            return;
+    }
+    print_fault_report(kernel::console(), fault, "");
+    if (fault.vector() < exception_count && continues_after_report(fault.vector())) {
+        kernel::println("  (continuing)");
+        return;
+    }
+    panic_for_fault(fault);
+}
+
+} // namespace
+
+std::string_view to_string(Error error)
+{
+    switch (error) {
+    case Error::ReservedVector: return "the vector is an exception or a PIC line";
+    case Error::InvalidIrq: return "there is no such IRQ line (0-15)";
+    case Error::AlreadyRegistered: return "a handler is already registered";
+    }
+    return "unknown interrupt error";
+}
+
+void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec)
+{
+    kstd::format_string(sink, to_string(error), spec);
+}
+
+kstd::Expected<void, Error> register_handler(uint8_t vector, Handler handler)
+{
+    KASSERT(handler != nullptr);
+    if (!is_software_vector(vector))
+        return kstd::unexpected(Error::ReservedVector);
+    Handler expected = nullptr;
+    if (!g_handlers[vector].compare_exchange(expected, handler, sync::MemoryOrder::AcquireRelease))
+        return kstd::unexpected(Error::AlreadyRegistered);
+    return {};
+}
+
+void unregister_handler(uint8_t vector)
+{
+    if (is_software_vector(vector))
+        g_handlers[vector].store(nullptr, sync::MemoryOrder::Release);
+}
+
+uint64_t count(uint8_t vector)
+{
+    return g_counts[vector].load(sync::MemoryOrder::Relaxed);
+}
+
+void set_fault_interceptor(FaultInterceptor interceptor)
+{
+    g_interceptor.store(interceptor, sync::MemoryOrder::Release);
+}
+
+void panic_for_fault(const Fault& fault)
+{
+    kernel::panic("{}{} at RIP {:#018x}: {}", fault.vector() < exception_count ? "unhandled exception: " : "",
+                  FaultTitle{fault.vector()}, fault.frame.rip, diagnose(fault));
+}
+
+uint64_t breakpoint_count()
+{
+    return count(vector_of(Exception::Breakpoint));
+}
+
+uint64_t last_breakpoint_return_address()
+{
+    return g_last_breakpoint.load(sync::MemoryOrder::Relaxed);
+}
+
+} // namespace interrupts
+
+// Called by interrupt_common (interrupt_stubs.asm) with interrupts off.
+extern "C" void interrupt_dispatch(arch::InterruptFrame* frame)
+{
+    using namespace interrupts;
+    // CR2 first: any page fault from here on would overwrite it.
+    const uint64_t cr2 = frame->vector < exception_count ? arch::read_cr2() : 0;
+    const uint8_t vector = static_cast<uint8_t>(frame->vector);
+    g_counts[vector].add_single_writer(1);
+
+    if (vector >= irq_base_vector && vector < irq_base_vector + irq_count) {
+        handle_irq(*frame);
+        return;
+    }
+    if (vector >= exception_count) {
+        if (Handler handler = g_handlers[vector].load(sync::MemoryOrder::Acquire)) {
+            handler(*frame);
+            return;
+        }
+    }
+    if (vector == vector_of(Exception::Breakpoint))
+        g_last_breakpoint.store(frame->rip, sync::MemoryOrder::Relaxed);
+    handle_fault(Fault{*frame, cr2, address_of(frame)});
+}

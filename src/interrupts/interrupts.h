@@ -1,0 +1,68 @@
+#pragma once
+// Interrupts and exceptions: how a vector reaches its handler.
+//
+//   CPU -> IDT gate (arch/x86_64/idt.cpp) -> entry stub (interrupt_stubs.asm)
+//       -> interrupt_dispatch() (dispatch.cpp)
+//            vectors  0-31   exceptions: the fault interceptor, then the
+//                            report, then continue (#BP, NMI) or panic
+//            vectors 32-47   IRQ 0-15 of the 8259 PICs (irq.h)
+//            vectors 48-255  handlers registered with register_handler();
+//                            any other is reported and the kernel panics
+//
+// See docs/interrupts.md.
+
+#include <cstdint>
+#include <string_view>
+#include "arch/x86_64/interrupt_frame.h"
+#include "interrupts/exceptions.h"
+#include "kstd/expected.h"
+#include "kstd/format.h"
+
+namespace interrupts {
+
+using Handler = void (*)(arch::InterruptFrame& frame);
+
+enum class Error : uint8_t {
+    ReservedVector, // an exception or PIC vector: not for register_handler()
+    InvalidIrq,
+    AlreadyRegistered,
+};
+std::string_view to_string(Error error);
+void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec);
+
+// Init stage Cpu: no-execute pages on, the interrupt stacks' guard pages
+// unmapped, the kernel's GDT with its TSS, the IDT. Interrupts stay off.
+void initialize_cpu();
+bool cpu_initialized();
+
+// A handler for a software vector (48-255), e.g. for INT n. Handlers run
+// with interrupts off, on the interrupted stack.
+kstd::Expected<void, Error> register_handler(uint8_t vector, Handler handler);
+void unregister_handler(uint8_t vector);
+
+// The first vector that is neither an exception nor a PIC line.
+inline constexpr uint8_t first_free_vector = 48;
+
+// How often each vector has arrived since boot.
+uint64_t count(uint8_t vector);
+
+// The test framework's hook into exception handling: called first for every
+// exception and every unexpected vector, with interrupts off, on the
+// handler's stack. It may leave by resuming a saved context (never to
+// return), return Continue to resume the interrupted code as the CPU left
+// it (only sensible after a trap, such as #BP), or return Default to get
+// the kernel's handling (report, then continue or panic).
+enum class Interception : uint8_t { Default, Continue };
+using FaultInterceptor = Interception (*)(const Fault& fault);
+void set_fault_interceptor(FaultInterceptor interceptor);
+
+// The report and panic of an unhandled fault, for an interceptor that
+// prints the report itself (indented) and then wants the kernel's panic.
+[[noreturn]] void panic_for_fault(const Fault& fault);
+
+// #BP: how many have been handled, and where the last one returned to (the
+// instruction after the INT3).
+uint64_t breakpoint_count();
+uint64_t last_breakpoint_return_address();
+
+} // namespace interrupts
