@@ -1,0 +1,110 @@
+// KTEST cases for the buddy frame allocator, run in the kernel with the
+// kernel's compiler flags. It manages made-up physical memory here (it never
+// touches the frames), with its metadata in a static buffer: the kernel has
+// no heap when these run. The randomised tests are on the host
+// (tests/host/frame_allocator_test.cpp).
+
+#include "ktest/ktest.h"
+#include "mem/frame_allocator.h"
+
+namespace {
+
+using mem::FrameAllocator;
+using mem::FrameErrorKind;
+using mem::PhysAddr;
+using mem::PhysRange;
+
+constexpr uint64_t MiB = 1024 * 1024;
+// 16 MiB of pretend RAM at 64 MiB: 4096 frames, 9 bytes of metadata each.
+constexpr PhysRange test_span{PhysAddr(64 * MiB), PhysAddr(80 * MiB)};
+alignas(8) std::byte metadata[4096 * 9 + 8];
+
+void set_up(FrameAllocator& frames)
+{
+    ASSERT_LE(FrameAllocator::metadata_bytes(test_span), sizeof metadata);
+    ASSERT_TRUE(frames.initialize(test_span, metadata).has_value());
+    // Two ranges with a hole, edges not aligned to large runs.
+    ASSERT_TRUE(frames.add_free_range({PhysAddr(64 * MiB + 0x3000), PhysAddr(70 * MiB)}).has_value());
+    ASSERT_TRUE(frames.add_free_range({PhysAddr(72 * MiB), PhysAddr(80 * MiB - 0x5000)}).has_value());
+}
+
+} // namespace
+
+KTEST(frame_allocator, allocate_every_frame_then_free_them_all)
+{
+    FrameAllocator frames;
+    set_up(frames);
+    const uint64_t total = frames.total_frames();
+    EXPECT_EQ(total, (6 * MiB - 0x3000 + 8 * MiB - 0x5000) / mem::frame_size);
+    // The frames themselves are never touched, so they can be remembered in
+    // a bitmap of the span instead of a list.
+    static uint8_t taken[4096 / 8];
+    for (uint8_t& byte : taken)
+        byte = 0;
+    uint64_t count = 0;
+    while (true) {
+        auto frame = frames.allocate();
+        if (!frame) {
+            EXPECT_EQ(frame.error().kind, FrameErrorKind::OutOfMemory);
+            break;
+        }
+        const uint64_t index = (frame->value() - test_span.start.value()) / mem::frame_size;
+        ASSERT_LT(index, 4096u);
+        ASSERT_EQ(taken[index / 8] & (1u << (index % 8)), 0u, "frame {} handed out twice", *frame);
+        taken[index / 8] |= static_cast<uint8_t>(1u << (index % 8));
+        ++count;
+    }
+    EXPECT_EQ(count, total);
+    EXPECT_EQ(frames.free_frames(), 0u);
+    EXPECT_EQ(frames.used_frames(), total);
+    for (uint64_t index = 0; index < 4096; ++index) {
+        if (taken[index / 8] & (1u << (index % 8)))
+            ASSERT_TRUE(frames.free(test_span.start + index * mem::frame_size).has_value());
+    }
+    EXPECT_EQ(frames.free_frames(), total);
+    EXPECT_EQ(frames.used_frames(), 0u);
+    EXPECT_TRUE(frames.check_consistency());
+    EXPECT_EQ(frames.largest_free_order(), static_cast<int>(FrameAllocator::max_order));
+}
+
+KTEST(frame_allocator, runs_are_aligned_to_their_size)
+{
+    FrameAllocator frames;
+    set_up(frames);
+    for (unsigned order = 0; order <= FrameAllocator::max_order; ++order) {
+        auto run = frames.allocate_run(order);
+        ASSERT_TRUE(run.has_value(), "order {}", order);
+        EXPECT_TRUE(run->is_aligned(mem::frame_size << order), "order {} at {}", order, *run);
+        EXPECT_TRUE(frames.free_run(*run, order).has_value());
+    }
+    EXPECT_EQ(frames.used_frames(), 0u);
+    EXPECT_TRUE(frames.check_consistency());
+}
+
+KTEST(frame_allocator, misuse_is_an_error_with_the_address)
+{
+    FrameAllocator frames;
+    set_up(frames);
+    auto frame = frames.allocate();
+    ASSERT_TRUE(frame.has_value());
+    ASSERT_TRUE(frames.free(*frame).has_value());
+    auto twice = frames.free(*frame);
+    ASSERT_FALSE(twice.has_value());
+    EXPECT_EQ(twice.error().kind, FrameErrorKind::DoubleFree);
+    EXPECT_EQ(twice.error().address, *frame);
+
+    auto never = frames.free(PhysAddr(71 * MiB)); // in the hole
+    ASSERT_FALSE(never.has_value());
+    EXPECT_EQ(never.error().kind, FrameErrorKind::NotAllocated);
+    EXPECT_EQ(never.error().address, PhysAddr(71 * MiB));
+
+    auto run = frames.allocate_run(2);
+    ASSERT_TRUE(run.has_value());
+    auto wrong_size = frames.free_run(*run, 1);
+    ASSERT_FALSE(wrong_size.has_value());
+    EXPECT_EQ(wrong_size.error().kind, FrameErrorKind::OrderMismatch);
+    char text[128];
+    EXPECT_STREQ(kstd::format_into(text, "{}", never.error()).text,
+                 "freeing frame 0x0000000004700000 (order 0): frame was never handed out");
+    EXPECT_TRUE(frames.free_run(*run, 2).has_value());
+}

@@ -1,0 +1,40 @@
+#pragma once
+// What the physical frame allocator reports instead of crashing. The kernel
+// wrapper panics with it; tests compare the kind and the address.
+
+#include <cstdint>
+#include <string_view>
+#include "kstd/format.h"
+#include "mem/address.h"
+
+namespace mem {
+
+enum class FrameErrorKind : uint8_t {
+    // allocate
+    OutOfMemory,        // no free run of the requested order
+    InvalidOrder,       // order above FrameAllocator::max_order
+    // free
+    DoubleFree,         // the frame is free already (freed twice, or never handed out)
+    NotAllocated,       // not the first frame of a run this allocator handed out
+    OrderMismatch,      // the first frame of a run, freed with another order than it was allocated with
+    // initialize / add_free_range
+    MetadataTooSmall,   // the caller's metadata buffer is smaller than metadata_bytes()
+    SpanTooLarge,       // more frames than 32-bit frame numbers can name
+    OutsideSpan,        // a free range that is not inside the managed span
+    AlreadyAdded,       // a free range overlapping frames added before
+    NotInitialized,
+};
+
+std::string_view to_string(FrameErrorKind kind);
+
+struct FrameError {
+    FrameErrorKind kind;
+    PhysAddr address;          // the frame (or range start) concerned
+    uint8_t order = 0;         // the order asked for
+    uint8_t actual_order = 0;  // OrderMismatch: the order the run was allocated with
+};
+
+// Prints e.g. "frame 0x0000000000123000 is already free (double free?)".
+void format_value(kstd::Sink& sink, const FrameError& error, const kstd::FormatSpec& spec);
+
+} // namespace mem

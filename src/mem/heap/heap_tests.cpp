@@ -1,0 +1,222 @@
+// KTEST cases for the heap designs, in the kernel with the kernel's flags:
+// the reference tests of "Writing an OS in Rust" (simple allocation, a large
+// vector, many boxes reusing freed memory, many boxes with a long-lived one)
+// against each design, over static buffers of 100 KiB as there (the kernel
+// heap proper does not exist yet), plus double-free detection. Randomised
+// stress and the rest run on the host (tests/host/heap_*_test.cpp).
+
+#include <memory>
+#include "kernel/panic.h"
+#include "kstd/vector.h"
+#include "ktest/ktest.h"
+#include "mem/heap/bump_allocator.h"
+#include "mem/heap/fixed_region_backend.h"
+#include "mem/heap/fixed_size_block_allocator.h"
+#include "mem/heap/heap_address.h"
+#include "mem/heap/linked_list_allocator.h"
+
+namespace {
+
+using namespace mem::heap;
+
+constexpr size_t heap_size = 100 * 1024;
+alignas(FixedSizeBlockAllocator::slab_bytes) std::byte region_a[heap_size];
+alignas(FixedSizeBlockAllocator::slab_bytes) std::byte region_b[heap_size];
+
+// Each design over the static regions; a test case makes a fresh one.
+struct BumpHeap {
+    static constexpr bool reuses_freed_blocks = false;
+    FixedRegionBackend backend{region_a};
+    BumpAllocator allocator{backend};
+};
+struct LinkedListHeap {
+    static constexpr bool reuses_freed_blocks = true;
+    FixedRegionBackend backend{region_a};
+    LinkedListAllocator allocator{backend};
+};
+struct FixedSizeBlockHeap {
+    static constexpr bool reuses_freed_blocks = true;
+    FixedRegionBackend small_blocks{region_a};
+    FixedRegionBackend large_blocks{region_b};
+    FixedSizeBlockAllocator allocator{small_blocks, large_blocks};
+};
+
+// "Box::new": an object on the heap under test, freed by unique_ptr.
+struct HeapDeleter {
+    HeapAllocator* heap;
+    template <typename T>
+    void operator()(T* object) const
+    {
+        object->~T();
+        EXPECT_TRUE(heap->deallocate(object).has_value());
+    }
+};
+template <typename T>
+using Box = std::unique_ptr<T, HeapDeleter>;
+
+template <typename T>
+Box<T> make_box(HeapAllocator& heap, T value, HeapError* error = nullptr)
+{
+    auto memory = heap.allocate(sizeof(T), alignof(T));
+    if (!memory) {
+        if (error)
+            *error = memory.error();
+        return Box<T>(nullptr, HeapDeleter{&heap});
+    }
+    return Box<T>(new (*memory) T(value), HeapDeleter{&heap});
+}
+
+// kstd containers on the heap under test.
+struct HeapPolicy {
+    HeapAllocator* heap;
+    void* try_allocate(size_t bytes, size_t alignment) noexcept
+    {
+        auto memory = heap->allocate(bytes, alignment);
+        return memory ? *memory : nullptr;
+    }
+    void* allocate(size_t bytes, size_t alignment)
+    {
+        auto memory = heap->allocate(bytes, alignment);
+        if (!memory)
+            kernel::panic("test heap: {}", memory.error());
+        return *memory;
+    }
+    void deallocate(void* memory, size_t, size_t) noexcept { EXPECT_TRUE(heap->deallocate(memory).has_value()); }
+};
+
+void expect_empty(HeapAllocator& heap)
+{
+    EXPECT_EQ(heap.statistics().live_allocations, 0u, "{}", heap.name());
+    EXPECT_EQ(heap.statistics().used_bytes, 0u, "{}", heap.name());
+}
+
+template <typename Heap>
+void simple_allocation()
+{
+    Heap heap;
+    {
+        Box<uint64_t> heap_value_1 = make_box<uint64_t>(heap.allocator, 41);
+        Box<uint64_t> heap_value_2 = make_box<uint64_t>(heap.allocator, 13);
+        ASSERT_NOT_NULL(heap_value_1.get());
+        ASSERT_NOT_NULL(heap_value_2.get());
+        EXPECT_EQ(*heap_value_1, 41u);
+        EXPECT_EQ(*heap_value_2, 13u);
+    }
+    expect_empty(heap.allocator);
+}
+
+template <typename Heap>
+void large_vec()
+{
+    Heap heap;
+    {
+        constexpr uint64_t n = 1000;
+        kstd::Vector<uint64_t, HeapPolicy> vec(HeapPolicy{&heap.allocator});
+        for (uint64_t i = 0; i < n; ++i)
+            ASSERT_TRUE(vec.try_push_back(i).has_value(), "element {}", i);
+        uint64_t sum = 0;
+        for (uint64_t value : vec)
+            sum += value;
+        EXPECT_EQ(sum, (n - 1) * n / 2);
+    }
+    expect_empty(heap.allocator);
+}
+
+template <typename Heap>
+void many_boxes()
+{
+    Heap heap;
+    for (uint64_t i = 0; i < heap_size; ++i) {
+        Box<uint64_t> x = make_box<uint64_t>(heap.allocator, i);
+        ASSERT_NOT_NULL(x.get(), "allocation {}", i);
+        ASSERT_EQ(*x, i);
+    }
+    expect_empty(heap.allocator);
+}
+
+template <typename Heap>
+void many_boxes_long_lived()
+{
+    Heap heap;
+    HeapError error{};
+    uint64_t completed = 0;
+    {
+        Box<uint64_t> long_lived = make_box<uint64_t>(heap.allocator, 1);
+        ASSERT_NOT_NULL(long_lived.get());
+        for (uint64_t i = 0; i < heap_size; ++i) {
+            Box<uint64_t> x = make_box<uint64_t>(heap.allocator, i, &error);
+            if (!x)
+                break;
+            ASSERT_EQ(*x, i);
+            ++completed;
+        }
+        EXPECT_EQ(*long_lived, 1u);
+    }
+    if constexpr (Heap::reuses_freed_blocks) {
+        EXPECT_EQ(completed, heap_size);
+    } else {
+        // The bump allocator cannot reuse memory while one block lives: it
+        // runs out, and says so.
+        EXPECT_LT(completed, heap_size);
+        EXPECT_EQ(static_cast<int>(error.kind), static_cast<int>(HeapErrorKind::OutOfMemory));
+    }
+    expect_empty(heap.allocator);
+}
+
+template <typename Heap>
+void double_free_is_an_error()
+{
+    Heap heap;
+    for (size_t size : {size_t{24}, size_t{3000}}) {
+        auto memory = heap.allocator.allocate(size);
+        ASSERT_TRUE(memory.has_value());
+        ASSERT_TRUE(heap.allocator.deallocate(*memory).has_value());
+        auto again = heap.allocator.deallocate(*memory);
+        ASSERT_FALSE(again.has_value(), "size {}", size);
+        EXPECT_EQ(static_cast<int>(again.error().kind), static_cast<int>(HeapErrorKind::DoubleFree));
+        EXPECT_EQ(again.error().pointer, *memory);
+    }
+    int not_on_the_heap = 0;
+    auto foreign = heap.allocator.deallocate(&not_on_the_heap);
+    ASSERT_FALSE(foreign.has_value());
+    EXPECT_EQ(static_cast<int>(foreign.error().kind), static_cast<int>(HeapErrorKind::NotFromHeap));
+    expect_empty(heap.allocator);
+}
+
+template <typename Heap>
+void every_alignment_up_to_a_page()
+{
+    Heap heap;
+    for (size_t alignment = 1; alignment <= 4096; alignment *= 2) {
+        for (size_t size : {size_t{1}, size_t{100}, size_t{3000}}) {
+            auto memory = heap.allocator.allocate(size, alignment);
+            ASSERT_TRUE(memory.has_value(), "size {} alignment {}", size, alignment);
+            EXPECT_EQ(address_of(*memory) % alignment, 0u, "size {} alignment {}", size, alignment);
+            EXPECT_TRUE(heap.allocator.deallocate(*memory).has_value());
+        }
+    }
+    expect_empty(heap.allocator);
+}
+
+} // namespace
+
+KTEST(heap_bump, simple_allocation) { simple_allocation<BumpHeap>(); }
+KTEST(heap_bump, large_vec) { large_vec<BumpHeap>(); }
+KTEST(heap_bump, many_boxes) { many_boxes<BumpHeap>(); }
+KTEST(heap_bump, many_boxes_long_lived_runs_out) { many_boxes_long_lived<BumpHeap>(); }
+KTEST(heap_bump, double_free_is_an_error) { double_free_is_an_error<BumpHeap>(); }
+KTEST(heap_bump, every_alignment_up_to_a_page) { every_alignment_up_to_a_page<BumpHeap>(); }
+
+KTEST(heap_linked_list, simple_allocation) { simple_allocation<LinkedListHeap>(); }
+KTEST(heap_linked_list, large_vec) { large_vec<LinkedListHeap>(); }
+KTEST(heap_linked_list, many_boxes) { many_boxes<LinkedListHeap>(); }
+KTEST(heap_linked_list, many_boxes_long_lived) { many_boxes_long_lived<LinkedListHeap>(); }
+KTEST(heap_linked_list, double_free_is_an_error) { double_free_is_an_error<LinkedListHeap>(); }
+KTEST(heap_linked_list, every_alignment_up_to_a_page) { every_alignment_up_to_a_page<LinkedListHeap>(); }
+
+KTEST(heap_fixed_size_block, simple_allocation) { simple_allocation<FixedSizeBlockHeap>(); }
+KTEST(heap_fixed_size_block, large_vec) { large_vec<FixedSizeBlockHeap>(); }
+KTEST(heap_fixed_size_block, many_boxes) { many_boxes<FixedSizeBlockHeap>(); }
+KTEST(heap_fixed_size_block, many_boxes_long_lived) { many_boxes_long_lived<FixedSizeBlockHeap>(); }
+KTEST(heap_fixed_size_block, double_free_is_an_error) { double_free_is_an_error<FixedSizeBlockHeap>(); }
+KTEST(heap_fixed_size_block, every_alignment_up_to_a_page) { every_alignment_up_to_a_page<FixedSizeBlockHeap>(); }

@@ -1,0 +1,412 @@
+// The buddy frame allocator against a reference model: made-up physical
+// memory (the allocator never touches the frames), random allocate/free of
+// runs of every order, and exact counters.
+
+#include <gtest/gtest.h>
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+#include "mem/frame_allocator.h"
+#include "test_seed.h"
+
+namespace {
+
+using mem::FrameAllocator;
+using mem::FrameErrorKind;
+using mem::PhysAddr;
+using mem::PhysRange;
+using mem::frame_size;
+
+constexpr uint64_t KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
+
+PhysRange range(uint64_t start, uint64_t end)
+{
+    return {PhysAddr(start), PhysAddr(end)};
+}
+
+template <typename T>
+std::string text_of(const T& value)
+{
+    char buffer[256];
+    return std::string(kstd::format_into(buffer, "{}", value).text);
+}
+
+// A frame allocator with its metadata in a vector.
+struct Frames {
+    explicit Frames(PhysRange span) : metadata(FrameAllocator::metadata_bytes(span))
+    {
+        EXPECT_TRUE(allocator.initialize(span, metadata).has_value());
+    }
+    std::vector<std::byte> metadata;
+    FrameAllocator allocator;
+};
+
+// How many runs of each order the greedy split of `ranges` gives: what a
+// fully merged allocator must hold.
+std::vector<uint64_t> runs_of(const std::vector<PhysRange>& ranges)
+{
+    std::vector<uint64_t> counts(FrameAllocator::max_order + 1);
+    for (const PhysRange& r : ranges) {
+        uint64_t index = mem::align_up(r.start.value(), frame_size) / frame_size;
+        const uint64_t last = mem::align_down(r.end.value(), frame_size) / frame_size;
+        while (index < last) {
+            unsigned order = FrameAllocator::max_order;
+            while (order > 0 && ((index & ((uint64_t{1} << order) - 1)) != 0 || last - index < (uint64_t{1} << order)))
+                --order;
+            ++counts[order];
+            index += uint64_t{1} << order;
+        }
+    }
+    return counts;
+}
+
+TEST(FrameAllocator, metadata_is_about_nine_bytes_per_frame)
+{
+    EXPECT_EQ(FrameAllocator::metadata_bytes(range(0, 0)), 0u);
+    // 128 MiB = 32768 frames.
+    EXPECT_EQ(FrameAllocator::metadata_bytes(range(0, 128 * MiB)), 32768u * 9 + 3);
+    // The span is managed from its start rounded down to 4 MiB.
+    EXPECT_EQ(FrameAllocator::metadata_bytes(range(5 * MiB, 6 * MiB)),
+              FrameAllocator::metadata_bytes(range(4 * MiB, 6 * MiB)));
+}
+
+TEST(FrameAllocator, allocates_and_frees_single_frames_with_exact_counters)
+{
+    Frames frames(range(0, 16 * MiB));
+    FrameAllocator& a = frames.allocator;
+    EXPECT_EQ(a.total_frames(), 0u);
+    ASSERT_TRUE(a.add_free_range(range(1 * MiB, 3 * MiB)).has_value());
+    EXPECT_EQ(a.total_frames(), 512u);
+    EXPECT_EQ(a.free_frames(), 512u);
+
+    auto first = a.allocate();
+    ASSERT_TRUE(first.has_value());
+    EXPECT_TRUE(first->is_aligned(frame_size));
+    EXPECT_GE(*first, PhysAddr(1 * MiB));
+    EXPECT_LT(*first, PhysAddr(3 * MiB));
+    EXPECT_EQ(a.free_frames(), 511u);
+    EXPECT_EQ(a.used_frames(), 1u);
+    auto second = a.allocate();
+    ASSERT_TRUE(second.has_value());
+    EXPECT_NE(*first, *second);
+    EXPECT_TRUE(a.free(*first).has_value());
+    EXPECT_TRUE(a.free(*second).has_value());
+    EXPECT_EQ(a.free_frames(), 512u);
+    EXPECT_TRUE(a.check_consistency());
+    // Merged back into the two 1 MiB runs (order 8) the range splits into.
+    EXPECT_EQ(a.largest_free_order(), 8);
+}
+
+TEST(FrameAllocator, runs_are_aligned_to_their_size)
+{
+    Frames frames(range(0, 64 * MiB));
+    FrameAllocator& a = frames.allocator;
+    ASSERT_TRUE(a.add_free_range(range(0x3000, 60 * MiB + 0x5000)).has_value());
+    for (unsigned order = 0; order <= FrameAllocator::max_order; ++order) {
+        auto run = a.allocate_run(order);
+        ASSERT_TRUE(run.has_value()) << "order " << order;
+        EXPECT_TRUE(run->is_aligned(frame_size << order)) << "order " << order << " at " << run->value();
+    }
+    EXPECT_TRUE(a.check_consistency());
+}
+
+TEST(FrameAllocator, counts_whole_frames_only)
+{
+    Frames frames(range(0, 1 * MiB));
+    FrameAllocator& a = frames.allocator;
+    ASSERT_TRUE(a.add_free_range(range(0x1001, 0x3fff)).has_value());
+    EXPECT_EQ(a.total_frames(), 1u);
+    auto frame = a.allocate();
+    ASSERT_TRUE(frame.has_value());
+    EXPECT_EQ(*frame, PhysAddr(0x2000));
+    EXPECT_FALSE(a.allocate().has_value());
+}
+
+TEST(FrameAllocator, out_of_memory_is_an_error_with_the_order)
+{
+    Frames frames(range(0, 1 * MiB));
+    FrameAllocator& a = frames.allocator;
+    ASSERT_TRUE(a.add_free_range(range(0, 64 * KiB)).has_value()); // 16 frames: one order-4 run
+    auto too_big = a.allocate_run(5);
+    ASSERT_FALSE(too_big.has_value());
+    EXPECT_EQ(too_big.error().kind, FrameErrorKind::OutOfMemory);
+    EXPECT_EQ(too_big.error().order, 5);
+    EXPECT_EQ(text_of(too_big.error()), "out of physical memory: no free run of 32 frame(s) (order 5)");
+    auto invalid = a.allocate_run(FrameAllocator::max_order + 1);
+    ASSERT_FALSE(invalid.has_value());
+    EXPECT_EQ(invalid.error().kind, FrameErrorKind::InvalidOrder);
+}
+
+TEST(FrameAllocator, double_free_is_reported_with_the_address)
+{
+    Frames frames(range(0, 4 * MiB));
+    FrameAllocator& a = frames.allocator;
+    ASSERT_TRUE(a.add_free_range(range(0, 4 * MiB)).has_value());
+    auto frame = a.allocate();
+    auto other = a.allocate();
+    ASSERT_TRUE(frame.has_value() && other.has_value());
+    ASSERT_TRUE(a.free(*other).has_value()); // stays an unmerged free run while *frame is used
+    ASSERT_TRUE(a.free(*frame).has_value()); // now both merged
+    auto again = a.free(*frame);
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().kind, FrameErrorKind::DoubleFree);
+    EXPECT_EQ(again.error().address, *frame);
+    EXPECT_EQ(text_of(again.error()), "freeing frame " + text_of(*frame) + " (order 0): frame is already free (double free?)");
+    // The buddy, merged into a larger free run, is a double free too.
+    auto merged = a.free(*other);
+    ASSERT_FALSE(merged.has_value());
+    EXPECT_EQ(merged.error().kind, FrameErrorKind::DoubleFree);
+    EXPECT_EQ(a.free_frames(), a.total_frames());
+    EXPECT_TRUE(a.check_consistency());
+}
+
+TEST(FrameAllocator, double_free_of_an_unmerged_run_is_reported)
+{
+    Frames frames(range(0, 4 * MiB));
+    FrameAllocator& a = frames.allocator;
+    ASSERT_TRUE(a.add_free_range(range(0, 4 * MiB)).has_value());
+    auto first = a.allocate();
+    auto second = a.allocate();
+    ASSERT_TRUE(first.has_value() && second.has_value());
+    ASSERT_TRUE(a.free(*second).has_value()); // its buddy *first is still used: no merge
+    auto again = a.free(*second);
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().kind, FrameErrorKind::DoubleFree);
+    EXPECT_EQ(again.error().address, *second);
+}
+
+TEST(FrameAllocator, freeing_a_frame_never_handed_out_is_reported)
+{
+    Frames frames(range(0, 8 * MiB));
+    FrameAllocator& a = frames.allocator;
+    ASSERT_TRUE(a.add_free_range(range(0, 4 * MiB)).has_value());
+    auto run = a.allocate_run(3);
+    ASSERT_TRUE(run.has_value());
+    struct Case {
+        PhysAddr address;
+        unsigned order;
+        FrameErrorKind kind;
+    };
+    const Case cases[] = {
+        {*run + frame_size, 0, FrameErrorKind::NotAllocated},     // inside an allocated run
+        {*run + 12, 0, FrameErrorKind::NotAllocated},             // not frame-aligned
+        {PhysAddr(6 * MiB), 0, FrameErrorKind::NotAllocated},     // in the span, never added
+        {PhysAddr(64 * MiB), 0, FrameErrorKind::NotAllocated},    // outside the span
+        {*run, 2, FrameErrorKind::OrderMismatch},                 // freed with the wrong size
+    };
+    for (const Case& c : cases) {
+        auto result = a.free_run(c.address, c.order);
+        ASSERT_FALSE(result.has_value()) << c.address.value();
+        EXPECT_EQ(result.error().kind, c.kind) << c.address.value();
+        EXPECT_EQ(result.error().address, c.address);
+    }
+    auto mismatch = a.free_run(*run, 2);
+    EXPECT_EQ(mismatch.error().actual_order, 3);
+    EXPECT_EQ(text_of(mismatch.error()),
+              "frame " + text_of(*run) + " starts a run of order 3 but was freed as order 2");
+    EXPECT_EQ(text_of(a.free(PhysAddr(6 * MiB)).error()),
+              "freeing frame 0x0000000000600000 (order 0): frame was never handed out");
+    // None of the failed calls changed anything.
+    EXPECT_EQ(a.used_frames(), 8u);
+    EXPECT_TRUE(a.free_run(*run, 3).has_value());
+    EXPECT_EQ(a.used_frames(), 0u);
+    EXPECT_TRUE(a.check_consistency());
+}
+
+TEST(FrameAllocator, setup_errors)
+{
+    std::vector<std::byte> small(10);
+    FrameAllocator a;
+    auto not_ready = a.allocate();
+    ASSERT_FALSE(not_ready.has_value());
+    EXPECT_EQ(not_ready.error().kind, FrameErrorKind::NotInitialized);
+    auto too_small = a.initialize(range(0, 1 * MiB), small);
+    ASSERT_FALSE(too_small.has_value());
+    EXPECT_EQ(too_small.error().kind, FrameErrorKind::MetadataTooSmall);
+    auto too_large = a.initialize(range(0, uint64_t{1} << 52), small);
+    ASSERT_FALSE(too_large.has_value());
+    EXPECT_EQ(too_large.error().kind, FrameErrorKind::SpanTooLarge);
+
+    Frames frames(range(16 * MiB, 32 * MiB));
+    FrameAllocator& b = frames.allocator;
+    auto outside = b.add_free_range(range(15 * MiB, 17 * MiB));
+    ASSERT_FALSE(outside.has_value());
+    EXPECT_EQ(outside.error().kind, FrameErrorKind::OutsideSpan);
+    ASSERT_TRUE(b.add_free_range(range(16 * MiB, 20 * MiB)).has_value());
+    auto overlap = b.add_free_range(range(19 * MiB, 21 * MiB));
+    ASSERT_FALSE(overlap.has_value());
+    EXPECT_EQ(overlap.error().kind, FrameErrorKind::AlreadyAdded);
+    EXPECT_EQ(overlap.error().address, PhysAddr(19 * MiB));
+    EXPECT_EQ(b.total_frames(), 1024u); // the failed call added nothing
+    EXPECT_TRUE(b.add_free_range(range(20 * MiB, 20 * MiB)).has_value()); // empty: nothing to do
+    EXPECT_TRUE(b.check_consistency());
+}
+
+TEST(FrameAllocator, adjacent_ranges_merge_into_large_runs)
+{
+    Frames frames(range(0, 16 * MiB));
+    FrameAllocator& a = frames.allocator;
+    // Two halves of a 4 MiB run, added separately and out of order.
+    ASSERT_TRUE(a.add_free_range(range(6 * MiB, 8 * MiB)).has_value());
+    ASSERT_TRUE(a.add_free_range(range(4 * MiB, 6 * MiB)).has_value());
+    EXPECT_EQ(a.largest_free_order(), static_cast<int>(FrameAllocator::max_order));
+    auto run = a.allocate_run(FrameAllocator::max_order);
+    ASSERT_TRUE(run.has_value());
+    EXPECT_EQ(*run, PhysAddr(4 * MiB));
+    EXPECT_TRUE(a.check_consistency());
+}
+
+// Allocate every frame, one at a time, then free them all: the counters
+// return exactly and every run merges back.
+TEST(FrameAllocator, allocate_everything_then_free_everything)
+{
+    const std::vector<PhysRange> ranges = {range(0x1000, 0x9f000), range(1 * MiB, 127 * MiB + 0x3000),
+                                           range(130 * MiB + 0x800, 131 * MiB)};
+    Frames frames(range(0, 132 * MiB));
+    FrameAllocator& a = frames.allocator;
+    for (const PhysRange& r : ranges)
+        ASSERT_TRUE(a.add_free_range(r).has_value());
+    const uint64_t total = a.total_frames();
+    EXPECT_EQ(total, (0x9f000u - 0x1000) / frame_size + (126 * MiB + 0x3000) / frame_size + (1 * MiB - 0x1000) / frame_size);
+
+    std::vector<PhysAddr> taken;
+    while (true) {
+        auto frame = a.allocate();
+        if (!frame) {
+            EXPECT_EQ(frame.error().kind, FrameErrorKind::OutOfMemory);
+            break;
+        }
+        taken.push_back(*frame);
+    }
+    EXPECT_EQ(taken.size(), total);
+    EXPECT_EQ(a.free_frames(), 0u);
+    EXPECT_EQ(a.used_frames(), total);
+    std::vector<PhysAddr> sorted = taken;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end()) << "a frame was handed out twice";
+
+    host_test::Random random(host_test::test_seed("FrameAllocator.allocate_everything_then_free_everything"));
+    std::shuffle(taken.begin(), taken.end(), random);
+    for (PhysAddr frame : taken)
+        ASSERT_TRUE(a.free(frame).has_value());
+    EXPECT_EQ(a.free_frames(), total);
+    EXPECT_EQ(a.used_frames(), 0u);
+    EXPECT_TRUE(a.check_consistency());
+
+    // Fully merged: as many max-order runs as the ranges can hold.
+    const uint64_t max_runs = runs_of(ranges)[FrameAllocator::max_order];
+    uint64_t got = 0;
+    while (a.allocate_run(FrameAllocator::max_order))
+        ++got;
+    EXPECT_EQ(got, max_runs);
+}
+
+// Random allocations and frees of every order against a model of live runs.
+TEST(FrameAllocator, randomised_stress_against_a_model)
+{
+    host_test::Random random(host_test::test_seed("FrameAllocator.randomised_stress_against_a_model"));
+    // Usable ranges with holes and unaligned edges inside a 256 MiB span.
+    std::vector<PhysRange> ranges;
+    uint64_t cursor = 0x1000;
+    while (cursor < 240 * MiB) {
+        const uint64_t length = host_test::uniform<uint64_t>(random, 1, 8 * MiB);
+        const uint64_t gap = host_test::uniform<uint64_t>(random, 0, 2 * MiB);
+        ranges.push_back(range(cursor, cursor + length));
+        cursor += length + gap;
+    }
+    Frames frames(range(0, 256 * MiB));
+    FrameAllocator& a = frames.allocator;
+    // Added in random order.
+    std::vector<PhysRange> shuffled = ranges;
+    std::shuffle(shuffled.begin(), shuffled.end(), random);
+    for (const PhysRange& r : shuffled)
+        ASSERT_TRUE(a.add_free_range(r).has_value());
+    const uint64_t total = a.total_frames();
+
+    auto usable = [&](uint64_t start, uint64_t end) {
+        for (const PhysRange& r : ranges) {
+            if (start >= mem::align_up(r.start.value(), frame_size) && end <= mem::align_down(r.end.value(), frame_size))
+                return true;
+        }
+        return false;
+    };
+
+    std::map<uint64_t, unsigned> live; // start -> order
+    uint64_t live_frames = 0;
+    for (int step = 0; step < 200000; ++step) {
+        const bool allocate = live.empty() || host_test::uniform(random, 0, 99) < 52;
+        if (allocate) {
+            // Mostly single frames, sometimes larger runs.
+            const int roll = host_test::uniform(random, 0, 99);
+            const unsigned order = roll < 70 ? 0 : roll < 95 ? host_test::uniform(random, 1u, 4u)
+                                                              : host_test::uniform(random, 5u, FrameAllocator::max_order);
+            auto run = a.allocate_run(order);
+            if (!run) {
+                ASSERT_EQ(run.error().kind, FrameErrorKind::OutOfMemory);
+                ASSERT_LT(a.largest_free_order(), static_cast<int>(order));
+                continue;
+            }
+            const uint64_t start = run->value(), bytes = frame_size << order;
+            ASSERT_EQ(start % bytes, 0u) << "order " << order;
+            ASSERT_TRUE(usable(start, start + bytes)) << "run outside usable memory at " << start;
+            // No overlap with the live runs on either side.
+            auto next = live.lower_bound(start);
+            if (next != live.end()) {
+                ASSERT_GE(next->first, start + bytes);
+            }
+            if (next != live.begin()) {
+                auto previous = std::prev(next);
+                ASSERT_LE(previous->first + (frame_size << previous->second), start);
+            }
+            live.emplace(start, order);
+            live_frames += uint64_t{1} << order;
+        } else {
+            auto victim = live.begin();
+            std::advance(victim, host_test::uniform<size_t>(random, 0, live.size() - 1));
+            ASSERT_TRUE(a.free_run(PhysAddr(victim->first), victim->second).has_value());
+            live_frames -= uint64_t{1} << victim->second;
+            // A second free of the same run must be caught.
+            if (host_test::uniform(random, 0, 99) == 0) {
+                auto again = a.free_run(PhysAddr(victim->first), victim->second);
+                ASSERT_FALSE(again.has_value());
+                ASSERT_EQ(again.error().kind, FrameErrorKind::DoubleFree);
+            }
+            live.erase(victim);
+        }
+        ASSERT_EQ(a.used_frames(), live_frames);
+        ASSERT_EQ(a.free_frames(), total - live_frames);
+        if (step % 20000 == 0) {
+            ASSERT_TRUE(a.check_consistency()) << "step " << step;
+        }
+    }
+    for (const auto& [start, order] : live)
+        ASSERT_TRUE(a.free_run(PhysAddr(start), order).has_value());
+    EXPECT_EQ(a.free_frames(), total);
+    EXPECT_TRUE(a.check_consistency());
+    // Merged back exactly as a fresh allocator over the same ranges.
+    const std::vector<uint64_t> expected = runs_of(ranges);
+    std::vector<uint64_t> got(FrameAllocator::max_order + 1);
+    for (int order = FrameAllocator::max_order; order >= 0; --order) {
+        while (a.largest_free_order() == order && a.allocate_run(static_cast<unsigned>(order)))
+            ++got[static_cast<size_t>(order)];
+    }
+    EXPECT_EQ(got, expected);
+}
+
+TEST(FrameAllocator, manages_a_large_sparse_span)
+{
+    // 8 GiB of address space with 256 MiB of RAM near the top: metadata is
+    // about 9 bytes per frame of the span (18 MiB here).
+    Frames frames(range(0, 8 * GiB));
+    FrameAllocator& a = frames.allocator;
+    ASSERT_TRUE(a.add_free_range(range(7 * GiB, 7 * GiB + 256 * MiB)).has_value());
+    EXPECT_EQ(a.total_frames(), 256 * MiB / frame_size);
+    auto run = a.allocate_run(9); // a 2 MiB page
+    ASSERT_TRUE(run.has_value());
+    EXPECT_GE(*run, PhysAddr(7 * GiB));
+    EXPECT_TRUE(run->is_aligned(2 * MiB));
+    EXPECT_TRUE(a.free_run(*run, 9).has_value());
+}
+
+} // namespace
