@@ -46,13 +46,12 @@ interrupts::Interception intercept(const interrupts::Fault& fault)
     interrupts::panic_for_fault(fault); // the panic observer fails the case and resumes the executor
 }
 
-// Installed before kernel_main runs (global constructors, src/kernel/start.cpp),
-// so faults in every case, and in the should-panic body, come through here.
-struct InstallInterceptor {
-    InstallInterceptor() { interrupts::set_fault_interceptor(&intercept); }
-} g_install_interceptor;
-
 } // namespace
+
+void internal::install_fault_interceptor()
+{
+    interrupts::set_fault_interceptor(&intercept);
+}
 
 const interrupts::Fault& last_fault()
 {

@@ -62,6 +62,11 @@ FaultOutcome run_expecting_fault(const FaultSite& site, void (*thunk)(void*), vo
 // inside it, a panic). The executor calls it whenever a phase ends early.
 void disarm_fault_expectation();
 
+// Routes CPU exceptions through ktest first (ktest/main.cpp calls it before
+// initialising the kernel): EXPECT_FAULT catches its fault, any other fault
+// inside a case fails that case.
+void install_fault_interceptor();
+
 } // namespace internal
 } // namespace ktest
 

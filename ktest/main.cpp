@@ -7,6 +7,7 @@
 #include "kernel/kernel_main.h"
 #include "kernel/print.h"
 #include "ktest/executor.h"
+#include "ktest/expect_fault.h"
 #include "ktest/internal.h"
 
 // Defined by a test file through KTEST_INIT_STAGE / KTEST_SHOULD_PANIC; the
@@ -54,6 +55,7 @@ ktest::Options read_options(kernel::InitStage stage)
 void kernel_main(const kernel::BootHandoff& handoff)
 {
     kernel::set_panic_observer(&ktest::internal::on_panic);
+    ktest::internal::install_fault_interceptor();
     const kernel::InitStage stage = init_stage();
     kernel::initialize(handoff, stage);
     const ktest::Options options = read_options(stage);

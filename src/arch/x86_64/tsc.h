@@ -6,7 +6,8 @@
 
 namespace arch::tsc {
 
-// Measures the TSC rate over 10 ms of PIT channel 2. Safe to call again.
+// Measures the TSC rate against PIT channel 2 (the shortest of five 2 ms
+// runs, about 10 ms in all). Safe to call again.
 void calibrate();
 bool calibrated();
 uint64_t frequency_hz();

@@ -1,0 +1,51 @@
+// KTEST cases for the console mux (src/drivers/console.cpp).
+
+#include "drivers/console.h"
+#include "ktest/ktest.h"
+
+namespace {
+
+class RecordingConsole final : public drivers::Console {
+public:
+    void write(std::string_view text) override { m_text.write(text); }
+    std::string_view text() const { return m_text.view(); }
+
+private:
+    kstd::StringBuffer<64> m_text;
+};
+
+} // namespace
+
+KTEST(console_mux, forwards_every_write_to_each_console)
+{
+    drivers::ConsoleMux mux;
+    RecordingConsole a, b;
+    ASSERT_TRUE(mux.attach(a));
+    ASSERT_TRUE(mux.attach(b));
+    kstd::format_to(mux, "n={}", 5);
+    EXPECT_STREQ(a.text(), "n=5");
+    EXPECT_STREQ(b.text(), "n=5");
+}
+
+KTEST(console_mux, attach_twice_is_once_and_detach_stops_output)
+{
+    drivers::ConsoleMux mux;
+    RecordingConsole a, b;
+    ASSERT_TRUE(mux.attach(a));
+    ASSERT_TRUE(mux.attach(a));
+    EXPECT_EQ(mux.count(), 1u);
+    ASSERT_TRUE(mux.attach(b));
+    mux.detach(a);
+    mux.write("x");
+    EXPECT_STREQ(a.text(), "");
+    EXPECT_STREQ(b.text(), "x");
+}
+
+KTEST(console_mux, refuses_a_fifth_console)
+{
+    drivers::ConsoleMux mux;
+    RecordingConsole consoles[drivers::ConsoleMux::max_consoles + 1];
+    for (size_t i = 0; i < drivers::ConsoleMux::max_consoles; ++i)
+        EXPECT_TRUE(mux.attach(consoles[i]));
+    EXPECT_FALSE(mux.attach(consoles[drivers::ConsoleMux::max_consoles]));
+}

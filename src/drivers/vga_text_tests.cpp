@@ -1,0 +1,89 @@
+// KTEST cases for the VGA text console (src/drivers/vga_text.cpp).
+//
+// The cases write to the real screen, so the suite takes the VGA console off
+// the kernel's console mux while it runs (KTAP output then goes to COM1 only).
+
+#include "drivers/vga_text.h"
+#include "kernel/print.h"
+#include "ktest/ktest.h"
+
+namespace {
+
+std::string_view row_text(const drivers::VgaTextConsole& vga, size_t row, size_t length, char* buffer)
+{
+    for (size_t column = 0; column < length; ++column)
+        buffer[column] = vga.char_at(row, column);
+    return {buffer, length};
+}
+
+} // namespace
+
+KTEST_SUITE_SETUP(vga_text)
+{
+    kernel::console().detach(drivers::vga_text());
+}
+
+KTEST_SUITE_TEARDOWN(vga_text)
+{
+    drivers::VgaTextConsole& vga = drivers::vga_text();
+    vga.set_color(drivers::VgaColor::LightGray, drivers::VgaColor::Black);
+    vga.clear();
+    ASSERT_TRUE(kernel::console().attach(vga));
+}
+
+KTEST_SETUP(vga_text)
+{
+    drivers::vga_text().clear();
+}
+
+KTEST(vga_text, writes_characters_with_the_current_colour)
+{
+    drivers::VgaTextConsole& vga = drivers::vga_text();
+    vga.set_color(drivers::VgaColor::Yellow, drivers::VgaColor::Blue);
+    vga.write("Hi!");
+    char buffer[3];
+    EXPECT_STREQ(row_text(vga, 0, 3, buffer), "Hi!");
+    EXPECT_EQ(vga.attribute_at(0, 0), 0x1E);
+    EXPECT_EQ(vga.cursor_column(), 3u);
+}
+
+KTEST(vga_text, newline_tab_and_backspace)
+{
+    drivers::VgaTextConsole& vga = drivers::vga_text();
+    vga.write("ab\ncd\tX\bY");
+    EXPECT_EQ(vga.char_at(0, 1), 'b');
+    EXPECT_EQ(vga.char_at(1, 0), 'c');
+    EXPECT_EQ(vga.char_at(1, 8), 'Y', "a tab moves to column 8; backspace replaced X");
+    EXPECT_EQ(vga.cursor_row(), 1u);
+    EXPECT_EQ(vga.cursor_column(), 9u);
+}
+
+KTEST(vga_text, scrolls_when_the_screen_is_full)
+{
+    drivers::VgaTextConsole& vga = drivers::vga_text();
+    for (int line = 0; line < 30; ++line)
+        kstd::format_to(vga, "line {}\n", line);
+    // 30 lines and a final newline: the last 24 lines remain, the bottom row is empty.
+    char buffer[7];
+    EXPECT_STREQ(row_text(vga, 0, 6, buffer), "line 6");
+    EXPECT_STREQ(row_text(vga, 23, 7, buffer), "line 29");
+    EXPECT_EQ(vga.char_at(24, 0), ' ');
+    EXPECT_EQ(vga.cursor_row(), 24u);
+}
+
+KTEST(vga_text, long_lines_wrap)
+{
+    drivers::VgaTextConsole& vga = drivers::vga_text();
+    for (size_t i = 0; i < drivers::VgaTextConsole::width + 2; ++i)
+        vga.write("z");
+    EXPECT_EQ(vga.cursor_row(), 1u);
+    EXPECT_EQ(vga.cursor_column(), 2u);
+    EXPECT_EQ(vga.char_at(1, 1), 'z');
+}
+
+KTEST(vga_text, hardware_cursor_follows_the_text)
+{
+    drivers::VgaTextConsole& vga = drivers::vga_text();
+    vga.write("\n\nabc");
+    EXPECT_EQ(vga.hardware_cursor_position(), 2 * drivers::VgaTextConsole::width + 3);
+}
