@@ -50,6 +50,9 @@ def main() -> int:
         problems.append(f"expected {expected}")
     for problem in problems:
         print(f"crosscheck: {problem}")
+    if problems:
+        print("crosscheck: the runner's report:")
+        print(runner.stdout)
     if not problems:
         print(f"crosscheck: TAP::Parser and runner.py agree: {expected}")
     return 1 if problems else 0

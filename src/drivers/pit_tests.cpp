@@ -5,6 +5,7 @@
 #include "drivers/pit.h"
 #include "arch/x86_64/cpu.h"
 #include "ktest/ktest.h"
+#include "sync/interrupt_guard.h"
 
 // Rates measured against the TSC: tests/integration/timer.cpp.
 
@@ -24,13 +25,28 @@ KTEST(pit, the_divisor_and_period_follow_from_the_input_clock)
     EXPECT_EQ(drivers::pit::timer_period_ns(), 999'847u);
 }
 
+namespace {
+struct TimerReading {
+    uint64_t ticks;
+    uint64_t uptime_ns;
+};
+
+// Both counters from the same instant: a tick between two separate reads
+// would count in one and not the other (seen once in 40 runs under load).
+TimerReading read_timer()
+{
+    sync::InterruptGuard no_tick_in_between;
+    return {drivers::pit::ticks(), drivers::pit::uptime_ns()};
+}
+} // namespace
+
 KTEST(pit, ticks_and_uptime_advance_together)
 {
-    const uint64_t ticks_before = drivers::pit::ticks();
-    const uint64_t uptime_before = drivers::pit::uptime_ns();
+    const TimerReading before = read_timer();
     drivers::pit::sleep_ms(3);
-    const uint64_t ticks = drivers::pit::ticks() - ticks_before;
-    const uint64_t uptime = drivers::pit::uptime_ns() - uptime_before;
+    const TimerReading after = read_timer();
+    const uint64_t ticks = after.ticks - before.ticks;
+    const uint64_t uptime = after.uptime_ns - before.uptime_ns;
     EXPECT_GE(ticks, 3u);
     // Each tick adds one period of PIT input clocks; only the rounding of
     // the period to whole nanoseconds (under 1 ns per tick) may differ.
@@ -43,11 +59,11 @@ KTEST(pit, sleep_waits_for_the_timer)
 {
     // Real time against the TSC: tests/integration/timer.cpp (it needs
     // retries on a busy host). Here: the timer's own view.
-    const uint64_t ticks = drivers::pit::ticks();
-    const uint64_t uptime = drivers::pit::uptime_ns();
+    const TimerReading before = read_timer();
     drivers::pit::sleep_ms(5);
-    EXPECT_GE(drivers::pit::uptime_ns() - uptime, 5'000'000u + drivers::pit::timer_period_ns());
-    EXPECT_GE(drivers::pit::ticks() - ticks, 6u, "5 ms and the period lost to rounding, at 1 kHz");
+    const TimerReading after = read_timer();
+    EXPECT_GE(after.uptime_ns - before.uptime_ns, 5'000'000u + drivers::pit::timer_period_ns());
+    EXPECT_GE(after.ticks - before.ticks, 6u, "5 ms and the period lost to rounding, at 1 kHz");
 }
 
 KTEST(pit, sleeping_with_interrupts_off_panics, ktest::should_panic("interrupts disabled"))
