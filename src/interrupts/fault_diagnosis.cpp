@@ -1,5 +1,8 @@
 #include "interrupts/fault_diagnosis.h"
+#include "arch/x86_64/boot_map.h"
 #include "arch/x86_64/boot_paging.h"
+#include "mem/direct_map.h"
+#include "mem/kernel_address_space.h"
 
 namespace interrupts {
 
@@ -69,7 +72,36 @@ const arch::GuardedStack* overflowed_stack(const Fault& fault)
     return nullptr;
 }
 
+// " (in the kernel .text)" after the address, when the region is known.
+void format_region(kstd::Sink& sink, uint64_t address)
+{
+    if (const std::string_view region = memory_region_of(address); !region.empty())
+        kstd::format_to(sink, " (in the {})", region);
+}
+
 } // namespace
+
+std::string_view memory_region_of(uint64_t address)
+{
+    const mem::ImageLayout image = mem::kernel_image_layout();
+    if (address >= image.text_start.value() && address < image.text_end.value())
+        return "kernel .text";
+    if (address >= image.rodata_start.value() && address < image.rodata_end.value())
+        return "kernel .rodata";
+    if (address >= image.data_start.value() && address < image.data_end.value())
+        return "kernel .data/.bss";
+    if (address >= arch::kernel_vma && address < arch::kernel_vma + arch::boot_map_size)
+        return "boot window";
+    if (address >= mem::heap_region_base && address < mem::heap_region_end)
+        return "kernel heap area";
+    if (address >= mem::scratch_region_base && address < mem::scratch_region_base + mem::scratch_region_size)
+        return "scratch region";
+    if (address >= mem::direct_map_base && address < mem::direct_map_base + mem::direct_map_max)
+        return address - mem::direct_map_base < mem::direct_map_bytes() || !mem::direct_map_active()
+                   ? "direct map"
+                   : "direct map, past the end of RAM";
+    return {};
+}
 
 void format_value(kstd::Sink& sink, PageFaultError error, const kstd::FormatSpec&)
 {
@@ -149,12 +181,15 @@ void format_value(kstd::Sink& sink, const FaultDiagnosis& d, const kstd::FormatS
         return;
     case FaultCause::WriteToReadOnly:
         kstd::format_to(sink, "write to read-only memory at {:#018x}", d.address);
+        format_region(sink, d.address);
         return;
     case FaultCause::ExecuteNoExecute:
         kstd::format_to(sink, "execution of no-execute memory at {:#018x}", d.address);
+        format_region(sink, d.address);
         return;
     case FaultCause::UnmappedAddress:
         kstd::format_to(sink, "{} at unmapped address {:#018x}", to_string(d.access), d.address);
+        format_region(sink, d.address);
         return;
     case FaultCause::ReservedBit:
         kstd::format_to(sink, "a page-table entry for {:#018x} has a reserved bit set (corrupt page tables)",

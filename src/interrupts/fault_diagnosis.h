@@ -8,6 +8,7 @@
 //                  page at 0xffffffff80108000"
 
 #include <cstdint>
+#include <string_view>
 #include "arch/x86_64/kernel_stacks.h"
 #include "interrupts/exceptions.h"
 #include "kstd/format.h"
@@ -82,6 +83,11 @@ struct FaultDiagnosis {
 };
 
 FaultDiagnosis diagnose(const Fault& fault);
+
+// Which part of the kernel's address space `address` lies in, in words
+// ("kernel .text", "kernel heap", "direct map", ...), or empty if none
+// (mem/kernel_address_space.h has the layout).
+std::string_view memory_region_of(uint64_t address);
 
 // One line of words, e.g. "write to read-only memory at 0x...".
 void format_value(kstd::Sink& sink, const FaultDiagnosis& diagnosis, const kstd::FormatSpec& spec);

@@ -3,6 +3,8 @@
 // (.rodata.str1.1, one per object file), and fault_diagnosis.cpp has strings of its own.
 
 #include "interrupts/fault_diagnosis.h"
+#include "mem/direct_map.h"
+#include "mem/kernel_address_space.h"
 #include "arch/x86_64/boot_paging.h"
 #include "ktest/ktest.h"
 
@@ -87,4 +89,21 @@ KTEST(fault_diagnosis, selector_error_codes_are_decoded)
     EXPECT_STREQ(text_of(interrupts::SelectorError(0x0D * 8 + 2 + 1), buffer),
                  "IDT vector 0x0d, during delivery of an external event");
     EXPECT_STREQ(text_of(interrupts::SelectorError(0x3C), buffer), "LDT selector 0x0038 (entry 7)");
+}
+KTEST(fault_diagnosis, page_faults_name_the_kernel_region)
+{
+    using E = interrupts::PageFaultError;
+    const mem::ImageLayout image = mem::kernel_image_layout();
+    kstd::StringBuffer<200> buffer;
+    kstd::StringBuffer<200> expected;
+    kstd::format_to(expected, "write to read-only memory at {:#018x} (in the kernel .text)", image.text_start.value());
+    EXPECT_STREQ(text_of(interrupts::diagnose(page_fault(image.text_start.value(), E::present | E::write)), buffer),
+                 expected.view());
+    EXPECT_EQ(interrupts::memory_region_of(image.rodata_start.value()), std::string_view("kernel .rodata"));
+    EXPECT_EQ(interrupts::memory_region_of(image.data_start.value()), std::string_view("kernel .data/.bss"));
+    EXPECT_EQ(interrupts::memory_region_of(mem::heap_region_base + 4096), std::string_view("kernel heap area"));
+    EXPECT_EQ(interrupts::memory_region_of(mem::direct_map_base), std::string_view("direct map"));
+    EXPECT_EQ(interrupts::memory_region_of(mem::direct_map_base + mem::direct_map_bytes()),
+              std::string_view("direct map, past the end of RAM"));
+    EXPECT_TRUE(interrupts::memory_region_of(0x1000).empty());
 }

@@ -1,5 +1,9 @@
 #include "kernel/init.h"
 #include "kernel/print.h"
+#include "mem/direct_map.h"
+#include "mem/kernel_address_space.h"
+#include "mem/kernel_heap.h"
+#include "mem/physical_memory.h"
 
 namespace kernel {
 
@@ -45,6 +49,21 @@ void print_boot_summary(const boot::BootInfo& info)
         constexpr std::string_view kinds[] = {"indexed colour", "RGB", "EGA text"};
         println("{} {}x{} at {}", fb.type < 3 ? kinds[fb.type] : "unknown", fb.width, fb.height, fb.address);
     }
+}
+
+void print_memory_summary()
+{
+    const mem::physical::Statistics frames = mem::physical::statistics();
+    println("memory: RAM {} usable, {} frames managed, {} free ({}), {} used; frame metadata {} at {}",
+            Size{frames.usable_bytes}, frames.total_frames, frames.free_frames,
+            Size{frames.free_frames * mem::frame_size}, frames.used_frames, Size{frames.metadata.size()},
+            frames.metadata.start);
+    println("memory: direct map of RAM up to {} at {}, {} page-table frames; image: text R+X, rodata R, data/bss R+W+NX",
+            Size{mem::direct_map_bytes()}, mem::VirtAddr(mem::direct_map_base),
+            mem::kernel_address_space().table_frames());
+    const mem::KernelHeapStatistics heap = mem::kernel_heap::statistics();
+    println("memory: heap ({}) {} in use in {} allocations, {} mapped", mem::to_string(heap.design),
+            Size{heap.heap.used_bytes}, heap.heap.live_allocations, Size{heap.mapped_bytes});
 }
 
 } // namespace kernel

@@ -10,6 +10,7 @@
 #include "interrupts/irq.h"
 #include "kernel/panic.h"
 #include "kernel/print.h"
+#include "mem/memory.h"
 
 namespace kernel {
 
@@ -65,7 +66,52 @@ void init_interrupts()
     arch::enable_interrupts();
 }
 
+// heap=fixed|linked|bump on the command line overrides the build's design.
+void init_memory(const BootHandoff& handoff)
+{
+    std::optional<mem::HeapDesign> heap;
+    if (auto word = command_line_value("heap")) {
+        heap = mem::heap_design_from_word(*word);
+        if (!heap)
+            println("memory: unknown heap design \"{}\" (heap=fixed|linked|bump); using the default", *word);
+    }
+    mem::initialize_memory(g_boot_info, handoff.boot_info, heap);
+}
+
 } // namespace
+
+bool command_line_has(std::string_view word)
+{
+    std::string_view line = g_boot_info.command_line;
+    while (!line.empty()) {
+        const size_t end = line.find(' ');
+        if (line.substr(0, end) == word)
+            return true;
+        if (end == std::string_view::npos)
+            break;
+        line.remove_prefix(end + 1);
+    }
+    return false;
+}
+
+std::optional<std::string_view> command_line_value(std::string_view key)
+{
+    return command_line_value(g_boot_info.command_line, key);
+}
+
+std::optional<std::string_view> command_line_value(std::string_view line, std::string_view key)
+{
+    while (!line.empty()) {
+        const size_t end = line.find(' ');
+        const std::string_view word = line.substr(0, end);
+        if (word.size() > key.size() && word.starts_with(key) && word[key.size()] == '=')
+            return word.substr(key.size() + 1);
+        if (end == std::string_view::npos)
+            break;
+        line.remove_prefix(end + 1);
+    }
+    return std::nullopt;
+}
 
 const boot::BootInfo& boot_info()
 {
@@ -87,6 +133,9 @@ void initialize(const BootHandoff& handoff, InitStage up_to)
     if (up_to < InitStage::Interrupts)
         return;
     init_interrupts();
+    if (up_to < InitStage::Memory)
+        return;
+    init_memory(handoff);
 }
 
 } // namespace kernel

@@ -6,6 +6,7 @@
 //   demo=stack-overflow   overflow the kernel stack at boot (the double-fault
 //                         handler reports it on its own stack; the kernel stops)
 //   demo=page-fault       write through a null pointer at boot (reported; the kernel stops)
+//   heap=fixed|linked|bump the kernel heap's design (default: the build's, -DKERNEL_HEAP)
 // Keys: F1 help, F2 breakpoint (reported, then typing goes on), F3 page
 // fault, F4 stack overflow, Ctrl+L clear the screen.
 
@@ -26,19 +27,7 @@ namespace {
 using drivers::keyboard::Key;
 using drivers::keyboard::KeyEvent;
 
-bool command_line_has(std::string_view word)
-{
-    std::string_view line = kernel::boot_info().command_line;
-    while (!line.empty()) {
-        const size_t end = line.find(' ');
-        if (line.substr(0, end) == word)
-            return true;
-        if (end == std::string_view::npos)
-            break;
-        line.remove_prefix(end + 1);
-    }
-    return false;
-}
+using kernel::command_line_has;
 
 void breakpoint()
 {
@@ -141,6 +130,7 @@ void kernel_main(const kernel::BootHandoff& handoff)
     kernel::println("{} {} - a C++20 kernel for x86_64", kernel::os_name, kernel::os_version);
     drivers::vga_text().set_color(drivers::VgaColor::LightGray, drivers::VgaColor::Black);
     kernel::print_boot_summary(kernel::boot_info());
+    kernel::print_memory_summary();
     print_timing();
 
     kernel::println("demo: int3 in kernel_main; the breakpoint handler reports it and the kernel goes on");

@@ -1,7 +1,8 @@
 #pragma once
 // Physical and virtual addresses as distinct types, so one can never be used
 // where the other is meant. Converting between them is always explicit and
-// goes through the memory map that makes it true (see arch/x86_64/boot_map.h).
+// goes through the memory map that makes it true (mem/direct_map.h, and
+// arch/x86_64/boot_map.h before the kernel's own page tables are loaded).
 
 #include <compare>
 #include <cstdint>

@@ -1,17 +1,29 @@
 #include "runtime/allocation.h"
 #include "kernel/panic.h"
+#include "mem/kernel_heap.h"
 
 namespace runtime {
 
-void* allocate(size_t size, size_t alignment, bool)
+void* allocate(size_t size, size_t alignment, bool may_fail)
 {
-    kernel::panic("operator new({} bytes, alignment {}) called, but the kernel has no heap yet", size, alignment);
+    if (!mem::kernel_heap::ready())
+        kernel::panic("operator new({} bytes, alignment {}) called before the kernel heap exists", size, alignment);
+    auto memory = mem::kernel_heap::allocate(size, alignment);
+    if (memory)
+        return *memory;
+    if (may_fail)
+        return nullptr;
+    kernel::panic("operator new({} bytes, alignment {}) failed: {}", size, alignment, memory.error());
 }
 
 void deallocate(void* pointer)
 {
-    if (pointer)
-        kernel::panic("operator delete({}) called, but the kernel has no heap yet", pointer);
+    if (!pointer)
+        return;
+    if (!mem::kernel_heap::ready())
+        kernel::panic("operator delete({}) called before the kernel heap exists", pointer);
+    if (auto freed = mem::kernel_heap::deallocate(pointer); !freed)
+        kernel::panic("operator delete({}): {}", pointer, freed.error());
 }
 
 } // namespace runtime

@@ -1,9 +1,10 @@
 // KTEST cases for the C++ runtime: memory functions, the stack canary, and
-// operator new before there is a heap.
+// operator new/delete on the kernel heap.
 
 #include <cstdint>
 #include <new>
 #include "ktest/ktest.h"
+#include "mem/kernel_heap.h"
 
 extern "C" uintptr_t __stack_chk_guard;
 
@@ -14,6 +15,11 @@ T* launder(T* pointer)
 {
     asm volatile("" : "+r"(pointer)); // hides where the pointer came from
     return pointer;
+}
+size_t launder_size(size_t size)
+{
+    asm volatile("" : "+r"(size)); // the compiler cannot fold the size
+    return size;
 }
 } // namespace
 
@@ -54,14 +60,57 @@ KTEST(runtime, stack_canary_was_randomised_at_boot)
     EXPECT_EQ(__stack_chk_guard & 0xFF, 0u);
 }
 
-KTEST(runtime, operator_new_without_a_heap_panics_with_the_size, ktest::should_panic("operator new(24 bytes"))
+// operator new and delete on the kernel heap (mem/kernel_heap.h).
+
+KTEST(runtime, new_and_delete_use_the_kernel_heap)
 {
-    int* volatile p = new int[6];
+    const mem::KernelHeapStatistics before = mem::kernel_heap::statistics();
+    auto* values = new uint64_t[100];
+    for (uint64_t i = 0; i < 100; ++i)
+        values[i] = i * i;
+    const mem::KernelHeapStatistics during = mem::kernel_heap::statistics();
+    EXPECT_EQ(during.heap.live_allocations, before.heap.live_allocations + 1);
+    EXPECT_GE(during.heap.used_bytes, before.heap.used_bytes + 800);
+    EXPECT_EQ(values[99], 99u * 99u);
+    EXPECT_EQ(mem::VirtAddr::of(values).value() % 16, 0u, "operator new aligns to 16");
+    delete[] values;
+    const mem::KernelHeapStatistics after = mem::kernel_heap::statistics();
+    EXPECT_EQ(after.heap.live_allocations, before.heap.live_allocations);
+    EXPECT_EQ(after.heap.used_bytes, before.heap.used_bytes);
+}
+
+KTEST(runtime, aligned_new_honours_the_alignment)
+{
+    struct alignas(1024) Page {
+        char bytes[1024];
+    };
+    auto* page = new Page;
+    EXPECT_EQ(mem::VirtAddr::of(page).value() % 1024, 0u);
+    page->bytes[1023] = 'x';
+    delete page;
+}
+
+KTEST(runtime, huge_new_panics_with_the_requested_size, ktest::should_panic("operator new(1099511627776 bytes"))
+{
+    // 1 TiB: more than the heap's 64 GiB region, so no frame is mapped either.
+    char* volatile p = new char[1ull << 40];
     (void)p;
 }
 
-KTEST(runtime, nothrow_new_without_a_heap_panics_too, ktest::should_panic("no heap yet"))
+KTEST(runtime, huge_nothrow_new_returns_null)
 {
-    int* volatile p = new (std::nothrow) int;
-    (void)p;
+    const mem::KernelHeapStatistics before = mem::kernel_heap::statistics();
+    char* p = new (std::nothrow) char[launder_size(1ull << 40)];
+    EXPECT_NULL(p);
+    EXPECT_EQ(mem::kernel_heap::statistics().heap.live_allocations, before.heap.live_allocations);
+    int* small = new (std::nothrow) int(42);
+    ASSERT_NOT_NULL(small, "a small nothrow new succeeds");
+    EXPECT_EQ(*small, 42);
+    delete small;
+}
+
+KTEST(runtime, delete_of_a_pointer_the_heap_never_gave_panics, ktest::should_panic("operator delete("))
+{
+    static uint64_t not_on_the_heap[4];
+    ::operator delete(launder(not_on_the_heap));
 }

@@ -3,7 +3,9 @@
 // (see src/arch/x86_64/boot.asm and docs/architecture.md):
 //   KERNEL_VMA + [0, 1 GiB)  ->  physical [0, 1 GiB)
 // Low physical memory (the VGA buffer, the boot information) is reached
-// through that window until the memory manager builds the direct map.
+// through that window. The kernel's own page tables (Memory init stage, see
+// src/mem/kernel_address_space.cpp) keep the window, read/write and
+// no-execute, beside the direct map; mem::phys_to_virt is the general way.
 
 #include <cstdint>
 

@@ -2,6 +2,7 @@
 #include "arch/x86_64/boot_map.h"
 #include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/msr.h"
+#include "mem/direct_map.h"
 #include "sync/interrupt_guard.h"
 
 namespace arch::boot_paging {
@@ -18,10 +19,11 @@ constexpr bool is_canonical(uint64_t address)
     return top == 0 || top == 0x1FFFF;
 }
 
-// Virtual address of the page table at physical `table`, through the boot window.
+// Virtual address of the page table at physical `table`: through the boot
+// window before the kernel's own tables are loaded, the direct map after.
 kstd::Expected<volatile uint64_t*, Error> table_at(mem::PhysAddr table)
 {
-    const uint64_t virtual_address = boot_map_virtual(table.value());
+    const uint64_t virtual_address = mem::phys_to_virt(table).value();
     if (virtual_address == 0)
         return kstd::unexpected(Error::OutsideBootWindow);
     // The boot window maps this physical page; it holds 512 entries the CPU
@@ -85,8 +87,9 @@ kstd::Expected<Mapping, Error> translate(mem::VirtAddr address)
     const uint64_t size = 1ull << level_shift[leaf->level];
     const uint64_t frame = entry.raw() & PageTableEntry::address_mask & ~(size - 1);
     // Writable/user/executable need every level to allow it (SDM vol. 3,
-    // 4.6.1); boot.asm sets W on every upper level and U/NX on none, so the
-    // leaf decides. Re-walk the upper levels when that stops being true.
+    // 4.6.1); boot.asm and mem::AddressSpace set W on every upper level and
+    // U/NX on none, so the leaf decides. Re-walk the upper levels when that
+    // stops being true.
     return Mapping{mem::PhysAddr(frame | (address.value() & (size - 1))), size,
                    entry.is(PageTableEntry::writable), entry.is(PageTableEntry::user),
                    !(no_execute_enabled() && entry.is(PageTableEntry::no_execute))};

@@ -2,12 +2,13 @@
 // Reading and editing the boot page tables (built by boot.asm) one 4 KiB
 // page at a time: enough to unmap the guard pages below the interrupt
 // stacks, to tell a page fault's cause from the mapping of its address, and
-// for tests to make a page read-only or no-execute. The memory manager will
-// replace these tables with its own; until then this is the only code that
-// writes page-table entries after boot.
+// for tests to make a page read-only or no-execute. It works on whatever CR3
+// points at: the boot tables until the Memory init stage, then the kernel's
+// own (mem::AddressSpace, which has the full API: map, unmap, translate).
 //
-// The tables are reached through the boot window (arch/x86_64/boot_map.h):
-// boot.asm places them in the kernel image, below 1 GiB. Entry format: Intel
+// Before the Memory stage the tables are reached through the boot window
+// (arch/x86_64/boot_map.h: boot.asm places them in the image, below 1 GiB),
+// after it through the direct map (mem/direct_map.h). Entry format: Intel
 // SDM vol. 3, 4.5 "4-Level Paging and 5-Level Paging", tables 4-15 to 4-20.
 
 #include <cstdint>

@@ -53,8 +53,10 @@ const GuardedStack* stack_guarded_at(uint64_t address);
 // The stack `address` lies in, or null.
 const GuardedStack* stack_containing(uint64_t address);
 
-// Unmaps the interrupt stacks' guard pages (boot.asm already left the boot
-// stack's unmapped).
+// Unmaps the interrupt stacks' guard pages in the boot page tables (boot.asm
+// already left the boot stack's unmapped). The kernel's own tables, loaded
+// later in the Memory stage, never map any guard page
+// (mem/kernel_address_space.cpp skips every page stack_guarded_at() names).
 kstd::Expected<void, boot_paging::Error> protect_stack_guards();
 
 } // namespace arch

@@ -1,9 +1,11 @@
 // KTEST cases for the heap designs, in the kernel with the kernel's flags:
 // the reference tests of "Writing an OS in Rust" (simple allocation, a large
 // vector, many boxes reusing freed memory, many boxes with a long-lived one)
-// against each design, over static buffers of 100 KiB as there (the kernel
-// heap proper does not exist yet), plus double-free detection. Randomised
-// stress and the rest run on the host (tests/host/heap_*_test.cpp).
+// against each design, over static buffers of 100 KiB as there (so a design
+// that cannot reuse memory runs out, as in the original), plus double-free
+// detection. The same tests on the real kernel heap, grown by mapping frames:
+// tests/integration/heap_{bump,linked,fixed}.cpp. Randomised stress and the
+// rest run on the host (tests/host/heap_*_test.cpp).
 
 #include <memory>
 #include "kernel/panic.h"

@@ -1,0 +1,34 @@
+#include "mem/mapped_region_backend.h"
+#include "mem/heap/heap_address.h"
+#include "mem/page_size.h"
+
+namespace mem {
+
+kstd::Expected<std::span<std::byte>, heap::HeapError> MappedRegionBackend::grow(size_t minimum_bytes)
+{
+    const auto out_of_memory = kstd::unexpected(heap::HeapError{heap::HeapErrorKind::OutOfMemory, minimum_bytes, 0,
+                                                                nullptr});
+    if (minimum_bytes == 0 || minimum_bytes > m_size - m_mapped)
+        return out_of_memory;
+    const uint64_t bytes = align_up(minimum_bytes, page_size);
+    if (bytes > m_size - m_mapped)
+        return out_of_memory;
+    const VirtAddr piece = m_start + m_mapped;
+    if (!m_space->map_fresh(piece, bytes, Protection::read_write()))
+        return out_of_memory;
+    m_mapped += bytes;
+    return std::span<std::byte>(piece.as_pointer<std::byte>(), bytes);
+}
+
+void MappedRegionBackend::release()
+{
+    m_space->unmap_and_free(m_start, m_mapped);
+    m_mapped = 0;
+}
+
+bool MappedRegionBackend::contains(const void* pointer) const
+{
+    return heap::address_of(pointer) - m_start.value() < m_size;
+}
+
+} // namespace mem

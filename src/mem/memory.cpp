@@ -1,0 +1,47 @@
+#include "mem/memory.h"
+#include "arch/x86_64/boot_map.h"
+#include "kernel/panic.h"
+#include "mem/direct_map.h"
+#include "mem/kernel_address_space.h"
+#include "mem/page_size.h"
+#include "mem/phys_range_set.h"
+#include "mem/physical_memory.h"
+
+namespace mem {
+
+namespace {
+
+// What the direct map covers: RAM (available and ACPI regions, whole pages)
+// and the first MiB (BIOS data, ACPI tables, the VGA buffer), but not the
+// holes between (device memory must not be mapped write-back).
+PhysRangeSet g_direct_ranges;
+
+void collect_direct_ranges(const boot::BootInfo& info)
+{
+    if (!g_direct_ranges.add({PhysAddr(0), PhysAddr(1ull << 20)}))
+        kernel::panic("direct map: cannot record the first MiB");
+    for (const boot::MemoryRegion& region : info.memory_map()) {
+        if (region.type != boot::MemoryType::Available && region.type != boot::MemoryType::AcpiReclaimable
+            && region.type != boot::MemoryType::AcpiNvs)
+            continue;
+        const PhysRange pages{PhysAddr(align_down(region.base.value(), page_size)),
+                              PhysAddr(align_up(region.end().value(), page_size))};
+        if (!g_direct_ranges.add(pages))
+            kernel::panic("direct map: too many memory regions");
+    }
+}
+
+} // namespace
+
+void initialize_memory(const boot::BootInfo& info, PhysAddr boot_info_address, std::optional<HeapDesign> heap)
+{
+    // Frames below 1 GiB first: the page tables are written through the boot
+    // window until the direct map is loaded; the rest after that.
+    physical::initialize(info, boot_info_address, arch::boot_map_size);
+    collect_direct_ranges(info);
+    load_kernel_address_space(g_direct_ranges.ranges());
+    physical::add_remaining_frames();
+    kernel_heap::initialize(heap.value_or(default_heap_design()));
+}
+
+} // namespace mem

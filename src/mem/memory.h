@@ -1,0 +1,15 @@
+#pragma once
+// Init stage Memory: the physical memory manager, the kernel's own page
+// tables with the direct map, and the kernel heap, in that order.
+
+#include <optional>
+#include "boot/multiboot2.h"
+#include "mem/address.h"
+#include "mem/kernel_heap.h"
+
+namespace mem {
+
+// `heap` overrides the build's default heap design (heap= on the command line).
+void initialize_memory(const boot::BootInfo& info, PhysAddr boot_info_address, std::optional<HeapDesign> heap);
+
+} // namespace mem

@@ -1,0 +1,99 @@
+#pragma once
+// A page-table entry of any level of 4-level paging, with its bits named
+// (Intel SDM vol. 3, 4.5 "4-Level Paging and 5-Level Paging", tables 4-15 to
+// 4-20). The kernel's page tables are arrays of these.
+
+#include <cstdint>
+#include "mem/address.h"
+
+namespace mem {
+
+// The flags a mapping can carry. Values are the entry's own bits.
+enum class PageFlags : uint64_t {
+    None = 0,
+    Present = 1ull << 0,
+    Writable = 1ull << 1,
+    User = 1ull << 2,
+    WriteThrough = 1ull << 3,
+    CacheDisable = 1ull << 4,
+    Accessed = 1ull << 5,
+    Dirty = 1ull << 6,
+    Huge = 1ull << 7,   // PDPT: 1 GiB page, PD: 2 MiB page (PS bit)
+    Global = 1ull << 8,
+    NoExecute = 1ull << 63, // needs EFER.NXE, else a reserved bit
+};
+
+constexpr PageFlags operator|(PageFlags a, PageFlags b)
+{
+    return static_cast<PageFlags>(static_cast<uint64_t>(a) | static_cast<uint64_t>(b));
+}
+constexpr PageFlags operator&(PageFlags a, PageFlags b)
+{
+    return static_cast<PageFlags>(static_cast<uint64_t>(a) & static_cast<uint64_t>(b));
+}
+constexpr PageFlags operator~(PageFlags a)
+{
+    return static_cast<PageFlags>(~static_cast<uint64_t>(a));
+}
+constexpr bool has(PageFlags flags, PageFlags flag)
+{
+    return (flags & flag) != PageFlags::None;
+}
+
+// What a caller asks for: the protection of a page.
+struct Protection {
+    bool writable = false;
+    bool executable = false;
+
+    static constexpr Protection read_only() { return {false, false}; }
+    static constexpr Protection read_write() { return {true, false}; }
+    static constexpr Protection read_execute() { return {false, true}; }
+    constexpr bool operator==(const Protection&) const = default;
+};
+
+constexpr PageFlags leaf_flags(Protection protection)
+{
+    PageFlags flags = PageFlags::Present;
+    if (protection.writable)
+        flags = flags | PageFlags::Writable;
+    if (!protection.executable)
+        flags = flags | PageFlags::NoExecute;
+    return flags;
+}
+
+class PageTableEntry {
+public:
+    static constexpr uint64_t address_mask = 0x000F'FFFF'FFFF'F000ull;
+    static constexpr unsigned entries_per_table = 512;
+
+    constexpr PageTableEntry() = default;
+    constexpr explicit PageTableEntry(uint64_t raw) : m_raw(raw) {}
+    constexpr PageTableEntry(PhysAddr address, PageFlags flags)
+        : m_raw((address.value() & address_mask) | static_cast<uint64_t>(flags))
+    {
+    }
+
+    constexpr uint64_t raw() const { return m_raw; }
+    constexpr bool is(PageFlags flag) const { return (m_raw & static_cast<uint64_t>(flag)) != 0; }
+    constexpr bool present() const { return is(PageFlags::Present); }
+    constexpr bool huge() const { return is(PageFlags::Huge); }
+    constexpr bool empty() const { return m_raw == 0; }
+    constexpr PhysAddr address() const { return PhysAddr(m_raw & address_mask); }
+    constexpr PageFlags flags() const { return static_cast<PageFlags>(m_raw & ~address_mask); }
+    constexpr Protection protection() const
+    {
+        return {is(PageFlags::Writable), !is(PageFlags::NoExecute)};
+    }
+
+private:
+    uint64_t m_raw = 0;
+};
+static_assert(sizeof(PageTableEntry) == 8);
+
+// One page table of any level: 512 entries in one 4 KiB frame.
+struct alignas(4096) PageTable {
+    PageTableEntry entries[PageTableEntry::entries_per_table];
+};
+static_assert(sizeof(PageTable) == 4096);
+
+} // namespace mem

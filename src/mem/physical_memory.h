@@ -1,0 +1,48 @@
+#pragma once
+// The kernel's physical memory manager: the one mem::FrameAllocator that owns
+// every usable frame, built at boot from the multiboot2 memory map, behind a
+// lock. Misuse is a broken invariant here: freeing a frame twice, or one the
+// allocator never handed out, panics with the address. Running out of frames
+// is an error value (the caller decides).
+
+#include <cstdint>
+#include "boot/multiboot2.h"
+#include "kstd/expected.h"
+#include "mem/address.h"
+#include "mem/frame_allocator.h"
+#include "mem/phys_range.h"
+
+namespace mem::physical {
+
+struct Statistics {
+    uint64_t total_frames = 0;
+    uint64_t free_frames = 0;
+    uint64_t used_frames = 0;
+    uint64_t usable_bytes = 0;      // usable RAM in the memory map
+    PhysRange metadata;             // where the allocator's metadata lives
+};
+
+// Builds the usable set from `info` (every available region minus the first
+// MiB, the kernel image, the boot information and the modules), places the
+// allocator's metadata in it, and hands the frames below `first_limit` to the
+// allocator. The frames above are added by add_remaining_frames(), once the
+// direct map reaches them (page tables built before that must lie in the
+// boot window). Panics if the memory map leaves nothing to work with.
+void initialize(const boot::BootInfo& info, PhysAddr boot_info_address, uint64_t first_limit);
+void add_remaining_frames();
+bool initialized();
+
+[[nodiscard]] kstd::Expected<PhysAddr, FrameError> allocate();
+[[nodiscard]] kstd::Expected<PhysAddr, FrameError> allocate_run(unsigned order);
+// Panic on double free or foreign free, with the address.
+void free(PhysAddr frame);
+void free_run(PhysAddr first, unsigned order);
+// The same, as values (tests).
+[[nodiscard]] kstd::Expected<void, FrameError> try_free(PhysAddr frame);
+
+Statistics statistics();
+// The highest end of usable memory (what the direct map must cover).
+PhysAddr usable_end();
+bool check_consistency();
+
+} // namespace mem::physical
