@@ -12,6 +12,7 @@ With --write FILE, the table replaces the part of FILE between
 import argparse
 import os
 import re
+import shlex
 import statistics
 import subprocess
 import sys
@@ -21,6 +22,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "tools" / "runner.py"
 TIME_RE = re.compile(r"in ([\d.]+) s \(QEMU start to exit\)")
+
+
+def runner_args_of(source: Path) -> list[str]:
+    """The `// ktest-runner-args:` lines of a test file, as CTest passes them."""
+    args: list[str] = []
+    for line in source.read_text().splitlines():
+        if line.startswith("// ktest-runner-args:"):
+            args += shlex.split(line.split(":", 1)[1])
+    return args
 
 
 def boot_seconds(iso: Path, extra: list[str]) -> float | None:
@@ -43,9 +53,10 @@ def main() -> int:
     for iso in sorted((build / "tests").glob("*.iso")):
         kind, _, stem = iso.stem.partition("-")
         if kind == "integration":
-            binaries[f"integration.{stem}"] = (iso, [])
+            binaries[f"integration.{stem}"] = (iso, runner_args_of(ROOT / "tests/integration" / f"{stem}.cpp"))
         elif kind == "should_panic":
-            binaries[f"should_panic.{stem}"] = (iso, ["--expect", "should-panic"])
+            binaries[f"should_panic.{stem}"] = (iso, ["--expect", "should-panic"] +
+                                                runner_args_of(ROOT / "tests/should_panic" / f"{stem}.cpp"))
     missing = [name for name, (iso, _) in binaries.items() if not iso.exists()]
     if missing:
         print(f"bench-tests: build first; missing {missing}")
