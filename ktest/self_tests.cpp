@@ -2,8 +2,10 @@
 // cases, and the C++ start-up it relies on. (The verdicts the runner gives for
 // failing kernels are proven by the detector kernels in tests/detectors.)
 
+#include "arch/x86_64/cpu.h"
 #include "kernel/panic.h"
 #include "ktest/glob.h"
+#include "ktest/internal.h"
 #include "ktest/ktest.h"
 #include "ktest/options.h"
 
@@ -94,7 +96,9 @@ KTEST(ktest_self, skip_ends_the_case_as_skipped)
 
 KTEST(ktest_self, slow_cases_are_marked, ktest::slow)
 {
-    EXPECT_TRUE(true);
+    ASSERT_NOT_NULL(ktest::internal::state().current);
+    EXPECT_TRUE(ktest::internal::state().current->attributes.slow, "ktest::slow reached the registry");
+    EXPECT_FALSE(ktest::internal::state().current->attributes.should_panic);
 }
 
 KTEST(ktest_self, should_panic_with_a_message, ktest::should_panic("value 7 out of range"))
@@ -108,11 +112,13 @@ KTEST(ktest_self, should_panic_on_a_failed_kassert, ktest::should_panic("asserti
     KASSERT(two + 2 == 5);
 }
 
-KTEST(ktest_self, the_run_goes_on_after_a_recovered_panic)
+KTEST(ktest_self, recovery_restores_the_interrupt_flag)
 {
-    // The two cases above panicked; reaching this one proves recovery, and
-    // interrupts are as they were (off: nothing has enabled them here).
-    EXPECT_TRUE(true);
+    // panic() clears RFLAGS.IF; resuming the executor restores the RFLAGS
+    // saved when the case started. The unit kernel runs with interrupts on
+    // (Interrupts stage), so after the should-panic cases above they must
+    // be on again, here and in every later case.
+    EXPECT_TRUE(arch::interrupts_enabled(), "interrupts are off after a recovered panic");
 }
 
 // Hooks: the counters prove they run, and when. The checks hold in any order

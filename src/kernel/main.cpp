@@ -16,6 +16,7 @@
 #include "drivers/keyboard.h"
 #include "drivers/pit.h"
 #include "drivers/vga_text.h"
+#include "kernel/deliberate_faults.h"
 #include "kernel/init.h"
 #include "kernel/print.h"
 #include "kernel/version.h"
@@ -28,38 +29,6 @@ using drivers::keyboard::Key;
 using drivers::keyboard::KeyEvent;
 
 using kernel::command_line_has;
-
-void breakpoint()
-{
-    // INT3: the #BP handler prints its report and returns to the next instruction.
-    asm volatile("int3" ::: "memory");
-}
-
-[[gnu::noinline]] void page_fault()
-{
-    // An address the compiler cannot see through (it would turn a literal
-    // null dereference into UD2): the asm makes `address` opaque.
-    uint64_t address = 0;
-    asm volatile("" : "+r"(address));
-    // The low half is unmapped since boot (boot.asm dropped the identity map).
-    *reinterpret_cast<volatile uint64_t*>(address) = 0xDEAD;
-}
-
-// Never reached; volatile, so the compiler cannot prove the recursion below
-// endless (it refuses to compile an obviously infinite one).
-volatile uint64_t g_recursion_limit = ~0ull;
-
-// Recurses until the boot stack's guard page: the page fault cannot be
-// delivered on the full stack, which makes a double fault on IST1.
-[[gnu::noinline]] uint64_t overflow_stack(uint64_t depth)
-{
-    if (depth == g_recursion_limit)
-        return depth;
-    volatile uint64_t frame[32];
-    frame[depth % 32] = depth;
-    // Not a tail call: the result is used after the recursive call returns.
-    return overflow_stack(depth + 1) + frame[depth % 32];
-}
 
 void print_help()
 {
@@ -84,9 +53,9 @@ public:
             return;
         switch (event.key) {
         case Key::F1: print_help(); return;
-        case Key::F2: new_line(); breakpoint(); return;
-        case Key::F3: new_line(); page_fault(); return;
-        case Key::F4: new_line(); (void)overflow_stack(0); return;
+        case Key::F2: new_line(); kernel::deliberate::breakpoint(); return;
+        case Key::F3: new_line(); kernel::deliberate::write_through_null(); return;
+        case Key::F4: new_line(); (void)kernel::deliberate::overflow_stack(); return;
         default: break;
         }
         if (event.modifiers.ctrl && event.key == Key::L) {
@@ -134,12 +103,12 @@ void kernel_main(const kernel::BootHandoff& handoff)
     print_timing();
 
     kernel::println("demo: int3 in kernel_main; the breakpoint handler reports it and the kernel goes on");
-    breakpoint();
+    kernel::deliberate::breakpoint();
     kernel::println("demo: back in kernel_main after the breakpoint");
     if (command_line_has("demo=page-fault"))
-        page_fault();
+        kernel::deliberate::write_through_null();
     if (command_line_has("demo=stack-overflow"))
-        (void)overflow_stack(0);
+        (void)kernel::deliberate::overflow_stack();
 
     kernel::println("kernel: initialised; idle until an interrupt. Type something (F1: help).");
     Echo echo;

@@ -1,0 +1,37 @@
+#include "kernel/deliberate_faults.h"
+
+namespace kernel::deliberate {
+
+namespace {
+// Never reached; volatile, so the compiler cannot prove the recursion below
+// endless (GCC refuses an obviously infinite one) or turn it into a loop.
+volatile uint64_t g_recursion_limit = ~0ull;
+} // namespace
+
+void breakpoint()
+{
+    // INT3 raises #BP; the handler returns to the instruction after it.
+    asm volatile("int3" ::: "memory");
+}
+
+[[gnu::noinline]] void write_through_null()
+{
+    // An address the compiler cannot see through (it would turn a literal
+    // null dereference into UD2): the asm makes `address` opaque.
+    uint64_t address = 0;
+    asm volatile("" : "+r"(address));
+    // Nothing is mapped below the kernel's half, so this store faults.
+    *reinterpret_cast<volatile uint64_t*>(address) = 0xDEAD;
+}
+
+[[gnu::noinline]] uint64_t overflow_stack(uint64_t depth)
+{
+    if (depth == g_recursion_limit)
+        return depth;
+    volatile uint64_t frame[32];
+    frame[depth % 32] = depth;
+    // Not a tail call: the result is used after the recursive call returns.
+    return overflow_stack(depth + 1) + frame[depth % 32];
+}
+
+} // namespace kernel::deliberate
