@@ -15,11 +15,13 @@ KTEST(detector, expect_fault_without_a_fault)
 
 KTEST(detector, expect_fault_with_another_fault)
 {
+    // UD2 is defined to raise #UD (Intel SDM vol. 2B, "UD").
     EXPECT_FAULT(PageFault, asm volatile("ud2"));
     EXPECT_TRUE(false, "not reached: a wrong fault ends the case");
 }
 
 KTEST(detector, a_matching_fault_passes)
 {
+    // UD2 is defined to raise #UD (Intel SDM vol. 2B, "UD").
     EXPECT_FAULT(InvalidOpcode, asm volatile("ud2"));
 }

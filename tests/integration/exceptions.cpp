@@ -204,6 +204,7 @@ KTEST(exceptions, an_unexpected_page_fault_fails_its_case,
 
 KTEST(exceptions, fault_checks_still_work_after_a_case_ended_in_a_fault)
 {
+    // UD2 is defined to raise #UD (Intel SDM vol. 2B, "UD").
     EXPECT_FAULT(InvalidOpcode, asm volatile("ud2"));
     EXPECT_TRUE(arch::interrupts_enabled(), "the resume restored the interrupt flag");
 }

@@ -82,17 +82,23 @@ void format_integer(Sink& sink, uint64_t magnitude, bool negative, const FormatS
                  std::string_view(digits + start, sizeof digits - start), spec);
 }
 
+// {:c}: an integer printed as the character with that code (its low byte).
+void format_char(Sink& sink, char c, const FormatSpec& spec)
+{
+    format_string(sink, std::string_view(&c, 1), spec);
+}
+
 void format_arg(Sink& sink, const detail::FormatArg& arg, const FormatSpec& spec)
 {
     using detail::ArgKind;
     switch (arg.kind) {
     case ArgKind::Signed:
         if (spec.type == 'c')
-            return format_string(sink, std::string_view(reinterpret_cast<const char*>(&arg.signed_value), 1), spec);
+            return format_char(sink, static_cast<char>(arg.signed_value), spec);
         return format_signed(sink, arg.signed_value, spec);
     case ArgKind::Unsigned:
         if (spec.type == 'c')
-            return format_string(sink, std::string_view(reinterpret_cast<const char*>(&arg.unsigned_value), 1), spec);
+            return format_char(sink, static_cast<char>(arg.unsigned_value), spec);
         return format_unsigned(sink, arg.unsigned_value, spec);
     case ArgKind::Bool:
         if (spec.type == 0 || spec.type == 's')
@@ -100,7 +106,7 @@ void format_arg(Sink& sink, const detail::FormatArg& arg, const FormatSpec& spec
         return format_unsigned(sink, arg.bool_value ? 1 : 0, spec);
     case ArgKind::Char:
         if (spec.type == 0 || spec.type == 'c')
-            return format_string(sink, std::string_view(&arg.char_value, 1), spec);
+            return format_char(sink, arg.char_value, spec);
         return format_signed(sink, arg.char_value, spec);
     case ArgKind::String:
         return format_string(sink, std::string_view(arg.string_value.data, arg.string_value.size), spec);
