@@ -48,6 +48,14 @@ private:
     uint64_t m_value = 0;
 };
 
+// 48-bit linear addresses: bits 63..47 are copies of bit 47 (Intel SDM vol. 1,
+// 3.3.7.1); any other address faults (#GP) whatever the page tables say.
+constexpr bool is_canonical(VirtAddr address)
+{
+    const uint64_t top = address.value() >> 47;
+    return top == 0 || top == 0x1FFFF;
+}
+
 // Addresses print as 0x and 16 hex digits unless the spec says otherwise.
 inline void format_address(kstd::Sink& sink, uint64_t address, const kstd::FormatSpec& spec)
 {

@@ -39,13 +39,6 @@ unsigned level_of_page(uint64_t page_bytes)
 
 } // namespace
 
-bool is_canonical(VirtAddr address)
-{
-    // 48-bit linear addresses: bits 63..47 are copies of bit 47 (SDM vol. 1, 3.3.7.1).
-    const uint64_t top = address.value() >> 47;
-    return top == 0 || top == 0x1FFFF;
-}
-
 std::string_view to_string(MapError error)
 {
     switch (error) {

@@ -102,6 +102,4 @@ private:
     mutable sync::Spinlock m_lock{"address space"};
 };
 
-bool is_canonical(VirtAddr address);
-
 } // namespace mem

@@ -84,6 +84,12 @@ public:
     {
         return {is(PageFlags::Writable), !is(PageFlags::NoExecute)};
     }
+    // The same entry with one flag set or cleared.
+    constexpr PageTableEntry with(PageFlags flag, bool set) const
+    {
+        const uint64_t bits = static_cast<uint64_t>(flag);
+        return PageTableEntry(set ? m_raw | bits : m_raw & ~bits);
+    }
 
 private:
     uint64_t m_raw = 0;

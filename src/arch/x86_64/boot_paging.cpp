@@ -12,12 +12,8 @@ namespace {
 constexpr unsigned levels = 4;
 constexpr unsigned level_shift[levels] = {39, 30, 21, 12}; // PML4, PDPT, PD, PT
 
-constexpr bool is_canonical(uint64_t address)
-{
-    // 48-bit linear addresses: bits 63..47 are copies of bit 47 (SDM vol. 1, 3.3.7.1).
-    const uint64_t top = address >> 47;
-    return top == 0 || top == 0x1FFFF;
-}
+using mem::PageFlags;
+using mem::PageTableEntry;
 
 // Virtual address of the page table at physical `table`: through the boot
 // window before the kernel's own tables are loaded, the direct map after.
@@ -40,7 +36,7 @@ struct Leaf {
 // level is returned (the caller decides); one higher up is NotMapped.
 kstd::Expected<Leaf, Error> walk(uint64_t address)
 {
-    if (!is_canonical(address))
+    if (!mem::is_canonical(mem::VirtAddr(address)))
         return kstd::unexpected(Error::NotCanonical);
     mem::PhysAddr table_address(read_cr3() & cr3_address_mask);
     for (unsigned level = 0;; ++level) {
@@ -49,9 +45,9 @@ kstd::Expected<Leaf, Error> walk(uint64_t address)
             return kstd::unexpected(table.error());
         volatile uint64_t* entry = *table + ((address >> level_shift[level]) & 511);
         const PageTableEntry value(*entry);
-        if (level == levels - 1 || ((level == 1 || level == 2) && value.is(PageTableEntry::huge)))
+        if (level == levels - 1 || ((level == 1 || level == 2) && value.is(PageFlags::Huge)))
             return Leaf{entry, level};
-        if (!value.is(PageTableEntry::present))
+        if (!value.is(PageFlags::Present))
             return kstd::unexpected(Error::NotMapped);
         table_address = value.address();
     }
@@ -82,7 +78,7 @@ kstd::Expected<Mapping, Error> translate(mem::VirtAddr address)
     if (!leaf)
         return kstd::unexpected(leaf.error());
     const PageTableEntry entry(*leaf->entry);
-    if (!entry.is(PageTableEntry::present))
+    if (!entry.is(PageFlags::Present))
         return kstd::unexpected(Error::NotMapped);
     const uint64_t size = 1ull << level_shift[leaf->level];
     const uint64_t frame = entry.raw() & PageTableEntry::address_mask & ~(size - 1);
@@ -91,8 +87,8 @@ kstd::Expected<Mapping, Error> translate(mem::VirtAddr address)
     // U/NX on none, so the leaf decides. Re-walk the upper levels when that
     // stops being true.
     return Mapping{mem::PhysAddr(frame | (address.value() & (size - 1))), size,
-                   entry.is(PageTableEntry::writable), entry.is(PageTableEntry::user),
-                   !(no_execute_enabled() && entry.is(PageTableEntry::no_execute))};
+                   entry.is(PageFlags::Writable), entry.is(PageFlags::User),
+                   !(no_execute_enabled() && entry.is(PageFlags::NoExecute))};
 }
 
 bool is_mapped(mem::VirtAddr address)
@@ -111,13 +107,13 @@ kstd::Expected<Protection, Error> protect(mem::VirtAddr page, Protection protect
     if (leaf->level != levels - 1)
         return kstd::unexpected(Error::HugePage);
     const PageTableEntry old(*leaf->entry);
-    if (old.address().value() == 0 && !old.is(PageTableEntry::present))
+    if (old.address().value() == 0 && !old.is(PageFlags::Present))
         return kstd::unexpected(Error::NotMapped); // never mapped: no frame to restore
-    const Protection previous{old.is(PageTableEntry::present), old.is(PageTableEntry::writable),
-                              !old.is(PageTableEntry::no_execute)};
-    const PageTableEntry updated = old.with(PageTableEntry::present, protection.present)
-                                       .with(PageTableEntry::writable, protection.writable)
-                                       .with(PageTableEntry::no_execute, !protection.executable);
+    const Protection previous{old.is(PageFlags::Present), old.is(PageFlags::Writable),
+                              !old.is(PageFlags::NoExecute)};
+    const PageTableEntry updated = old.with(PageFlags::Present, protection.present)
+                                       .with(PageFlags::Writable, protection.writable)
+                                       .with(PageFlags::NoExecute, !protection.executable);
     *leaf->entry = updated.raw();
     invalidate_page(page.value());
     return previous;

@@ -16,33 +16,11 @@
 #include "kstd/expected.h"
 #include "kstd/format.h"
 #include "mem/address.h"
+#include "mem/page_table_entry.h"
 
 namespace arch::boot_paging {
 
 inline constexpr uint64_t page_size = 4096;
-
-// One entry of any level, with the bits named (SDM vol. 3, table 4-19/4-20).
-class PageTableEntry {
-public:
-    static constexpr uint64_t present = 1ull << 0;
-    static constexpr uint64_t writable = 1ull << 1;
-    static constexpr uint64_t user = 1ull << 2;
-    static constexpr uint64_t huge = 1ull << 7; // PDPT/PD level: maps 1 GiB/2 MiB
-    static constexpr uint64_t no_execute = 1ull << 63;
-    static constexpr uint64_t address_mask = 0x000F'FFFF'FFFF'F000ull;
-
-    constexpr explicit PageTableEntry(uint64_t raw) : m_raw(raw) {}
-    constexpr uint64_t raw() const { return m_raw; }
-    constexpr bool is(uint64_t flag) const { return (m_raw & flag) != 0; }
-    constexpr mem::PhysAddr address() const { return mem::PhysAddr(m_raw & address_mask); }
-    constexpr PageTableEntry with(uint64_t flag, bool set) const
-    {
-        return PageTableEntry(set ? m_raw | flag : m_raw & ~flag);
-    }
-
-private:
-    uint64_t m_raw;
-};
 
 enum class Error : uint8_t {
     NotCanonical,         // bits 63..47 of the address differ
