@@ -29,22 +29,14 @@ KTEST_INIT_STAGE(Everything);
 namespace {
 
 constexpr int attempts = 6;
-constexpr uint64_t reference_runs = 20;
+constexpr int reference_runs = 20;
 constexpr uint32_t reference_microseconds = 2'000;
 
 uint64_t reference_tsc_hz()
 {
     static uint64_t hz = 0;
     if (hz == 0) {
-        uint64_t fewest = ~0ull;
-        for (uint64_t i = 0; i < reference_runs; ++i) {
-            const uint64_t ticks = drivers::pit::measure_tsc_ticks(reference_microseconds);
-            if (ticks != 0 && ticks < fewest)
-                fewest = ticks;
-        }
-        // measure_tsc_ticks counts whole PIT input clocks: 2 ms is 2386 of them.
-        const uint64_t pit_clocks = static_cast<uint64_t>(drivers::pit::input_hz) * reference_microseconds / 1'000'000;
-        hz = fewest * drivers::pit::input_hz / pit_clocks;
+        hz = arch::tsc::measure_frequency_hz(reference_runs, reference_microseconds);
         kernel::println("    # timer: TSC {} kHz (shortest of {} runs of {} us; the boot calibration said {} kHz)",
                         hz / 1000, reference_runs, reference_microseconds, arch::tsc::frequency_hz() / 1000);
     }

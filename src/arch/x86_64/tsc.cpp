@@ -15,21 +15,24 @@ constexpr int calibration_runs = 5;
 constexpr uint32_t run_microseconds = 2'000;
 } // namespace
 
-void calibrate()
+uint64_t measure_frequency_hz(int runs, uint32_t microseconds)
 {
     uint64_t fewest = UINT64_MAX;
-    for (int run = 0; run < calibration_runs; ++run) {
-        const uint64_t ticks = drivers::pit::measure_tsc_ticks(run_microseconds);
+    for (int run = 0; run < runs; ++run) {
+        const uint64_t ticks = drivers::pit::measure_tsc_ticks(microseconds);
         if (ticks != 0 && ticks < fewest)
             fewest = ticks;
     }
-    if (fewest == UINT64_MAX) {
-        g_frequency_hz = 0; // no PIT: durations stay unknown
-        return;
-    }
+    if (fewest == UINT64_MAX)
+        return 0; // no PIT
     // The PIT counted a whole number of its input clocks (2386 for 2 ms).
-    const uint64_t pit_clocks = static_cast<uint64_t>(drivers::pit::input_hz) * run_microseconds / 1'000'000;
-    g_frequency_hz = fewest * drivers::pit::input_hz / pit_clocks;
+    const uint64_t pit_clocks = static_cast<uint64_t>(drivers::pit::input_hz) * microseconds / 1'000'000;
+    return fewest * drivers::pit::input_hz / pit_clocks;
+}
+
+void calibrate()
+{
+    g_frequency_hz = measure_frequency_hz(calibration_runs, run_microseconds); // 0: durations stay unknown
 }
 
 bool calibrated()
