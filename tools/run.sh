@@ -13,12 +13,8 @@ build=$(dirname "$iso")
 accel=${ACCEL:-tcg}
 
 if [ "$accel" = auto ]; then
-    accel=tcg
-    floor="$build/tests/floor/floor.iso"
-    if [ -w /dev/kvm ] && [ -f "$floor" ] &&
-        python3 "$(dirname "$0")/runner.py" "$floor" --accel kvm --timeout 8 --quiet >/dev/null 2>&1; then
-        accel=kvm
-    fi
+    # The runner's probe: boots the floor kernel under KVM once, caches the answer.
+    accel=$(python3 "$(dirname "$0")/runner.py" probe-kvm "$iso")
     echo "run: ACCEL=auto chose $accel"
 fi
 

@@ -692,7 +692,8 @@ def check_expectations(args, result: RunResult, out: Output) -> bool:
 def parser_for_run() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="runner.py", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="Also: runner.py parse LOG [--elf ELF] re-reads a saved serial log.")
+                                epilog="Also: runner.py parse LOG [--elf ELF] re-reads a saved serial log; "
+                                       "runner.py probe-kvm IMAGE prints kvm or tcg (the --accel auto choice).")
     p.add_argument("image", type=Path, help="kernel ISO (or its .elf; the ISO beside it is booted)")
     p.add_argument("--elf", type=Path, help="ELF for addr2line (default: the image's .elf sibling)")
     p.add_argument("--filter", help="globs on suite.case, comma-separated; '-glob' excludes")
@@ -771,6 +772,10 @@ def main_parse(argv: list[str]) -> int:
 def main(argv: list[str]) -> int:
     if argv and argv[0] == "parse":
         return main_parse(argv[1:])
+    if len(argv) == 2 and argv[0] == "probe-kvm":
+        # For tools/run.sh (ACCEL=auto): the same probe and cache as --accel auto.
+        print("kvm" if kvm_works(Path(argv[1])) else "tcg")
+        return 0
     args = parser_for_run().parse_args(argv)
     out = Output(use_color(args.color), args.quiet)
     iso, elf = resolve_image(args.image, args.elf)
