@@ -11,8 +11,8 @@
 
 #include <cstdint>
 #include "arch/x86_64/cpu.h"
-#include "kernel/panic.h"
-#include "kernel/print.h"
+#include "core/panic.h"
+#include "core/print.h"
 #include "ktest/ktest.h"
 #include "mem/kernel_address_space.h"
 #include "mem/kernel_heap.h"
@@ -43,7 +43,7 @@ uint64_t cycles()
 void report(std::string_view workload, std::string_view design, uint64_t total_cycles, uint64_t operations)
 {
     const uint64_t tenths = total_cycles * 10 / operations;
-    kernel::println("bench-result {} {} {}.{}", workload, design, tenths / 10, tenths % 10);
+    core::println("bench-result {} {} {}.{}", workload, design, tenths / 10, tenths % 10);
 }
 
 template <typename T>
@@ -80,14 +80,14 @@ void* g_slots[live_slots];
 void* must(kstd::Expected<void*, mem::heap::HeapError> memory)
 {
     if (!memory)
-        kernel::panic("bench: allocation failed: {}", memory.error());
+        core::panic("bench: allocation failed: {}", memory.error());
     return *memory;
 }
 
 void must_free(mem::heap::HeapAllocator& heap, void* pointer)
 {
     if (auto freed = heap.deallocate(pointer); !freed)
-        kernel::panic("bench: free failed: {}", freed.error());
+        core::panic("bench: free failed: {}", freed.error());
 }
 
 // allocate+free of one size, back to back.
@@ -138,23 +138,23 @@ KTEST(bench, frames)
     for (unsigned i = 0; i < count; ++i) {
         auto frame = mem::physical::allocate();
         if (!frame)
-            kernel::panic("bench: no frame");
+            core::panic("bench: no frame");
         mem::physical::free(*frame);
     }
     report("frame.alloc_free_pair", "-", cycles() - start, count);
 
     constexpr unsigned batch_frames = 4096;
-    static mem::PhysAddr frames[batch_frames];
+    static arch::PhysAddr frames[batch_frames];
     start = cycles();
-    for (mem::PhysAddr& frame : frames) {
+    for (arch::PhysAddr& frame : frames) {
         auto allocated = mem::physical::allocate();
         if (!allocated)
-            kernel::panic("bench: no frame");
+            core::panic("bench: no frame");
         frame = *allocated;
     }
     const uint64_t allocate_cycles = cycles() - start;
     start = cycles();
-    for (mem::PhysAddr frame : frames)
+    for (arch::PhysAddr frame : frames)
         mem::physical::free(frame);
     report("frame.alloc", "-", allocate_cycles, batch_frames);
     report("frame.free", "-", cycles() - start, batch_frames);
@@ -163,7 +163,7 @@ KTEST(bench, frames)
     for (unsigned i = 0; i < count / 10; ++i) {
         auto run = mem::physical::allocate_run(9);
         if (!run)
-            kernel::panic("bench: no 2 MiB run");
+            core::panic("bench: no 2 MiB run");
         mem::physical::free_run(*run, 9);
     }
     report("frame.alloc_free_2mib_run", "-", cycles() - start, count / 10);
@@ -172,27 +172,27 @@ KTEST(bench, frames)
 KTEST(bench, map_unmap)
 {
     mem::AddressSpace& space = mem::kernel_address_space();
-    const mem::VirtAddr base(mem::scratch_region_base);
+    const arch::VirtAddr base(arch::layout::scratch_region_base);
     auto frame = mem::physical::allocate();
     auto anchor = mem::physical::allocate();
     if (!frame || !anchor)
-        kernel::panic("bench: no frame");
+        core::panic("bench: no frame");
     constexpr unsigned count = 5000;
 
     // A page kept mapped in the same page table, so its tables stay.
-    if (!space.map(base, *anchor, mem::Protection::read_write()))
-        kernel::panic("bench: map failed");
+    if (!space.map(base, *anchor, arch::Protection::read_write()))
+        core::panic("bench: map failed");
     uint64_t start = cycles();
     for (unsigned i = 0; i < count; ++i) {
-        if (!space.map(base + 4096, *frame, mem::Protection::read_write()) || !space.unmap(base + 4096))
-            kernel::panic("bench: map/unmap failed");
+        if (!space.map(base + 4096, *frame, arch::Protection::read_write()) || !space.unmap(base + 4096))
+            core::panic("bench: map/unmap failed");
     }
     report("map.map_unmap_4k_pair", "-", cycles() - start, count);
 
     start = cycles();
     for (unsigned i = 0; i < count; ++i) {
         if (!space.translate(base + 8))
-            kernel::panic("bench: translate failed");
+            core::panic("bench: translate failed");
     }
     report("map.translate", "-", cycles() - start, count);
     (void)space.unmap(base);
@@ -200,8 +200,8 @@ KTEST(bench, map_unmap)
     // Alone in its tables: every map makes a PT and a PD, every unmap frees them.
     start = cycles();
     for (unsigned i = 0; i < count; ++i) {
-        if (!space.map(base + 4096, *frame, mem::Protection::read_write()) || !space.unmap(base + 4096))
-            kernel::panic("bench: map/unmap failed");
+        if (!space.map(base + 4096, *frame, arch::Protection::read_write()) || !space.unmap(base + 4096))
+            core::panic("bench: map/unmap failed");
     }
     report("map.map_unmap_with_tables_pair", "-", cycles() - start, count);
 
@@ -209,8 +209,8 @@ KTEST(bench, map_unmap)
     constexpr uint64_t pages = 256;
     start = cycles();
     for (unsigned i = 0; i < 20; ++i) {
-        if (!space.map_fresh(base, pages * 4096, mem::Protection::read_write()))
-            kernel::panic("bench: map_fresh failed");
+        if (!space.map_fresh(base, pages * 4096, arch::Protection::read_write()))
+            core::panic("bench: map_fresh failed");
         space.unmap_and_free(base, pages * 4096);
     }
     report("map.fresh_page_map_unmap_free", "-", cycles() - start, 20 * pages);

@@ -3,10 +3,14 @@
 
 add_library(kernel_flags INTERFACE)
 
+# Product code sees src/ and src/lib/ only: it cannot include ktest/.
 target_include_directories(kernel_flags INTERFACE
   ${CMAKE_SOURCE_DIR}/src
-  ${CMAKE_SOURCE_DIR}/src/lib
-  ${CMAKE_SOURCE_DIR})
+  ${CMAKE_SOURCE_DIR}/src/lib)
+
+# Test code (ktest/, *_tests.cpp, tests/) also sees the repository root.
+add_library(ktest_flags INTERFACE)
+target_include_directories(ktest_flags INTERFACE ${CMAKE_SOURCE_DIR})
 
 target_compile_options(kernel_flags INTERFACE
   $<$<COMPILE_LANGUAGE:CXX>:

@@ -1,10 +1,13 @@
 # add_kernel_image(<name> KIND product|unit|binary SOURCES ... [OBJECTS ...] [ISO file])
 #
-# Links <name>.elf from the kernel objects (compiled once, see CMakeLists.txt)
-# plus SOURCES/OBJECTS, with the linker script for KIND:
-#   product  the ktest sections are discarded: no test code or strings
-#   unit     every KTEST() case in the kernel sources is kept
+# Links <name>.elf from the kernel's product objects (compiled once, see
+# CMakeLists.txt) plus SOURCES/OBJECTS, with the linker script for KIND:
+#   product  nothing of ktest is linked; the ktest sections are discarded
+#            for good measure
+#   unit     the tests beside the kernel code (kernel_test_objs) are linked
+#            and every KTEST() case is kept
 #   binary   only the KTEST cases of the file's own sources are kept
+# SOURCES of a unit or binary image are test code: they may include ktest/.
 # and builds a GRUB ISO (<name>.iso unless ISO is given) that boots it.
 
 find_program(GRUB_MKRESCUE grub-mkrescue REQUIRED)
@@ -25,16 +28,23 @@ function(_kernel_linker_script kind out_var)
   else()
     message(FATAL_ERROR "unknown kernel image kind '${kind}'")
   endif()
-  configure_file(${KERNEL_LINKER_TEMPLATE} ${script} @ONLY)
+  configure_file(${KERNEL_LINKER_TEMPLATE} ${script} @ONLY) # @MEMORY_LAYOUT_LD@: the generated layout
   set(${out_var} ${script} PARENT_SCOPE)
 endfunction()
 
 function(add_kernel_image name)
   cmake_parse_arguments(ARG "" "KIND;ISO;CMDLINE" "SOURCES;OBJECTS" ${ARGN})
   _kernel_linker_script(${ARG_KIND} script)
+  if(ARG_KIND STREQUAL "unit")
+    list(APPEND ARG_OBJECTS $<TARGET_OBJECTS:kernel_test_objs>)
+  endif()
   add_executable(${name} ${ARG_SOURCES} $<TARGET_OBJECTS:kernel_objs> ${ARG_OBJECTS})
-  set_target_properties(${name} PROPERTIES OUTPUT_NAME ${name}.elf LINK_DEPENDS ${script})
+  set_target_properties(${name} PROPERTIES OUTPUT_NAME ${name}.elf LINK_DEPENDS "${script};${MEMORY_LAYOUT_LD}")
+  add_dependencies(${name} memory_layout)
   target_link_libraries(${name} PRIVATE kernel_flags)
+  if(NOT ARG_KIND STREQUAL "product")
+    target_link_libraries(${name} PRIVATE ktest_flags)
+  endif()
   target_link_options(${name} PRIVATE -T ${script})
   # libgcc, for any helper routine GCC may call (none is needed today).
   target_link_libraries(${name} PRIVATE gcc)

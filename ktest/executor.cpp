@@ -18,7 +18,8 @@
 #include "ktest/executor.h"
 #include <span>
 #include "arch/x86_64/tsc.h"
-#include "kernel/print.h"
+#include "drivers/tsc_calibration.h"
+#include "core/print.h"
 #include "ktest/expect_fault.h"
 #include "ktest/glob.h"
 #include "ktest/internal.h"
@@ -128,13 +129,13 @@ void select_cases(const Options& options)
         if (!filter_selects(options.filter(), full_name.view()))
             continue;
         if (count == max_cases)
-            kernel::panic("more than {} test cases selected", max_cases);
+            core::panic("more than {} test cases selected", max_cases);
         uint32_t suite = 0;
         while (suite < g_suite_count && !same(g_suites[suite].name, info->suite))
             ++suite;
         if (suite == g_suite_count) {
             if (g_suite_count == max_suites)
-                kernel::panic("more than {} test suites", max_suites);
+                core::panic("more than {} test suites", max_suites);
             g_suites[g_suite_count++] = Suite{info->suite, 0, 0};
         }
         ++g_suites[suite].count;
@@ -198,9 +199,9 @@ bool run_hooks(const char* suite, HookKind kind, Phase phase)
 void print_duration(const CaseInfo& info, uint64_t tsc_ticks)
 {
     if (!arch::tsc::calibrated())
-        arch::tsc::calibrate();
+        (void)drivers::calibrate_tsc();
     const uint64_t ns = arch::tsc::to_nanoseconds(tsc_ticks);
-    kernel::println("{}# {}.{} took {}.{:03} ms", case_indent, info.suite, info.name, ns / 1'000'000,
+    core::println("{}# {}.{} took {}.{:03} ms", case_indent, info.suite, info.name, ns / 1'000'000,
                     (ns / 1'000) % 1'000);
 }
 
@@ -214,15 +215,15 @@ enum class Verdict { Passed, Failed, Skipped };
 Verdict run_case(const CaseInfo& info, uint32_t number, const Options& options, bool suite_ready)
 {
     const CaseAttributes& attributes = info.attributes;
-    kernel::println("{}# RUN {}.{}{}{}", case_indent, info.suite, info.name, attributes.slow ? " [slow]" : "",
+    core::println("{}# RUN {}.{}{}{}", case_indent, info.suite, info.name, attributes.slow ? " [slow]" : "",
                     attributes.should_panic ? " [should_panic]" : "");
     if (!suite_ready) {
-        kernel::println("{}# not run: the suite's setup failed", case_indent);
-        kernel::println("{}not ok {} {}", case_indent, number, info.name);
+        core::println("{}# not run: the suite's setup failed", case_indent);
+        core::println("{}not ok {} {}", case_indent, number, info.name);
         return Verdict::Failed;
     }
     if (attributes.slow && options.skip_slow) {
-        kernel::println("{}ok {} {} # SKIP slow case (ktest.skip_slow)", case_indent, number, info.name);
+        core::println("{}ok {} {} # SKIP slow case (ktest.skip_slow)", case_indent, number, info.name);
         return Verdict::Skipped;
     }
 
@@ -234,7 +235,7 @@ Verdict run_case(const CaseInfo& info, uint32_t number, const Options& options, 
         body_returned = run_protected(Phase::Body, info.body);
         body_panicked = g_state.panicked;
     } else if (!g_state.skipped) {
-        kernel::println("{}# the case's setup failed; body not run", case_indent);
+        core::println("{}# the case's setup failed; body not run", case_indent);
         ++g_state.failures;
     }
     if (!run_hooks(info.suite, HookKind::CaseTeardown, Phase::CaseTeardown))
@@ -245,35 +246,35 @@ Verdict run_case(const CaseInfo& info, uint32_t number, const Options& options, 
     print_duration(info, elapsed);
 
     if (g_state.skipped && g_state.failures == 0) {
-        kernel::println("{}ok {} {} # SKIP {}", case_indent, number, info.name, g_state.skip_reason.view());
+        core::println("{}ok {} {} # SKIP {}", case_indent, number, info.name, g_state.skip_reason.view());
         return Verdict::Skipped;
     }
     bool passed = g_state.failures == 0;
     if (attributes.should_panic) {
         if (!body_panicked) {
             passed = false;
-            kernel::println("{}# did not panic: the case {} without the panic it should cause", case_indent,
+            core::println("{}# did not panic: the case {} without the panic it should cause", case_indent,
                             body_returned ? "returned" : "ended");
         } else if (!contains(g_state.panic_message.view(), attributes.panic_message)) {
             passed = false;
-            kernel::println("{}# the panic message does not contain \"{}\"", case_indent, attributes.panic_message);
+            core::println("{}# the panic message does not contain \"{}\"", case_indent, attributes.panic_message);
         }
     }
-    kernel::println("{}{} {} {}", case_indent, passed ? "ok" : "not ok", number, info.name);
+    core::println("{}{} {} {}", case_indent, passed ? "ok" : "not ok", number, info.name);
     return passed ? Verdict::Passed : Verdict::Failed;
 }
 
 bool run_suite(const Suite& suite, uint32_t number, const Options& options, Totals& totals)
 {
-    kernel::println("{}KTAP version 1", case_indent);
-    kernel::println("{}# Subtest: {}", case_indent, suite.name);
-    kernel::println("{}1..{}", case_indent, suite.count);
+    core::println("{}KTAP version 1", case_indent);
+    core::println("{}# Subtest: {}", case_indent, suite.name);
+    core::println("{}1..{}", case_indent, suite.count);
 
     g_state.reset_for(nullptr, Phase::SuiteSetup);
     const bool ready = run_hooks(suite.name, HookKind::SuiteSetup, Phase::SuiteSetup);
     g_state.phase = Phase::Idle;
     if (!ready)
-        kernel::println("{}# suite setup of {} failed", case_indent, suite.name);
+        core::println("{}# suite setup of {} failed", case_indent, suite.name);
 
     Totals suite_totals;
     for (uint32_t i = 0; i < suite.count; ++i) {
@@ -288,29 +289,29 @@ bool run_suite(const Suite& suite, uint32_t number, const Options& options, Tota
     const bool torn_down = run_hooks(suite.name, HookKind::SuiteTeardown, Phase::SuiteTeardown);
     g_state.phase = Phase::Idle;
     if (!torn_down)
-        kernel::println("{}# suite teardown of {} failed", case_indent, suite.name);
+        core::println("{}# suite teardown of {} failed", case_indent, suite.name);
 
     totals.passed += suite_totals.passed;
     totals.failed += suite_totals.failed;
     totals.skipped += suite_totals.skipped;
     const bool ok = suite_totals.failed == 0 && ready && torn_down;
-    kernel::println("# {}: {}", suite.name, suite_totals);
+    core::println("# {}: {}", suite.name, suite_totals);
     const bool all_skipped = suite_totals.skipped == suite.count && suite.count > 0;
-    kernel::println("{} {} {}{}", ok ? "ok" : "not ok", number, suite.name, ok && all_skipped ? " # SKIP" : "");
+    core::println("{} {} {}{}", ok ? "ok" : "not ok", number, suite.name, ok && all_skipped ? " # SKIP" : "");
     return ok;
 }
 
 void list_cases()
 {
-    kernel::println("# ktest: {} case(s) selected; listing only, nothing runs", g_case_count);
+    core::println("# ktest: {} case(s) selected; listing only, nothing runs", g_case_count);
     for (uint32_t s = 0; s < g_suite_count; ++s) {
         for (uint32_t i = 0; i < g_suites[s].count; ++i) {
             const CaseInfo& info = *g_cases[g_suites[s].first + i];
-            kernel::println("# case {}.{}{}{} ({}:{})", info.suite, info.name, info.attributes.slow ? " [slow]" : "",
+            core::println("# case {}.{}{}{} ({}:{})", info.suite, info.name, info.attributes.slow ? " [slow]" : "",
                             info.attributes.should_panic ? " [should_panic]" : "", info.file, info.line);
         }
     }
-    kernel::println("1..0");
+    core::println("1..0");
 }
 
 } // namespace
@@ -322,19 +323,19 @@ internal::RunState& internal::state()
 
 ExitCode run_registered_cases(const Options& options)
 {
-    kernel::println("KTAP version 1");
+    core::println("KTAP version 1");
     select_cases(options);
     const size_t registered = registered_cases().size();
     if (!options.filter().empty())
-        kernel::println("# ktest: filter '{}' selects {} of {} case(s)", options.filter(), g_case_count, registered);
+        core::println("# ktest: filter '{}' selects {} of {} case(s)", options.filter(), g_case_count, registered);
     if (options.list) {
         list_cases();
         return ExitCode::Passed;
     }
     if (g_case_count == 0) {
-        kernel::println("# ktest: no test case to run ({} registered{})", registered,
+        core::println("# ktest: no test case to run ({} registered{})", registered,
                         options.filter().empty() ? "" : ", none matches the filter");
-        kernel::println("1..0");
+        core::println("1..0");
         return ExitCode::Failed;
     }
 
@@ -344,19 +345,19 @@ ExitCode run_registered_cases(const Options& options)
         seed = random.next();
         random = Random(seed);
     }
-    kernel::println("# ktest: {} case(s) in {} suite(s)", g_case_count, g_suite_count);
+    core::println("# ktest: {} case(s) in {} suite(s)", g_case_count, g_suite_count);
     if (options.shuffle)
-        kernel::println("# ktest: shuffled with seed {} (same order again: ktest.seed={})", seed, seed);
+        core::println("# ktest: shuffled with seed {} (same order again: ktest.seed={})", seed, seed);
     if (options.repeat > 1)
-        kernel::println("# ktest: repeating {} times", options.repeat);
-    kernel::println("1..{}", g_suite_count * options.repeat);
+        core::println("# ktest: repeating {} times", options.repeat);
+    core::println("1..{}", g_suite_count * options.repeat);
 
     Totals totals;
     bool all_ok = true;
     uint32_t number = 0;
     for (uint32_t iteration = 1; iteration <= options.repeat; ++iteration) {
         if (options.repeat > 1)
-            kernel::println("# ktest: iteration {} of {}", iteration, options.repeat);
+            core::println("# ktest: iteration {} of {}", iteration, options.repeat);
         if (options.shuffle) {
             shuffle(std::span<Suite>(g_suites, g_suite_count), random);
             for (uint32_t s = 0; s < g_suite_count; ++s)
@@ -365,60 +366,60 @@ ExitCode run_registered_cases(const Options& options)
         for (uint32_t s = 0; s < g_suite_count; ++s)
             all_ok &= run_suite(g_suites[s], ++number, options, totals);
     }
-    kernel::println("# Totals: {}", totals);
+    core::println("# Totals: {}", totals);
     return all_ok ? ExitCode::Passed : ExitCode::Failed;
 }
 
 void run_should_panic(const ShouldPanicSpec& spec)
 {
     g_should_panic = &spec;
-    kernel::println("KTAP version 1");
-    kernel::println("1..1");
-    kernel::println("# RUN {} (should panic with a message containing \"{}\")", spec.name, spec.message_contains);
+    core::println("KTAP version 1");
+    core::println("1..1");
+    core::println("# RUN {} (should panic with a message containing \"{}\")", spec.name, spec.message_contains);
     spec.body();
     g_should_panic = nullptr;
-    kernel::println("# did not panic: {} returned without panicking ({}:{})", spec.name, spec.file, spec.line);
-    kernel::println("not ok 1 {}", spec.name);
-    kernel::println("# Totals: pass:0 fail:1 skip:0 total:1");
+    core::println("# did not panic: {} returned without panicking ({}:{})", spec.name, spec.file, spec.line);
+    core::println("not ok 1 {}", spec.name);
+    core::println("# Totals: pass:0 fail:1 skip:0 total:1");
     qemu_exit(ExitCode::Failed);
 }
 
-void internal::on_panic(const kernel::PanicInfo& info)
+void internal::on_panic(const core::PanicInfo& info)
 {
     if (g_state.running()) {
         // A panic inside a case (or hook): report it as the case's
         // diagnostics and resume the executor; the run goes on.
         const bool expected = g_state.phase == Phase::Body && g_state.current
             && g_state.current->attributes.should_panic;
-        kernel::println("{}# PANIC: {}", case_indent, info.message);
-        kernel::println("{}#   at {}:{} in {}", case_indent, info.location.file_name(), info.location.line(),
+        core::println("{}# PANIC: {}", case_indent, info.message);
+        core::println("{}#   at {}:{} in {}", case_indent, info.location.file_name(), info.location.line(),
                         info.location.function_name());
-        kernel::print_backtrace(info.frame_pointer, "    #   ");
+        core::print_backtrace(info.frame_pointer, "    #   ");
         if (expected) {
-            kernel::println("{}#   (this case should panic)", case_indent);
+            core::println("{}#   (this case should panic)", case_indent);
         } else {
             ++g_state.failures;
         }
         g_state.panicked = true;
         g_state.panic_message.clear();
         g_state.panic_message.write(info.message);
-        kernel::panic_recovered();
+        core::panic_recovered();
         ktest_resume_context(&g_state.jump, ResumePanic);
     }
 
-    kernel::print_panic_report(info);
+    core::print_panic_report(info);
     if (g_should_panic) {
         const ShouldPanicSpec& spec = *g_should_panic;
         const bool matches = contains(info.message, spec.message_contains);
         if (matches)
-            kernel::println("# should-panic: panicked as expected");
+            core::println("# should-panic: panicked as expected");
         else
-            kernel::println("# the panic message does not contain \"{}\"", spec.message_contains);
-        kernel::println("{} 1 {}", matches ? "ok" : "not ok", spec.name);
-        kernel::println("# Totals: pass:{} fail:{} skip:0 total:1", matches ? 1 : 0, matches ? 0 : 1);
+            core::println("# the panic message does not contain \"{}\"", spec.message_contains);
+        core::println("{} 1 {}", matches ? "ok" : "not ok", spec.name);
+        core::println("# Totals: pass:{} fail:{} skip:0 total:1", matches ? 1 : 0, matches ? 0 : 1);
         qemu_exit(matches ? ExitCode::Passed : ExitCode::Failed);
     }
-    kernel::println("# ktest: kernel panic outside any test case; stopping");
+    core::println("# ktest: kernel panic outside any test case; stopping");
     qemu_exit(ExitCode::Failed);
 }
 

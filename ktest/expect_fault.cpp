@@ -5,7 +5,7 @@
 #include "ktest/expect_fault.h"
 #include "interrupts/fault_report.h"
 #include "interrupts/interrupts.h"
-#include "kernel/print.h"
+#include "core/print.h"
 #include "ktest/internal.h"
 
 namespace ktest {
@@ -33,14 +33,14 @@ interrupts::Interception intercept(const interrupts::Fault& fault)
         Failure(site->check, site->arguments, site->file, site->line);
         Failure::note("expected {} from `{}`, but got {}", interrupts::FaultTitle{site->vector}, site->statement,
                       interrupts::FaultTitle{fault.vector()});
-        interrupts::print_fault_report(kernel::console(), fault, report_indent);
+        interrupts::print_fault_report(core::console(), fault, report_indent);
         Failure::finish(Severity::Assert); // ends the case: it cannot go on after a wrong fault
     }
     if (!internal::state().running())
         return interrupts::Interception::Default; // outside a case: the kernel reports and panics
-    interrupts::print_fault_report(kernel::console(), fault, report_indent);
+    interrupts::print_fault_report(core::console(), fault, report_indent);
     if (fault.vector() < interrupts::exception_count && interrupts::continues_after_report(fault.vector())) {
-        kernel::println("{}  (continuing)", report_indent);
+        core::println("{}  (continuing)", report_indent);
         return interrupts::Interception::Continue;
     }
     interrupts::panic_for_fault(fault); // the panic observer fails the case and resumes the executor
@@ -60,13 +60,13 @@ const interrupts::Fault& last_fault()
 
 void print_fault(const interrupts::Fault& fault)
 {
-    interrupts::print_fault_report(kernel::console(), fault, report_indent);
+    interrupts::print_fault_report(core::console(), fault, report_indent);
 }
 
 internal::FaultOutcome internal::run_expecting_fault(const FaultSite& site, void (*thunk)(void*), void* context)
 {
     if (g_armed)
-        kernel::panic("{} at {}:{} inside the statement of another fault check", site.check, site.file, site.line);
+        core::panic("{} at {}:{} inside the statement of another fault check", site.check, site.file, site.line);
     if (ktest_save_context(&g_resume) != 0)
         return FaultOutcome::Faulted; // resumed by intercept()
     g_armed = &site;

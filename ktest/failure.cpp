@@ -6,7 +6,7 @@
 //     #   24 = 24 (0x18)
 //     #   note: after 30 lines
 
-#include "kernel/print.h"
+#include "core/print.h"
 #include "ktest/internal.h"
 
 namespace ktest {
@@ -16,32 +16,32 @@ using internal::state;
 
 Failure::Failure(const char* check, const char* arguments, const char* file, int line)
 {
-    kernel::println("{}# {}({}) failed at {}:{}", case_indent, check, arguments, file, line);
+    core::println("{}# {}({}) failed at {}:{}", case_indent, check, arguments, file, line);
 }
 
 kstd::Sink& Failure::output()
 {
-    return kernel::console();
+    return core::console();
 }
 
 void Failure::begin_value(const char* expression)
 {
-    kernel::print("{}#   {} = ", case_indent, expression);
+    core::print("{}#   {} = ", case_indent, expression);
 }
 
 void Failure::begin_message()
 {
-    kernel::print("{}#   note: ", case_indent);
+    core::print("{}#   note: ", case_indent);
 }
 
 void Failure::end_line()
 {
-    kernel::console().write("\n");
+    core::console().write("\n");
 }
 
 void Failure::text(std::string_view line)
 {
-    kernel::println("{}#   {}", case_indent, line);
+    core::println("{}#   {}", case_indent, line);
 }
 
 void Failure::string_value(const char* expression, std::string_view value, bool is_null)
@@ -134,7 +134,7 @@ void skip_current_case(std::string_view reason)
 {
     internal::RunState& run = state();
     if (!run.running())
-        kernel::panic("KTEST_SKIP used outside a test case");
+        core::panic("KTEST_SKIP used outside a test case");
     run.skipped = true;
     run.skip_reason.clear();
     run.skip_reason.write(reason);
@@ -145,7 +145,7 @@ void end_current_case()
 {
     internal::RunState& run = state();
     if (!run.running())
-        kernel::panic("ASSERT_* failed outside a test case");
+        core::panic("ASSERT_* failed outside a test case");
     internal::ktest_resume_context(&run.jump, internal::ResumeAssert);
 }
 

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 #include <string_view>
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "kstd/format.h"
 #include "ktest/ktest.h"
 
@@ -51,7 +51,7 @@ RunState& state();
 // subtests are indented four spaces).
 inline constexpr std::string_view case_indent = "    ";
 
-// Called by the kernel's panic() (see kernel::set_panic_observer).
-void on_panic(const kernel::PanicInfo& info);
+// Called by the kernel's panic() (see core::set_panic_observer).
+void on_panic(const core::PanicInfo& info);
 
 } // namespace ktest::internal

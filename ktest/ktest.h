@@ -121,6 +121,9 @@ private:
                 kstd::format_to(output(), "{} ({:#x})", v, static_cast<std::make_unsigned_t<U>>(v));
             else
                 kstd::format_to(output(), "{} ({:#x})", v, v);
+        } else if constexpr (std::is_enum_v<U> && kstd::Formattable<U>) {
+            // An error code: its text, then its number.
+            kstd::format_to(output(), "{} (enumerator value {})", v, static_cast<std::underlying_type_t<U>>(v));
         } else if constexpr (std::is_enum_v<U>) {
             kstd::format_to(output(), "{} (enumerator value)", static_cast<std::underlying_type_t<U>>(v));
         } else if constexpr (kstd::Formattable<U>) {
@@ -213,6 +216,34 @@ template <typename A, typename B>
 [[nodiscard]] bool memory_differs(const void* a, const void* b, size_t size, const char* check,
                                   const char* arguments, const char* file, int line);
 
+// ASSERT_OK / EXPECT_OK: `result` (a kstd::Expected) holds a value; if not,
+// the report prints its error as text.
+template <typename R>
+[[nodiscard]] bool ok_failed(const R& result, const char* check, const char* expression, const char* file, int line)
+{
+    if (result.has_value()) [[likely]]
+        return false;
+    Failure(check, expression, file, line);
+    Failure::value("error", result.error());
+    return true;
+}
+
+// EXPECT_ERROR / ASSERT_ERROR: `result` holds exactly the error `code`.
+template <typename R, typename C>
+[[nodiscard]] bool error_failed(const R& result, const C& code, const char* check, const char* arguments,
+                                const char* code_text, const char* file, int line)
+{
+    if (!result.has_value() && result.error() == code) [[likely]]
+        return false;
+    Failure(check, arguments, file, line);
+    if (result.has_value())
+        Failure::text("a value, not an error");
+    else
+        Failure::value("error", result.error());
+    Failure::value(code_text, code);
+    return true;
+}
+
 // KTEST_SKIP and ASSERT_* leave the running case through these.
 [[noreturn]] void skip_current_case(std::string_view reason);
 [[noreturn]] void end_current_case();
@@ -304,6 +335,19 @@ template <typename A, typename B>
             KTEST_FINISH_(severity __VA_OPT__(, ) __VA_ARGS__);                                                   \
     } while (0)
 
+#define KTEST_OK_(severity, check, result, ...)                                                                   \
+    do {                                                                                                          \
+        if (::ktest::ok_failed((result), check, #result, __FILE__, __LINE__)) [[unlikely]]                        \
+            KTEST_FINISH_(severity __VA_OPT__(, ) __VA_ARGS__);                                                   \
+    } while (0)
+
+#define KTEST_ERROR_(severity, check, result, code, ...)                                                          \
+    do {                                                                                                          \
+        if (::ktest::error_failed((result), (code), check, #result ", " #code, #code, __FILE__, __LINE__))        \
+            [[unlikely]]                                                                                          \
+            KTEST_FINISH_(severity __VA_OPT__(, ) __VA_ARGS__);                                                   \
+    } while (0)
+
 #define EXPECT_EQ(a, b, ...) KTEST_COMPARE_(Expect, "EXPECT_EQ", Eq, a, b __VA_OPT__(, ) __VA_ARGS__)
 #define EXPECT_NE(a, b, ...) KTEST_COMPARE_(Expect, "EXPECT_NE", Ne, a, b __VA_OPT__(, ) __VA_ARGS__)
 #define EXPECT_LT(a, b, ...) KTEST_COMPARE_(Expect, "EXPECT_LT", Lt, a, b __VA_OPT__(, ) __VA_ARGS__)
@@ -316,6 +360,8 @@ template <typename A, typename B>
 #define EXPECT_NOT_NULL(p, ...) KTEST_NULL_(Expect, "EXPECT_NOT_NULL", false, p __VA_OPT__(, ) __VA_ARGS__)
 #define EXPECT_STREQ(a, b, ...) KTEST_STREQ_(Expect, "EXPECT_STREQ", a, b __VA_OPT__(, ) __VA_ARGS__)
 #define EXPECT_MEMEQ(a, b, n, ...) KTEST_MEMEQ_(Expect, "EXPECT_MEMEQ", a, b, n __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_OK(r, ...) KTEST_OK_(Expect, "EXPECT_OK", r __VA_OPT__(, ) __VA_ARGS__)
+#define EXPECT_ERROR(r, code, ...) KTEST_ERROR_(Expect, "EXPECT_ERROR", r, code __VA_OPT__(, ) __VA_ARGS__)
 
 #define ASSERT_EQ(a, b, ...) KTEST_COMPARE_(Assert, "ASSERT_EQ", Eq, a, b __VA_OPT__(, ) __VA_ARGS__)
 #define ASSERT_NE(a, b, ...) KTEST_COMPARE_(Assert, "ASSERT_NE", Ne, a, b __VA_OPT__(, ) __VA_ARGS__)
@@ -329,6 +375,8 @@ template <typename A, typename B>
 #define ASSERT_NOT_NULL(p, ...) KTEST_NULL_(Assert, "ASSERT_NOT_NULL", false, p __VA_OPT__(, ) __VA_ARGS__)
 #define ASSERT_STREQ(a, b, ...) KTEST_STREQ_(Assert, "ASSERT_STREQ", a, b __VA_OPT__(, ) __VA_ARGS__)
 #define ASSERT_MEMEQ(a, b, n, ...) KTEST_MEMEQ_(Assert, "ASSERT_MEMEQ", a, b, n __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_OK(r, ...) KTEST_OK_(Assert, "ASSERT_OK", r __VA_OPT__(, ) __VA_ARGS__)
+#define ASSERT_ERROR(r, code, ...) KTEST_ERROR_(Assert, "ASSERT_ERROR", r, code __VA_OPT__(, ) __VA_ARGS__)
 
 // Ends the case as skipped: KTEST_SKIP("no PS/2 controller").
 #define KTEST_SKIP(reason) ::ktest::skip_current_case(reason)

@@ -3,9 +3,10 @@
 // end QEMU with the verdict.
 
 #include "drivers/fw_cfg.h"
+#include "boot/boot_info.h"
 #include "kernel/init.h"
 #include "kernel/kernel_main.h"
-#include "kernel/print.h"
+#include "core/print.h"
 #include "ktest/executor.h"
 #include "ktest/expect_fault.h"
 #include "ktest/internal.h"
@@ -29,8 +30,8 @@ ktest::Options read_options(kernel::InitStage stage)
 {
     ktest::Options options;
     if (stage >= kernel::InitStage::BootInfo) {
-        if (auto parsed = ktest::parse_options(kernel::boot_info().command_line, options); !parsed) {
-            kernel::println("# ktest: bad option on the kernel command line: {}", parsed.error());
+        if (auto parsed = ktest::parse_options(boot::boot_info().command_line, options); !parsed) {
+            core::println("# ktest: bad option on the kernel command line: {}", parsed.error());
             ktest::qemu_exit(ktest::ExitCode::Failed);
         }
     }
@@ -38,13 +39,13 @@ ktest::Options read_options(kernel::InitStage stage)
     auto size = drivers::fw_cfg::read_file("opt/ktest/args", text);
     if (!size) {
         if (size.error() == drivers::fw_cfg::Error::TooLarge) {
-            kernel::println("# ktest: opt/ktest/args is longer than {} bytes", sizeof text);
+            core::println("# ktest: opt/ktest/args is longer than {} bytes", sizeof text);
             ktest::qemu_exit(ktest::ExitCode::Failed);
         }
         return options;
     }
     if (auto parsed = ktest::parse_options(std::string_view(text, *size), options); !parsed) {
-        kernel::println("# ktest: bad option from the runner: {}", parsed.error());
+        core::println("# ktest: bad option from the runner: {}", parsed.error());
         ktest::qemu_exit(ktest::ExitCode::Failed);
     }
     return options;
@@ -52,9 +53,9 @@ ktest::Options read_options(kernel::InitStage stage)
 
 } // namespace
 
-void kernel_main(const kernel::BootHandoff& handoff)
+void kernel_main(const boot::BootHandoff& handoff)
 {
-    kernel::set_panic_observer(&ktest::internal::on_panic);
+    core::set_panic_observer(&ktest::internal::on_panic);
     ktest::internal::install_fault_interceptor();
     const kernel::InitStage stage = init_stage();
     kernel::initialize(handoff, stage);

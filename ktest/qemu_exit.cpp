@@ -1,7 +1,7 @@
 #include "ktest/qemu_exit.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/port.h"
-#include "kernel/print.h"
+#include "core/print.h"
 
 namespace ktest {
 
@@ -10,7 +10,7 @@ void qemu_exit(ExitCode code)
     constexpr arch::Port32 isa_debug_exit(0xF4);
     isa_debug_exit.write(static_cast<uint32_t>(code));
     // Still here: QEMU was started without the device (or this is hardware).
-    kernel::println("# ktest: no isa-debug-exit device at port 0xf4; halting (result: {})",
+    core::println("# ktest: no isa-debug-exit device at port 0xf4; halting (result: {})",
                     code == ExitCode::Passed ? "passed" : "failed");
     arch::halt_forever();
 }

@@ -3,7 +3,7 @@
 // failing kernels are proven by the detector kernels in tests/detectors.)
 
 #include "arch/x86_64/cpu.h"
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "ktest/glob.h"
 #include "ktest/internal.h"
 #include "ktest/ktest.h"
@@ -103,7 +103,7 @@ KTEST(ktest_self, slow_cases_are_marked, ktest::slow)
 
 KTEST(ktest_self, should_panic_with_a_message, ktest::should_panic("value 7 out of range"))
 {
-    kernel::panic("value {} out of range", 7);
+    core::panic("value {} out of range", 7);
 }
 
 KTEST(ktest_self, should_panic_on_a_failed_kassert, ktest::should_panic("assertion failed: two + 2 == 5"))

@@ -72,7 +72,7 @@ kstd::Expected<void, ParseError> parse_memory_map(std::span<const std::byte> tag
                         base);
         // Unknown types are treated as reserved, as the specification asks.
         const MemoryType kind = (type >= 1 && type <= 5) ? static_cast<MemoryType>(type) : MemoryType::Reserved;
-        out.memory_regions[i] = MemoryRegion{mem::PhysAddr(base), length, kind};
+        out.memory_regions[i] = MemoryRegion{arch::PhysAddr(base), length, kind};
     }
     out.memory_region_count = count;
     out.has_memory_map = true;
@@ -92,7 +92,7 @@ kstd::Expected<void, ParseError> parse_module(std::span<const std::byte> tag, si
     auto command_line = read_string(tag, module_header_size, tag_offset, TagModule);
     if (!command_line)
         return kstd::unexpected(command_line.error());
-    out.modules[out.module_count++] = BootModule{mem::PhysAddr(start), mem::PhysAddr(end), *command_line};
+    out.modules[out.module_count++] = BootModule{arch::PhysAddr(start), arch::PhysAddr(end), *command_line};
     return {};
 }
 
@@ -101,7 +101,7 @@ kstd::Expected<void, ParseError> parse_framebuffer(std::span<const std::byte> ta
     if (tag.size() < framebuffer_min_size)
         return fail("framebuffer tag is shorter than 31 bytes", tag_offset, TagFramebuffer, tag.size());
     out.framebuffer = FramebufferInfo{
-        mem::PhysAddr(read<uint64_t>(tag, 8)),
+        arch::PhysAddr(read<uint64_t>(tag, 8)),
         read<uint32_t>(tag, 16),
         read<uint32_t>(tag, 20),
         read<uint32_t>(tag, 24),

@@ -17,7 +17,7 @@
 #include <string_view>
 #include "kstd/expected.h"
 #include "kstd/format.h"
-#include "mem/address.h"
+#include "arch/x86_64/address.h"
 
 namespace boot {
 
@@ -32,21 +32,21 @@ enum class MemoryType : uint32_t {
 std::string_view to_string(MemoryType type);
 
 struct MemoryRegion {
-    mem::PhysAddr base;
+    arch::PhysAddr base;
     uint64_t length;
     MemoryType type;
 
-    mem::PhysAddr end() const { return base + length; }
+    arch::PhysAddr end() const { return base + length; }
 };
 
 struct BootModule {
-    mem::PhysAddr start;
-    mem::PhysAddr end;
+    arch::PhysAddr start;
+    arch::PhysAddr end;
     std::string_view command_line;
 };
 
 struct FramebufferInfo {
-    mem::PhysAddr address;
+    arch::PhysAddr address;
     uint32_t pitch;
     uint32_t width;
     uint32_t height;

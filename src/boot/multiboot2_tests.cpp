@@ -4,6 +4,7 @@
 #include <cstdint>
 #include "boot/multiboot2.h"
 #include "kernel/init.h"
+#include "boot/boot_info.h"
 #include "ktest/ktest.h"
 
 namespace {
@@ -92,15 +93,15 @@ std::string_view error_of(std::span<const std::byte> bytes)
     return parsed ? std::string_view("(parsed)") : parsed.error().what;
 }
 
-constexpr boot::MemoryRegion low{mem::PhysAddr(0), 0x9FC00, boot::MemoryType::Available};
-constexpr boot::MemoryRegion high{mem::PhysAddr(0x100000), 0x7F00000, boot::MemoryType::Available};
-constexpr boot::MemoryRegion bios{mem::PhysAddr(0xF0000), 0x10000, boot::MemoryType::Reserved};
+constexpr boot::MemoryRegion low{arch::PhysAddr(0), 0x9FC00, boot::MemoryType::Available};
+constexpr boot::MemoryRegion high{arch::PhysAddr(0x100000), 0x7F00000, boot::MemoryType::Available};
+constexpr boot::MemoryRegion bios{arch::PhysAddr(0xF0000), 0x10000, boot::MemoryType::Reserved};
 
 } // namespace
 
 KTEST(multiboot2, the_structure_grub_gave_us)
 {
-    const boot::BootInfo& info = kernel::boot_info();
+    const boot::BootInfo& info = boot::boot_info();
     EXPECT_TRUE(info.bootloader_name.starts_with("GRUB"), "loader: {}", info.bootloader_name);
     ASSERT_TRUE(info.has_memory_map);
     EXPECT_GE(info.memory_region_count, 3u);
@@ -172,7 +173,7 @@ KTEST(multiboot2, rejects_unterminated_strings_and_bad_memory_maps)
     entry_size.memory_map({low}).end().patch32(16, 20); // entry_size below 24
     EXPECT_STREQ(error_of(entry_size.bytes()), "memory map entry size must be a multiple of 8 and at least 24");
 
-    const boot::MemoryRegion wrapping{mem::PhysAddr(0xFFFFFFFFFFFFF000), 0x2000, boot::MemoryType::Available};
+    const boot::MemoryRegion wrapping{arch::PhysAddr(0xFFFFFFFFFFFFF000), 0x2000, boot::MemoryType::Available};
     InfoBuilder wraps;
     wraps.memory_map({wrapping}).end();
     EXPECT_STREQ(error_of(wraps.bytes()), "memory region wraps around the end of the address space");

@@ -2,7 +2,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/port.h"
 #include "interrupts/irq.h"
-#include "kernel/print.h"
+#include "core/print.h"
 #include "sync/atomic.h"
 #include "sync/spsc_ring.h"
 
@@ -170,7 +170,7 @@ std::optional<KeyEvent> next_event()
 {
     const uint64_t dropped = g_dropped.load(sync::MemoryOrder::Relaxed);
     if (dropped != g_dropped_reported) {
-        kernel::println("keyboard: {} scan code byte(s) lost: the queue of {} was full (typing may be garbled)",
+        core::println("keyboard: {} scan code byte(s) lost: the queue of {} was full (typing may be garbled)",
                         dropped - g_dropped_reported, queue_capacity);
         g_dropped_reported = dropped;
         g_decoder.reset_sequence();

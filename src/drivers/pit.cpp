@@ -2,7 +2,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/port.h"
 #include "interrupts/irq.h"
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "sync/atomic.h"
 #include "sync/idle.h"
 #include "sync/interrupt_guard.h"

@@ -5,11 +5,11 @@
 
 #include <cstdint>
 #include "arch/x86_64/port.h"
-#include "drivers/console.h"
+#include "core/console.h"
 
 namespace drivers {
 
-class SerialPort final : public Console {
+class SerialPort final : public core::Console {
 public:
     static constexpr uint16_t com1_base = 0x3F8;
 

@@ -5,7 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include "drivers/console.h"
+#include "core/console.h"
 
 namespace drivers {
 
@@ -14,7 +14,7 @@ enum class VgaColor : uint8_t {
     DarkGray, LightBlue, LightGreen, LightCyan, LightRed, LightMagenta, Yellow, White,
 };
 
-class VgaTextConsole final : public Console {
+class VgaTextConsole final : public core::Console {
 public:
     static constexpr size_t width = 80;
     static constexpr size_t height = 25;

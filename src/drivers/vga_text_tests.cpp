@@ -4,7 +4,7 @@
 // the kernel's console mux while it runs (KTAP output then goes to COM1 only).
 
 #include "drivers/vga_text.h"
-#include "kernel/print.h"
+#include "core/print.h"
 #include "ktest/ktest.h"
 
 namespace {
@@ -20,7 +20,7 @@ std::string_view row_text(const drivers::VgaTextConsole& vga, size_t row, size_t
 
 KTEST_SUITE_SETUP(vga_text)
 {
-    kernel::console().detach(drivers::vga_text());
+    core::console().detach(drivers::vga_text());
 }
 
 KTEST_SUITE_TEARDOWN(vga_text)
@@ -28,7 +28,7 @@ KTEST_SUITE_TEARDOWN(vga_text)
     drivers::VgaTextConsole& vga = drivers::vga_text();
     vga.set_color(drivers::VgaColor::LightGray, drivers::VgaColor::Black);
     vga.clear();
-    ASSERT_TRUE(kernel::console().attach(vga));
+    ASSERT_TRUE(core::console().attach(vga));
 }
 
 KTEST_SETUP(vga_text)

@@ -7,8 +7,8 @@
 #include "interrupts/fault_report.h"
 #include "interrupts/interrupts.h"
 #include "interrupts/irq.h"
-#include "kernel/panic.h"
-#include "kernel/print.h"
+#include "core/panic.h"
+#include "core/print.h"
 #include "sync/atomic.h"
 
 namespace interrupts {
@@ -38,7 +38,7 @@ bool is_software_vector(unsigned vector)
 // broken. Say the least that identifies it and stop.
 [[noreturn]] void nested_fault(const arch::InterruptFrame& frame, uint64_t cr2)
 {
-    kstd::format_to(kernel::console(),
+    kstd::format_to(core::console(),
                     "\nEXCEPTION while printing an exception report: vector {} at RIP {:#018x}, CR2 {:#018x}; "
                     "halted\n",
                     frame.vector, frame.rip, cr2);
@@ -55,9 +55,9 @@ void handle_fault(const Fault& fault)
         if (interceptor(fault) == Interception::Continue)
             return;
     }
-    print_fault_report(kernel::console(), fault, "");
+    print_fault_report(core::console(), fault, "");
     if (fault.vector() < exception_count && continues_after_report(fault.vector())) {
-        kernel::println("  (continuing)");
+        core::println("  (continuing)");
         return;
     }
     panic_for_fault(fault);
@@ -109,7 +109,7 @@ void set_fault_interceptor(FaultInterceptor interceptor)
 
 void panic_for_fault(const Fault& fault)
 {
-    kernel::panic("{}{} at RIP {:#018x}: {}", fault.vector() < exception_count ? "unhandled exception: " : "",
+    core::panic("{}{} at RIP {:#018x}: {}", fault.vector() < exception_count ? "unhandled exception: " : "",
                   FaultTitle{fault.vector()}, fault.frame.rip, diagnose(fault));
 }
 

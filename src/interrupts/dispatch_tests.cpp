@@ -3,7 +3,8 @@
 // (.rodata.str1.1, one per object file), and dispatch.cpp has strings of its own.
 
 #include "interrupts/interrupts.h"
-#include "arch/x86_64/boot_paging.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/cpu_setup.h"
 #include "arch/x86_64/control_registers.h"
 #include "ktest/expect_fault.h"
 #include "ktest/ktest.h"
@@ -66,8 +67,8 @@ KTEST(interrupt_dispatch, an_unexpected_vector_is_reported_and_panics,
 
 KTEST(interrupt_dispatch, the_cpu_state_was_set_up)
 {
-    EXPECT_TRUE(interrupts::cpu_initialized());
-    EXPECT_TRUE(arch::boot_paging::no_execute_enabled(), "QEMU's CPU models all have NX");
+    EXPECT_TRUE(arch::cpu_initialized());
+    EXPECT_EQ(arch::no_execute_enabled(), arch::cpu_features().no_execute, "NX is on where the CPU has it");
     EXPECT_NE(arch::read_cr0() & arch::cr0_write_protect, 0u);
 }
 

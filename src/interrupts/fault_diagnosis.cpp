@@ -1,6 +1,5 @@
 #include "interrupts/fault_diagnosis.h"
 #include "arch/x86_64/boot_map.h"
-#include "arch/x86_64/boot_paging.h"
 #include "mem/direct_map.h"
 #include "mem/kernel_address_space.h"
 
@@ -8,7 +7,7 @@ namespace interrupts {
 
 namespace {
 
-constexpr uint64_t null_page_end = arch::boot_paging::page_size;
+constexpr uint64_t null_page_end = arch::page_size;
 
 Access access_of(PageFaultError error)
 {
@@ -41,7 +40,7 @@ FaultDiagnosis diagnose_page_fault(const Fault& fault)
     } else if (!error.is(PageFaultError::present)) {
         if (fault.cr2 < null_page_end) {
             d.cause = FaultCause::NullPointer;
-        } else if (const arch::GuardedStack* stack = arch::stack_guarded_at(fault.cr2)) {
+        } else if (const arch::GuardedStack* stack = arch::stack_guarded_at(arch::VirtAddr(fault.cr2))) {
             d.cause = FaultCause::StackOverflow;
             d.stack = stack;
         } else {
@@ -64,10 +63,11 @@ FaultDiagnosis diagnose_page_fault(const Fault& fault)
 // the guard-page address of the failed push.
 const arch::GuardedStack* overflowed_stack(const Fault& fault)
 {
-    if (const arch::GuardedStack* stack = arch::stack_guarded_at(fault.frame.rsp - 8))
+    if (const arch::GuardedStack* stack = arch::stack_guarded_at(arch::VirtAddr(fault.frame.rsp - 8)))
         return stack;
-    const arch::GuardedStack* stack = arch::stack_guarded_at(fault.cr2);
-    if (stack && fault.frame.rsp >= stack->guard && fault.frame.rsp < stack->bottom + arch::boot_paging::page_size)
+    const arch::GuardedStack* stack = arch::stack_guarded_at(arch::VirtAddr(fault.cr2));
+    const arch::VirtAddr rsp(fault.frame.rsp);
+    if (stack && rsp >= stack->guard && rsp < stack->bottom + arch::page_size)
         return stack;
     return nullptr;
 }
@@ -90,14 +90,14 @@ std::string_view memory_region_of(uint64_t address)
         return "kernel .rodata";
     if (address >= image.data_start.value() && address < image.data_end.value())
         return "kernel .data/.bss";
-    if (address >= arch::kernel_vma && address < arch::kernel_vma + arch::boot_map_size)
+    if (arch::in_boot_window(arch::VirtAddr(address)))
         return "boot window";
-    if (address >= mem::heap_region_base && address < mem::heap_region_end)
+    if (address >= arch::layout::heap_region_base && address < arch::layout::heap_region_end)
         return "kernel heap area";
-    if (address >= mem::scratch_region_base && address < mem::scratch_region_base + mem::scratch_region_size)
+    if (address >= arch::layout::scratch_region_base && address < arch::layout::scratch_region_base + arch::layout::scratch_region_size)
         return "scratch region";
-    if (address >= mem::direct_map_base && address < mem::direct_map_base + mem::direct_map_max)
-        return address - mem::direct_map_base < mem::direct_map_bytes() || !mem::direct_map_active()
+    if (address >= arch::layout::direct_map_base && address < arch::layout::direct_map_base + arch::layout::direct_map_max)
+        return address - arch::layout::direct_map_base < mem::direct_map_bytes() || !mem::direct_map_active()
                    ? "direct map"
                    : "direct map, past the end of RAM";
     return {};

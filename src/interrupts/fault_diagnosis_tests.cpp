@@ -5,7 +5,7 @@
 #include "interrupts/fault_diagnosis.h"
 #include "mem/direct_map.h"
 #include "mem/kernel_address_space.h"
-#include "arch/x86_64/boot_paging.h"
+#include "mem/page_walk.h"
 #include "ktest/ktest.h"
 
 // Diagnoses of synthetic faults; tests/integration/exceptions.cpp raises the
@@ -47,7 +47,7 @@ KTEST(fault_diagnosis, page_fault_causes_in_words)
     EXPECT_EQ(interrupts::diagnose(page_fault(unmapped, E::present | E::reserved_bit)).cause,
               FaultCause::ReservedBit);
     const arch::GuardedStack& ist1 = arch::interrupt_stack(arch::InterruptStack::DoubleFault);
-    const interrupts::FaultDiagnosis overflow = interrupts::diagnose(page_fault(ist1.guard + 0xFF8, E::write));
+    const interrupts::FaultDiagnosis overflow = interrupts::diagnose(page_fault((ist1.guard + 0xFF8).value(), E::write));
     EXPECT_EQ(overflow.cause, FaultCause::StackOverflow);
     EXPECT_EQ(overflow.stack, &ist1);
 }
@@ -65,8 +65,8 @@ KTEST(fault_diagnosis, the_words_name_the_access_and_the_address)
     const arch::GuardedStack& boot = arch::kernel_stacks()[0];
     interrupts::Fault double_fault{};
     double_fault.frame.vector = 8;
-    double_fault.frame.rsp = boot.bottom; // a push from here hits the guard page
-    double_fault.cr2 = boot.bottom - 8;
+    double_fault.frame.rsp = boot.bottom.value(); // a push from here hits the guard page
+    double_fault.cr2 = (boot.bottom - 8).value();
     kstd::StringBuffer<200> expected;
     kstd::format_to(expected, "kernel stack overflow: the boot stack ran into its guard page at {:#018x}", boot.guard);
     EXPECT_STREQ(text_of(interrupts::diagnose(double_fault), buffer), expected.view());
@@ -77,8 +77,8 @@ KTEST(fault_diagnosis, a_double_fault_far_from_any_guard_page_is_not_an_overflow
     interrupts::Fault fault{};
     fault.frame.vector = 8;
     const arch::GuardedStack& boot = arch::kernel_stacks()[0];
-    fault.frame.rsp = boot.top - 512;
-    fault.cr2 = boot.guard + 16; // a stale CR2 alone does not make an overflow
+    fault.frame.rsp = (boot.top - 512).value();
+    fault.cr2 = (boot.guard + 16).value(); // a stale CR2 alone does not make an overflow
     EXPECT_EQ(interrupts::diagnose(fault).cause, interrupts::FaultCause::Exception);
 }
 
@@ -101,9 +101,9 @@ KTEST(fault_diagnosis, page_faults_name_the_kernel_region)
                  expected.view());
     EXPECT_EQ(interrupts::memory_region_of(image.rodata_start.value()), std::string_view("kernel .rodata"));
     EXPECT_EQ(interrupts::memory_region_of(image.data_start.value()), std::string_view("kernel .data/.bss"));
-    EXPECT_EQ(interrupts::memory_region_of(mem::heap_region_base + 4096), std::string_view("kernel heap area"));
-    EXPECT_EQ(interrupts::memory_region_of(mem::direct_map_base), std::string_view("direct map"));
-    EXPECT_EQ(interrupts::memory_region_of(mem::direct_map_base + mem::direct_map_bytes()),
+    EXPECT_EQ(interrupts::memory_region_of(arch::layout::heap_region_base + 4096), std::string_view("kernel heap area"));
+    EXPECT_EQ(interrupts::memory_region_of(arch::layout::direct_map_base), std::string_view("direct map"));
+    EXPECT_EQ(interrupts::memory_region_of(arch::layout::direct_map_base + mem::direct_map_bytes()),
               std::string_view("direct map, past the end of RAM"));
     EXPECT_TRUE(interrupts::memory_region_of(0x1000).empty());
 }

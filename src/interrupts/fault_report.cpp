@@ -1,8 +1,8 @@
 #include "interrupts/fault_report.h"
 #include "arch/x86_64/boot_map.h"
-#include "arch/x86_64/boot_paging.h"
 #include "arch/x86_64/kernel_stacks.h"
 #include "interrupts/fault_diagnosis.h"
+#include "mem/page_walk.h"
 
 namespace interrupts {
 
@@ -46,9 +46,9 @@ struct StackName {
 
 void format_value(kstd::Sink& sink, StackName stack, const kstd::FormatSpec&)
 {
-    if (const arch::GuardedStack* known = arch::stack_containing(stack.address))
+    if (const arch::GuardedStack* known = arch::stack_containing(arch::VirtAddr(stack.address)))
         kstd::format_to(sink, "the {}", known->name);
-    else if (const arch::GuardedStack* guarded = arch::stack_guarded_at(stack.address))
+    else if (const arch::GuardedStack* guarded = arch::stack_guarded_at(arch::VirtAddr(stack.address)))
         kstd::format_to(sink, "the guard page of the {}", guarded->name);
     else
         sink.write("an unknown stack");
@@ -59,8 +59,8 @@ bool frame_readable(uint64_t rbp)
     // Both words of the frame record [saved RBP, return address] must be
     // mapped: rbp is 8-aligned, so they share a page unless rbp is the
     // page's last word.
-    return rbp >= arch::kernel_vma && (rbp & 7) == 0 && arch::boot_paging::is_mapped(mem::VirtAddr(rbp))
-        && arch::boot_paging::is_mapped(mem::VirtAddr(rbp + 8));
+    return rbp >= arch::layout::kernel_vma && (rbp & 7) == 0 && mem::is_mapped(arch::VirtAddr(rbp))
+        && mem::is_mapped(arch::VirtAddr(rbp + 8));
 }
 
 } // namespace
@@ -85,7 +85,7 @@ void print_fault_backtrace(kstd::Sink& sink, uint64_t rip, uint64_t rbp, std::st
         // frame_readable() checked that both words are mapped kernel memory.
         const auto* frame = reinterpret_cast<const uint64_t*>(rbp);
         const uint64_t return_address = frame[1];
-        if (return_address < arch::kernel_vma)
+        if (return_address < arch::layout::kernel_vma)
             break;
         kstd::format_to(sink, "{}  #{} {:#018x}\n", indent, depth, return_address);
         if (frame[0] <= rbp) // frames lie at rising addresses; anything else is corrupt

@@ -30,11 +30,6 @@ enum class Error : uint8_t {
 std::string_view to_string(Error error);
 void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec);
 
-// Init stage Cpu: no-execute pages on, the interrupt stacks' guard pages
-// unmapped, the kernel's GDT with its TSS, the IDT. Interrupts stay off.
-void initialize_cpu();
-bool cpu_initialized();
-
 // A handler for a software vector (48-255), e.g. for INT n. Handlers run
 // with interrupts off, on the interrupted stack.
 kstd::Expected<void, Error> register_handler(uint8_t vector, Handler handler);

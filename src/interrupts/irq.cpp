@@ -1,7 +1,7 @@
 #include "interrupts/irq.h"
-#include "drivers/pic.h"
-#include "kernel/panic.h"
-#include "kernel/print.h"
+#include "interrupts/pic.h"
+#include "core/panic.h"
+#include "core/print.h"
 #include "sync/atomic.h"
 
 namespace interrupts {
@@ -17,7 +17,7 @@ sync::Atomic<uint64_t> g_unexpected{0};
 
 void initialize_irqs()
 {
-    drivers::pic::initialize(irq_base_vector, irq_base_vector + 8);
+    interrupts::pic::initialize(irq_base_vector, irq_base_vector + 8);
 }
 
 kstd::Expected<void, Error> register_irq_handler(uint8_t line, Handler handler)
@@ -28,7 +28,7 @@ kstd::Expected<void, Error> register_irq_handler(uint8_t line, Handler handler)
     Handler expected = nullptr;
     if (!g_irq_handlers[line].compare_exchange(expected, handler, sync::MemoryOrder::AcquireRelease))
         return kstd::unexpected(Error::AlreadyRegistered);
-    drivers::pic::unmask(line);
+    interrupts::pic::unmask(line);
     return {};
 }
 
@@ -36,7 +36,7 @@ void unregister_irq_handler(uint8_t line)
 {
     if (line >= irq_count || line == irq::cascade)
         return;
-    drivers::pic::mask(line);
+    interrupts::pic::mask(line);
     g_irq_handlers[line].store(nullptr, sync::MemoryOrder::Release);
 }
 
@@ -53,9 +53,9 @@ uint64_t unexpected_irq_count()
 void handle_irq(arch::InterruptFrame& frame)
 {
     const uint8_t line = static_cast<uint8_t>(frame.vector - irq_base_vector);
-    if (drivers::pic::is_spurious(line)) {
+    if (interrupts::pic::is_spurious(line)) {
         g_spurious[line].add_single_writer(1);
-        drivers::pic::end_of_spurious_interrupt(line);
+        interrupts::pic::end_of_spurious_interrupt(line);
         return;
     }
     if (Handler handler = g_irq_handlers[line].load(sync::MemoryOrder::Acquire)) {
@@ -65,11 +65,11 @@ void handle_irq(arch::InterruptFrame& frame)
         // bug somewhere (or a line unregistered while its IRQ was pending):
         // say so, and keep the line from firing again.
         g_unexpected.add_single_writer(1);
-        drivers::pic::mask(line);
-        kernel::println("interrupts: unexpected IRQ {} (vector {}) with no handler; line masked", line,
+        interrupts::pic::mask(line);
+        core::println("interrupts: unexpected IRQ {} (vector {}) with no handler; line masked", line,
                         frame.vector);
     }
-    drivers::pic::end_of_interrupt(line);
+    interrupts::pic::end_of_interrupt(line);
 }
 
 } // namespace interrupts

@@ -3,7 +3,7 @@
 // (.rodata.str1.1, one per object file), and irq.cpp has strings of its own.
 
 #include "interrupts/irq.h"
-#include "drivers/pic.h"
+#include "interrupts/pic.h"
 #include "ktest/ktest.h"
 
 namespace {
@@ -18,7 +18,7 @@ KTEST(irq, a_software_irq7_with_nothing_in_service_is_spurious)
     const uint64_t before = interrupts::spurious_irq_count(7);
     asm volatile("int $0x27" ::: "memory"); // vector 32 + 7
     EXPECT_EQ(interrupts::spurious_irq_count(7), before + 1);
-    EXPECT_EQ(drivers::pic::in_service(), 0u);
+    EXPECT_EQ(interrupts::pic::in_service(), 0u);
 }
 
 KTEST(irq, a_spurious_irq15_is_counted_too)
@@ -27,7 +27,7 @@ KTEST(irq, a_spurious_irq15_is_counted_too)
     // INT 0x2F enters like IRQ 15; the slave's ISR bit 7 is clear.
     asm volatile("int $0x2F" ::: "memory");
     EXPECT_EQ(interrupts::spurious_irq_count(15), before + 1);
-    EXPECT_EQ(drivers::pic::in_service(), 0u);
+    EXPECT_EQ(interrupts::pic::in_service(), 0u);
 }
 
 KTEST(irq, an_irq_on_a_line_without_handler_is_reported_and_masked)
@@ -37,7 +37,7 @@ KTEST(irq, an_irq_on_a_line_without_handler_is_reported_and_masked)
     const uint64_t before = interrupts::unexpected_irq_count();
     asm volatile("int $0x25" ::: "memory"); // vector 32 + 5
     EXPECT_EQ(interrupts::unexpected_irq_count(), before + 1);
-    EXPECT_TRUE(drivers::pic::is_masked(5));
+    EXPECT_TRUE(interrupts::pic::is_masked(5));
 }
 
 KTEST(irq, registration_checks_the_line)

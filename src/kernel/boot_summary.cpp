@@ -1,5 +1,6 @@
 #include "kernel/init.h"
-#include "kernel/print.h"
+#include "arch/x86_64/cpu_features.h"
+#include "core/print.h"
 #include "mem/direct_map.h"
 #include "mem/kernel_address_space.h"
 #include "mem/kernel_heap.h"
@@ -27,6 +28,22 @@ void format_value(kstd::Sink& sink, Size size, const kstd::FormatSpec&)
         kstd::format_to(sink, "{} B", size.bytes);
 }
 
+using core::print;
+using core::println;
+
+// What the kernel does without the optional CPU features (arch/x86_64/cpu_features.h).
+void print_cpu_features()
+{
+    const arch::CpuFeatures& cpu = arch::cpu_features();
+    println("cpu: no-execute pages {}, 1 GiB pages {}, global pages {}, invariant TSC {}",
+            arch::no_execute_enabled() ? "on" : "off", cpu.huge_pages ? "yes" : "no", cpu.global_pages ? "yes" : "no",
+            cpu.invariant_tsc ? "yes" : "no");
+    if (!arch::no_execute_enabled())
+        println("cpu: no-execute protection is unavailable (CPUID 80000001h EDX.NX = 0): data pages are executable");
+    if (!cpu.huge_pages)
+        println("cpu: no 1 GiB pages (CPUID 80000001h EDX.Page1GB = 0): the direct map uses 2 MiB pages");
+}
+
 } // namespace
 
 void print_boot_summary(const boot::BootInfo& info)
@@ -49,6 +66,7 @@ void print_boot_summary(const boot::BootInfo& info)
         constexpr std::string_view kinds[] = {"indexed colour", "RGB", "EGA text"};
         println("{} {}x{} at {}", fb.type < 3 ? kinds[fb.type] : "unknown", fb.width, fb.height, fb.address);
     }
+    print_cpu_features();
 }
 
 void print_memory_summary()
@@ -56,11 +74,11 @@ void print_memory_summary()
     const mem::physical::Statistics frames = mem::physical::statistics();
     println("memory: RAM {} usable, {} frames managed, {} free ({}), {} used; frame metadata {} at {}",
             Size{frames.usable_bytes}, frames.total_frames, frames.free_frames,
-            Size{frames.free_frames * mem::frame_size}, frames.used_frames, Size{frames.metadata.size()},
+            Size{frames.free_frames * arch::frame_size}, frames.used_frames, Size{frames.metadata.size()},
             frames.metadata.start);
-    println("memory: direct map of RAM up to {} at {}, {} page-table frames; image: text R+X, rodata R, data/bss R+W+NX",
-            Size{mem::direct_map_bytes()}, mem::VirtAddr(mem::direct_map_base),
-            mem::kernel_address_space().table_frames());
+    println("memory: direct map of RAM up to {} at {}, {} page-table frames; image: text R+X, rodata R, data/bss R+W{}",
+            Size{mem::direct_map_bytes()}, arch::VirtAddr(arch::layout::direct_map_base),
+            mem::kernel_address_space().table_frames(), arch::no_execute_enabled() ? "+NX" : " (no NX)");
     const mem::KernelHeapStatistics heap = mem::kernel_heap::statistics();
     println("memory: heap ({}) {} in use in {} allocations, {} mapped", mem::to_string(heap.design),
             Size{heap.heap.used_bytes}, heap.heap.live_allocations, Size{heap.mapped_bytes});

@@ -5,17 +5,6 @@
 // brings its own kernel_main: the product's (src/kernel/main.cpp) boots to
 // the banner and idles; the test kernels' (ktest/main.cpp) run test cases.
 
-#include <cstdint>
-#include "mem/address.h"
+#include "boot/handoff.h"
 
-namespace kernel {
-
-// What the boot loader handed over, untouched.
-struct BootHandoff {
-    uint32_t magic;
-    mem::PhysAddr boot_info;
-};
-
-} // namespace kernel
-
-void kernel_main(const kernel::BootHandoff& handoff);
+void kernel_main(const boot::BootHandoff& handoff);

@@ -13,12 +13,14 @@
 #include <string_view>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
+#include "boot/boot_info.h"
+#include "boot/command_line.h"
 #include "drivers/keyboard.h"
 #include "drivers/pit.h"
 #include "drivers/vga_text.h"
 #include "kernel/deliberate_faults.h"
 #include "kernel/init.h"
-#include "kernel/print.h"
+#include "core/print.h"
 #include "kernel/version.h"
 #include "sync/idle.h"
 #include "sync/interrupt_guard.h"
@@ -28,17 +30,20 @@ namespace {
 using drivers::keyboard::Key;
 using drivers::keyboard::KeyEvent;
 
-using kernel::command_line_has;
+bool command_line_has(std::string_view word)
+{
+    return boot::command_line_has(boot::command_line(), word);
+}
 
 void print_help()
 {
-    kernel::println("keys: F1 this help, F2 breakpoint (int3), F3 page fault, F4 stack overflow, Ctrl+L clear");
+    core::println("keys: F1 this help, F2 breakpoint (int3), F3 page fault, F4 stack overflow, Ctrl+L clear");
 }
 
 void print_timing()
 {
     const uint64_t tsc_khz = arch::tsc::frequency_hz() / 1000;
-    kernel::println("time: TSC {}.{:03} MHz (calibrated against the PIT), timer {} Hz (period {} ns), uptime {} ms",
+    core::println("time: TSC {}.{:03} MHz (calibrated against the PIT), timer {} Hz (period {} ns), uptime {} ms",
                     tsc_khz / 1000, tsc_khz % 1000, drivers::pit::timer_frequency_hz(),
                     drivers::pit::timer_period_ns(), drivers::pit::uptime_ms());
 }
@@ -66,14 +71,14 @@ public:
         const char c = event.character;
         if (c == '\b') {
             if (m_column > 0) {
-                kernel::print("\b \b");
+                core::print("\b \b");
                 --m_column;
             }
         } else if (c == '\n') {
-            kernel::println("");
+            core::println("");
             m_column = 0;
         } else if (c >= 0x20 && c <= 0x7E) {
-            kernel::print("{}", c);
+            core::print("{}", c);
             ++m_column;
         }
     }
@@ -82,7 +87,7 @@ private:
     void new_line()
     {
         if (m_column > 0)
-            kernel::println("");
+            core::println("");
         m_column = 0;
     }
 
@@ -91,26 +96,26 @@ private:
 
 } // namespace
 
-void kernel_main(const kernel::BootHandoff& handoff)
+void kernel_main(const boot::BootHandoff& handoff)
 {
     kernel::initialize(handoff);
 
     drivers::vga_text().set_color(drivers::VgaColor::LightCyan, drivers::VgaColor::Black);
-    kernel::println("{} {} - a C++20 kernel for x86_64", kernel::os_name, kernel::os_version);
+    core::println("{} {} - a C++20 kernel for x86_64", kernel::os_name, kernel::os_version);
     drivers::vga_text().set_color(drivers::VgaColor::LightGray, drivers::VgaColor::Black);
-    kernel::print_boot_summary(kernel::boot_info());
+    kernel::print_boot_summary(boot::boot_info());
     kernel::print_memory_summary();
     print_timing();
 
-    kernel::println("demo: int3 in kernel_main; the breakpoint handler reports it and the kernel goes on");
+    core::println("demo: int3 in kernel_main; the breakpoint handler reports it and the kernel goes on");
     kernel::deliberate::breakpoint();
-    kernel::println("demo: back in kernel_main after the breakpoint");
+    core::println("demo: back in kernel_main after the breakpoint");
     if (command_line_has("demo=page-fault"))
         kernel::deliberate::write_through_null();
     if (command_line_has("demo=stack-overflow"))
         (void)kernel::deliberate::overflow_stack();
 
-    kernel::println("kernel: initialised; idle until an interrupt. Type something (F1: help).");
+    core::println("kernel: initialised; idle until an interrupt. Type something (F1: help).");
     Echo echo;
     for (;;) {
         while (auto event = drivers::keyboard::next_event())

@@ -1,5 +1,5 @@
 #include "kernel/kernel_main.h"
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "runtime/stack_protector.h"
 
 // Bounds of .init_array (linker script): constructors of global objects.
@@ -22,6 +22,6 @@ extern "C" [[noreturn, gnu::no_stack_protector]] void kernel_start(uint32_t magi
 {
     runtime::randomize_stack_guard();
     run_global_constructors();
-    kernel_main(kernel::BootHandoff{magic, mem::PhysAddr(boot_info_phys)});
-    kernel::panic("kernel_main returned");
+    kernel_main(boot::BootHandoff{magic, arch::PhysAddr(boot_info_phys)});
+    core::panic("kernel_main returned");
 }

@@ -7,11 +7,11 @@ namespace {
 uint64_t g_direct_map_bytes = 0; // 0: not active yet
 } // namespace
 
-VirtAddr phys_to_virt(PhysAddr address)
+arch::VirtAddr phys_to_virt(arch::PhysAddr address)
 {
     if (g_direct_map_bytes != 0)
-        return address.value() < g_direct_map_bytes ? VirtAddr(direct_map_base + address.value()) : VirtAddr();
-    return VirtAddr(arch::boot_map_virtual(address.value()));
+        return address.value() < g_direct_map_bytes ? arch::VirtAddr(arch::layout::direct_map_base + address.value()) : arch::VirtAddr();
+    return arch::boot_map_virtual(address);
 }
 
 void activate_direct_map(uint64_t mapped_bytes)

@@ -8,25 +8,18 @@
 // only); phys_to_virt() hides which one is in use.
 
 #include <cstdint>
-#include "mem/address.h"
+#include "arch/x86_64/address.h"
+#include "arch/x86_64/memory_layout.h"
 
 namespace mem {
 
-// Where Linux puts it too (Documentation/arch/x86/x86_64/mm.rst): the first
-// 8.5 TiB of the kernel half stay unmapped, so a stray pointer just past
-// 0xFFFF_8000_0000_0000 still faults.
-inline constexpr uint64_t direct_map_base = 0xFFFF'8880'0000'0000;
-// The largest physical address the direct map may cover (32 TiB: it ends
-// well below the heap area at 0xFFFF_C000_0000_0000).
-inline constexpr uint64_t direct_map_max = 32ull << 40;
-
 // The virtual address of physical `address`: through the direct map once it
-// is active, through the boot window before; a null VirtAddr if neither
+// is active, through the boot window before; a null arch::VirtAddr if neither
 // reaches it.
-VirtAddr phys_to_virt(PhysAddr address);
+arch::VirtAddr phys_to_virt(arch::PhysAddr address);
 
 template <typename T>
-T* phys_to_pointer(PhysAddr address)
+T* phys_to_pointer(arch::PhysAddr address)
 {
     return phys_to_virt(address).as_pointer<T>();
 }

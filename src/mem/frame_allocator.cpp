@@ -7,14 +7,14 @@ namespace {
 
 // The frame-aligned end of a span (a partial last frame is not managed, but
 // rounding up keeps the arithmetic simple and costs one metadata entry).
-uint64_t frame_count_of(PhysRange span, PhysAddr base)
+uint64_t frame_count_of(PhysRange span, arch::PhysAddr base)
 {
-    return (align_up(span.end.value(), frame_size) - base.value()) / frame_size;
+    return (arch::align_up(span.end.value(), arch::frame_size) - base.value()) / arch::frame_size;
 }
 
-PhysAddr base_of(PhysRange span)
+arch::PhysAddr base_of(PhysRange span)
 {
-    return PhysAddr(align_down(span.start.value(), FrameAllocator::max_run_bytes));
+    return arch::PhysAddr(arch::align_down(span.start.value(), FrameAllocator::max_run_bytes));
 }
 
 } // namespace
@@ -53,7 +53,7 @@ kstd::Expected<void, FrameError> FrameAllocator::initialize(PhysRange span, std:
     // (metadata_bytes() counted the slack); each element is created by
     // placement new, so the pointer refers to live FrameIndex objects.
     std::byte* const links = metadata.data() + m_frame_count;
-    const uint64_t padding = align_up(reinterpret_cast<uintptr_t>(links), alignof(FrameIndex))
+    const uint64_t padding = arch::align_up(reinterpret_cast<uintptr_t>(links), alignof(FrameIndex))
         - reinterpret_cast<uintptr_t>(links);
     m_next = reinterpret_cast<FrameIndex*>(links + padding);
     m_previous = m_next + m_frame_count;
@@ -72,14 +72,14 @@ kstd::Expected<void, FrameError> FrameAllocator::add_free_range(PhysRange range)
     if (!m_initialized)
         return fail(FrameErrorKind::NotInitialized, range.start, 0);
     // Only whole frames: round the start up and the end down.
-    const PhysRange frames{PhysAddr(align_up(range.start.value(), frame_size)),
-                           PhysAddr(align_down(range.end.value(), frame_size))};
+    const PhysRange frames{arch::PhysAddr(arch::align_up(range.start.value(), arch::frame_size)),
+                           arch::PhysAddr(arch::align_down(range.end.value(), arch::frame_size))};
     if (frames.empty())
         return {};
     if (!m_span.contains(frames))
         return fail(FrameErrorKind::OutsideSpan, range.start, 0);
-    const FrameIndex first = static_cast<FrameIndex>((frames.start.value() - m_base.value()) / frame_size);
-    const FrameIndex last = static_cast<FrameIndex>((frames.end.value() - m_base.value()) / frame_size);
+    const FrameIndex first = static_cast<FrameIndex>((frames.start.value() - m_base.value()) / arch::frame_size);
+    const FrameIndex last = static_cast<FrameIndex>((frames.end.value() - m_base.value()) / arch::frame_size);
     // Check everything before changing anything: a failed call leaves the
     // allocator as it was.
     for (FrameIndex i = first; i < last; ++i) {
@@ -103,16 +103,16 @@ kstd::Expected<void, FrameError> FrameAllocator::add_free_range(PhysRange range)
     return {};
 }
 
-kstd::Expected<PhysAddr, FrameError> FrameAllocator::allocate_run(unsigned order)
+kstd::Expected<arch::PhysAddr, FrameError> FrameAllocator::allocate_run(unsigned order)
 {
     if (!m_initialized)
-        return fail(FrameErrorKind::NotInitialized, PhysAddr(), order);
+        return fail(FrameErrorKind::NotInitialized, arch::PhysAddr(), order);
     if (order > max_order)
-        return fail(FrameErrorKind::InvalidOrder, PhysAddr(), order);
+        return fail(FrameErrorKind::InvalidOrder, arch::PhysAddr(), order);
     // The smallest non-empty free list of at least the wanted order.
     const uint32_t candidates = m_nonempty_orders & ~((uint32_t{1} << order) - 1);
     if (candidates == 0)
-        return fail(FrameErrorKind::OutOfMemory, PhysAddr(), order);
+        return fail(FrameErrorKind::OutOfMemory, arch::PhysAddr(), order);
     unsigned found = static_cast<unsigned>(__builtin_ctz(candidates));
     const FrameIndex index = pop_free(found);
     // Split: keep the lower half, free the upper half, until the run is as
@@ -128,16 +128,16 @@ kstd::Expected<PhysAddr, FrameError> FrameAllocator::allocate_run(unsigned order
     return address_of(index);
 }
 
-kstd::Expected<void, FrameError> FrameAllocator::free_run(PhysAddr first, unsigned order)
+kstd::Expected<void, FrameError> FrameAllocator::free_run(arch::PhysAddr first, unsigned order)
 {
     if (!m_initialized)
         return fail(FrameErrorKind::NotInitialized, first, order);
     if (order > max_order)
         return fail(FrameErrorKind::InvalidOrder, first, order);
-    if (first < m_base || !first.is_aligned(frame_size)
-        || (first.value() - m_base.value()) / frame_size >= m_frame_count)
+    if (first < m_base || !first.is_aligned(arch::frame_size)
+        || (first.value() - m_base.value()) / arch::frame_size >= m_frame_count)
         return fail(FrameErrorKind::NotAllocated, first, order);
-    const auto index = static_cast<FrameIndex>((first.value() - m_base.value()) / frame_size);
+    const auto index = static_cast<FrameIndex>((first.value() - m_base.value()) / arch::frame_size);
 
     if (is_run_start(index, state_used_run)) {
         if (order_at(index) != order)
@@ -225,7 +225,7 @@ FrameAllocator::FrameIndex FrameAllocator::run_containing(FrameIndex index) cons
     return no_frame;
 }
 
-kstd::Unexpected<FrameError> FrameAllocator::fail(FrameErrorKind kind, PhysAddr address, unsigned order,
+kstd::Unexpected<FrameError> FrameAllocator::fail(FrameErrorKind kind, arch::PhysAddr address, unsigned order,
                                                   unsigned actual_order) const
 {
     return kstd::unexpected(

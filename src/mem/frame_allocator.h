@@ -25,7 +25,7 @@
 //   FrameAllocator frames;
 //   frames.initialize(span_of_all_ram, metadata_buffer);   // nothing free yet
 //   for (PhysRange range : usable_ranges) frames.add_free_range(range);
-//   PhysAddr frame = frames.allocate().value();
+//   arch::PhysAddr frame = frames.allocate().value();
 //   frames.free(frame);
 //
 // Not thread-safe: the kernel wrapper holds a lock around it.
@@ -34,9 +34,9 @@
 #include <cstdint>
 #include <span>
 #include "kstd/expected.h"
-#include "mem/address.h"
+#include "arch/x86_64/address.h"
 #include "mem/frame_error.h"
-#include "mem/page_size.h"
+#include "arch/x86_64/page_size.h"
 #include "mem/phys_range.h"
 
 namespace mem {
@@ -46,7 +46,7 @@ public:
     // The largest run is 2^10 frames = 4 MiB (as Linux's MAX_ORDER): enough
     // for a 2 MiB huge page, few enough levels that every operation is short.
     static constexpr unsigned max_order = 10;
-    static constexpr uint64_t max_run_bytes = frame_size << max_order;
+    static constexpr uint64_t max_run_bytes = arch::frame_size << max_order;
 
     // Bytes of metadata needed to manage the frames of `span`.
     static uint64_t metadata_bytes(PhysRange span);
@@ -66,14 +66,14 @@ public:
     [[nodiscard]] kstd::Expected<void, FrameError> add_free_range(PhysRange range);
 
     // One 4 KiB frame.
-    [[nodiscard]] kstd::Expected<PhysAddr, FrameError> allocate() { return allocate_run(0); }
-    // 2^order contiguous frames, the first aligned to frame_size << order.
-    [[nodiscard]] kstd::Expected<PhysAddr, FrameError> allocate_run(unsigned order);
+    [[nodiscard]] kstd::Expected<arch::PhysAddr, FrameError> allocate() { return allocate_run(0); }
+    // 2^order contiguous frames, the first aligned to arch::frame_size << order.
+    [[nodiscard]] kstd::Expected<arch::PhysAddr, FrameError> allocate_run(unsigned order);
 
     // Frees what allocate() returned.
-    [[nodiscard]] kstd::Expected<void, FrameError> free(PhysAddr frame) { return free_run(frame, 0); }
+    [[nodiscard]] kstd::Expected<void, FrameError> free(arch::PhysAddr frame) { return free_run(frame, 0); }
     // Frees what allocate_run(order) returned; the order must match.
-    [[nodiscard]] kstd::Expected<void, FrameError> free_run(PhysAddr first, unsigned order);
+    [[nodiscard]] kstd::Expected<void, FrameError> free_run(arch::PhysAddr first, unsigned order);
 
     uint64_t total_frames() const { return m_total_frames; }
     uint64_t free_frames() const { return m_free_frames; }
@@ -102,7 +102,7 @@ private:
         state_order_mask = 0x3F,
     };
 
-    PhysAddr address_of(FrameIndex index) const { return m_base + uint64_t{index} * frame_size; }
+    arch::PhysAddr address_of(FrameIndex index) const { return m_base + uint64_t{index} * arch::frame_size; }
     bool is_run_start(FrameIndex index, uint8_t kind) const { return (m_states[index] & state_kind_mask) == kind; }
     unsigned order_at(FrameIndex index) const { return m_states[index] & state_order_mask; }
 
@@ -114,11 +114,11 @@ private:
     // The run containing frame `index`, for error reports: its first frame,
     // or no_frame if the frame belongs to none.
     FrameIndex run_containing(FrameIndex index) const;
-    kstd::Unexpected<FrameError> fail(FrameErrorKind kind, PhysAddr address, unsigned order,
+    kstd::Unexpected<FrameError> fail(FrameErrorKind kind, arch::PhysAddr address, unsigned order,
                                       unsigned actual_order = 0) const;
 
     PhysRange m_span;
-    PhysAddr m_base;                   // m_span.start rounded down to max_run_bytes: buddies are found by XOR
+    arch::PhysAddr m_base;                   // m_span.start rounded down to max_run_bytes: buddies are found by XOR
     FrameIndex m_frame_count = 0;      // frames from m_base to the end of the span
     uint8_t* m_states = nullptr;       // one byte per frame
     FrameIndex* m_next = nullptr;      // free list links, valid at the first frame of a free run

@@ -11,12 +11,12 @@ namespace {
 
 using mem::FrameAllocator;
 using mem::FrameErrorKind;
-using mem::PhysAddr;
+using arch::PhysAddr;
 using mem::PhysRange;
 
 constexpr uint64_t MiB = 1024 * 1024;
 // 16 MiB of pretend RAM at 64 MiB: 4096 frames, 9 bytes of metadata each.
-constexpr PhysRange test_span{PhysAddr(64 * MiB), PhysAddr(80 * MiB)};
+constexpr PhysRange test_span{arch::PhysAddr(64 * MiB), arch::PhysAddr(80 * MiB)};
 alignas(8) std::byte metadata[4096 * 9 + 8];
 
 void set_up(FrameAllocator& frames)
@@ -24,8 +24,8 @@ void set_up(FrameAllocator& frames)
     ASSERT_LE(FrameAllocator::metadata_bytes(test_span), sizeof metadata);
     ASSERT_TRUE(frames.initialize(test_span, metadata).has_value());
     // Two ranges with a hole, edges not aligned to large runs.
-    ASSERT_TRUE(frames.add_free_range({PhysAddr(64 * MiB + 0x3000), PhysAddr(70 * MiB)}).has_value());
-    ASSERT_TRUE(frames.add_free_range({PhysAddr(72 * MiB), PhysAddr(80 * MiB - 0x5000)}).has_value());
+    ASSERT_TRUE(frames.add_free_range({arch::PhysAddr(64 * MiB + 0x3000), arch::PhysAddr(70 * MiB)}).has_value());
+    ASSERT_TRUE(frames.add_free_range({arch::PhysAddr(72 * MiB), arch::PhysAddr(80 * MiB - 0x5000)}).has_value());
 }
 
 } // namespace
@@ -35,7 +35,7 @@ KTEST(frame_allocator, allocate_every_frame_then_free_them_all)
     FrameAllocator frames;
     set_up(frames);
     const uint64_t total = frames.total_frames();
-    EXPECT_EQ(total, (6 * MiB - 0x3000 + 8 * MiB - 0x5000) / mem::frame_size);
+    EXPECT_EQ(total, (6 * MiB - 0x3000 + 8 * MiB - 0x5000) / arch::frame_size);
     // The frames themselves are never touched, so they can be remembered in
     // a bitmap of the span instead of a list.
     static uint8_t taken[4096 / 8];
@@ -48,7 +48,7 @@ KTEST(frame_allocator, allocate_every_frame_then_free_them_all)
             EXPECT_EQ(frame.error().kind, FrameErrorKind::OutOfMemory);
             break;
         }
-        const uint64_t index = (frame->value() - test_span.start.value()) / mem::frame_size;
+        const uint64_t index = (frame->value() - test_span.start.value()) / arch::frame_size;
         ASSERT_LT(index, 4096u);
         ASSERT_EQ(taken[index / 8] & (1u << (index % 8)), 0u, "frame {} handed out twice", *frame);
         taken[index / 8] |= static_cast<uint8_t>(1u << (index % 8));
@@ -59,7 +59,7 @@ KTEST(frame_allocator, allocate_every_frame_then_free_them_all)
     EXPECT_EQ(frames.used_frames(), total);
     for (uint64_t index = 0; index < 4096; ++index) {
         if (taken[index / 8] & (1u << (index % 8)))
-            ASSERT_TRUE(frames.free(test_span.start + index * mem::frame_size).has_value());
+            ASSERT_TRUE(frames.free(test_span.start + index * arch::frame_size).has_value());
     }
     EXPECT_EQ(frames.free_frames(), total);
     EXPECT_EQ(frames.used_frames(), 0u);
@@ -74,7 +74,7 @@ KTEST(frame_allocator, runs_are_aligned_to_their_size)
     for (unsigned order = 0; order <= FrameAllocator::max_order; ++order) {
         auto run = frames.allocate_run(order);
         ASSERT_TRUE(run.has_value(), "order {}", order);
-        EXPECT_TRUE(run->is_aligned(mem::frame_size << order), "order {} at {}", order, *run);
+        EXPECT_TRUE(run->is_aligned(arch::frame_size << order), "order {} at {}", order, *run);
         EXPECT_TRUE(frames.free_run(*run, order).has_value());
     }
     EXPECT_EQ(frames.used_frames(), 0u);
@@ -93,10 +93,10 @@ KTEST(frame_allocator, misuse_is_an_error_with_the_address)
     EXPECT_EQ(twice.error().kind, FrameErrorKind::DoubleFree);
     EXPECT_EQ(twice.error().address, *frame);
 
-    auto never = frames.free(PhysAddr(71 * MiB)); // in the hole
+    auto never = frames.free(arch::PhysAddr(71 * MiB)); // in the hole
     ASSERT_FALSE(never.has_value());
     EXPECT_EQ(never.error().kind, FrameErrorKind::NotAllocated);
-    EXPECT_EQ(never.error().address, PhysAddr(71 * MiB));
+    EXPECT_EQ(never.error().address, arch::PhysAddr(71 * MiB));
 
     auto run = frames.allocate_run(2);
     ASSERT_TRUE(run.has_value());

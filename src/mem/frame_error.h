@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string_view>
 #include "kstd/format.h"
-#include "mem/address.h"
+#include "arch/x86_64/address.h"
 
 namespace mem {
 
@@ -29,7 +29,7 @@ std::string_view to_string(FrameErrorKind kind);
 
 struct FrameError {
     FrameErrorKind kind;
-    PhysAddr address;          // the frame (or range start) concerned
+    arch::PhysAddr address;          // the frame (or range start) concerned
     uint8_t order = 0;         // the order asked for
     uint8_t actual_order = 0;  // OrderMismatch: the order the run was allocated with
 };

@@ -1,11 +1,12 @@
 #include "mem/kernel_address_space.h"
 #include <new>
 #include "arch/x86_64/boot_map.h"
-#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/control_registers.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/cpu_setup.h"
 #include "arch/x86_64/kernel_stacks.h"
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "mem/direct_map.h"
-#include "mem/page_size.h"
 #include "mem/physical_memory.h"
 #include "sync/interrupt_guard.h"
 
@@ -16,104 +17,101 @@ namespace mem {
 
 namespace {
 
+// PML4 entries 256-511 map the kernel half (0xFFFF_8000_0000_0000 and up).
+constexpr unsigned first_kernel_half_entry = 256;
+
 alignas(AddressSpace) std::byte g_storage[sizeof(AddressSpace)];
 AddressSpace* g_kernel = nullptr;
 
-uint64_t address_of(const std::byte* symbol)
+arch::VirtAddr address_of(const std::byte* symbol)
 {
-    // A linker symbol's address is a virtual address in the image.
-    return reinterpret_cast<uint64_t>(symbol);
-}
-
-bool cpu_has_1g_pages()
-{
-    // CPUID 0x80000001 EDX bit 26: 1-GByte pages (SDM vol. 2A, CPUID; vol. 3, 4.1.4).
-    return (arch::cpuid(0x8000'0001).edx & (1u << 26)) != 0;
-}
-
-void load_cr3(PhysAddr root)
-{
-    // CR3 takes the physical address of the PML4 (SDM vol. 3, 4.5); writing it
-    // flushes every non-global TLB entry (4.10.4.1). "memory": the tables
-    // written before must be in place first.
-    asm volatile("mov %0, %%cr3" : : "r"(root.value()) : "memory");
-}
-
-bool is_guard_page(uint64_t virtual_address)
-{
-    return arch::stack_guarded_at(virtual_address) != nullptr;
+    return arch::VirtAddr::of(symbol); // a linker symbol's address is a virtual address in the image
 }
 
 // The protection of the image page at `page` (a boot-window address).
-Protection image_protection(uint64_t page)
+arch::Protection image_protection(arch::VirtAddr page)
 {
     const ImageLayout image = kernel_image_layout();
-    if (page >= image.text_start.value() && page < image.rodata_start.value())
-        return Protection::read_execute();
-    if (page >= image.rodata_start.value() && page < image.data_start.value())
-        return Protection::read_only();
-    if (page >= arch::kernel_vma + (1ull << 20) && page < image.text_start.value())
-        return Protection::read_only(); // .boot: the 32-bit entry code and the multiboot2 header, done with
-    return Protection::read_write();    // low memory (VGA, BIOS), .data, .bss, what follows the image
+    if (page >= image.text_start && page < image.rodata_start)
+        return arch::Protection::read_execute();
+    if (page >= image.rodata_start && page < image.data_start)
+        return arch::Protection::read_only();
+    if (page >= arch::VirtAddr(arch::layout::kernel_vma + arch::layout::kernel_physical_start) && page < image.text_start)
+        return arch::Protection::read_only(); // .boot: the 32-bit entry code and the multiboot2 header, done with
+    return arch::Protection::read_write();    // low memory (VGA, BIOS), .data, .bss, what follows the image
+}
+
+// The boot window maps physical [0, 1 GiB) at kernel_vma.
+arch::PhysAddr boot_window_physical(arch::VirtAddr address)
+{
+    return arch::PhysAddr(address - arch::VirtAddr(arch::layout::kernel_vma));
 }
 
 void map_or_panic(kstd::Expected<void, MapError> result, std::string_view what)
 {
     if (!result)
-        kernel::panic("kernel page tables: cannot map {}: {}", what, result.error());
+        core::panic("kernel page tables: cannot map {}: {}", what, result.error());
 }
 
 } // namespace
 
 ImageLayout kernel_image_layout()
 {
-    return {VirtAddr(address_of(__text_start)), VirtAddr(address_of(__rodata_start)),
-            VirtAddr(address_of(__rodata_start)), VirtAddr(address_of(__data_start)),
-            VirtAddr(address_of(__data_start)), VirtAddr(address_of(__kernel_end))};
+    return {address_of(__text_start), address_of(__rodata_start), address_of(__rodata_start),
+            address_of(__data_start), address_of(__data_start),   address_of(__kernel_end)};
 }
 
 void load_kernel_address_space(std::span<const PhysRange> direct_ranges)
 {
     KASSERT(g_kernel == nullptr, "the kernel address space is built once");
     KASSERT(!direct_ranges.empty());
+    KASSERT(arch::cpu_initialized(), "the Cpu stage decides whether no-execute pages exist");
     const uint64_t direct_map_end = direct_ranges.back().end.value();
-    if (direct_map_end > direct_map_max)
-        kernel::panic("physical memory ends at {:#x}, past the {:#x} the direct map can hold", direct_map_end,
-                      direct_map_max);
+    if (direct_map_end > arch::layout::direct_map_max)
+        core::panic("physical memory ends at {:#x}, past the {:#x} the direct map can hold", direct_map_end,
+                      arch::layout::direct_map_max);
     auto root = physical::allocate();
     if (!root)
-        kernel::panic("kernel page tables: no frame for the PML4: {}", root.error());
-    PageTable* root_table = phys_to_pointer<PageTable>(*root);
+        core::panic("kernel page tables: no frame for the PML4: {}", root.error());
+    arch::PageTable* root_table = phys_to_pointer<arch::PageTable>(*root);
     KASSERT(root_table != nullptr, "the PML4 frame must be in the boot window");
-    *root_table = PageTable{};
+    *root_table = arch::PageTable{};
     g_kernel = new (g_storage) AddressSpace(*root);
 
+    // Every kernel-half PML4 entry gets its PDPT now, once: later address
+    // spaces share the kernel half by copying these 256 entries, so they
+    // must never change (AddressSpace never frees a PDPT).
+    map_or_panic(g_kernel->create_top_level_tables(first_kernel_half_entry, arch::PageTableEntry::entries_per_table),
+                 "the kernel half's PDPTs");
+
     // The direct map: RAM, data only.
-    const bool huge_pages = cpu_has_1g_pages();
+    const bool huge_pages = arch::cpu_features().huge_pages;
     for (const PhysRange& range : direct_ranges) {
-        map_or_panic(g_kernel->map_range(VirtAddr(direct_map_base + range.start.value()), range.start, range.size(),
-                                         Protection::read_write(), huge_pages),
+        map_or_panic(g_kernel->map_range(arch::VirtAddr(arch::layout::direct_map_base + range.start.value()),
+                                         range.start, range.size(), arch::Protection::read_write(), huge_pages),
                      "the direct map");
     }
 
     // The boot window, with the image by section in 4 KiB pages.
-    const uint64_t image_window_end = align_up(address_of(__kernel_end), large_page_size);
-    for (uint64_t page = arch::kernel_vma; page < image_window_end; page += page_size) {
-        if (is_guard_page(page))
+    const arch::VirtAddr window_start(arch::layout::kernel_vma);
+    const arch::VirtAddr image_window_end = address_of(__kernel_end).align_up(arch::large_page_size);
+    for (arch::VirtAddr page = window_start; page < image_window_end; page = page + arch::page_size) {
+        if (arch::stack_guarded_at(page))
             continue; // stays not present: a stack overflow faults here
-        map_or_panic(g_kernel->map(VirtAddr(page), PhysAddr(page - arch::kernel_vma), image_protection(page)),
-                     "the kernel image");
+        map_or_panic(g_kernel->map(page, boot_window_physical(page), image_protection(page)), "the kernel image");
     }
-    const uint64_t window_rest = arch::kernel_vma + arch::boot_map_size - image_window_end;
-    map_or_panic(g_kernel->map_range(VirtAddr(image_window_end), PhysAddr(image_window_end - arch::kernel_vma),
-                                     window_rest, Protection::read_write()),
+    const uint64_t window_rest = arch::layout::boot_map_size - (image_window_end - window_start);
+    map_or_panic(g_kernel->map_range(image_window_end, boot_window_physical(image_window_end), window_rest,
+                                     arch::Protection::read_write()),
                  "the boot window");
 
     {
         sync::InterruptGuard guard; // no interrupt handler runs half-way through the switch
-        load_cr3(*root);
+        arch::write_page_table_root(*root);
         activate_direct_map(direct_map_end);
     }
+    for (const arch::GuardedStack& stack : arch::kernel_stacks())
+        KASSERT(!is_mapped(stack.guard), "the guard page of the {} is mapped", stack.name);
 }
 
 AddressSpace& kernel_address_space()

@@ -1,32 +1,24 @@
 #pragma once
-// The kernel's own page tables and its virtual memory layout.
-//
-//   0x0000_0000_0000_0000  ... unmapped (the user half, later)
-//   0xFFFF_8000_0000_0000  ... unmapped (8.5 TiB)
-//   0xFFFF_8880_0000_0000  direct map: physical RAM (and the first MiB) at
-//                          base + physical, R+W+NX, 2 MiB pages where aligned
-//                          (1 GiB where the CPU has them); holes unmapped
-//   0xFFFF_C000_0000_0000  kernel heap regions (mem/kernel_heap.h), 4 KiB pages
-//                          mapped on demand
-//   0xFFFF_D000_0000_0000  scratch region for tests and benchmarks
-//   0xFFFF_FFFF_8000_0000  the boot window: physical [0, 1 GiB). The image in
-//                          4 KiB pages by section (text R+X, rodata R, data
-//                          and bss R+W+NX, stack guard pages unmapped), the
-//                          rest R+W+NX in 2 MiB pages.
-//
-// See docs/memory.md for the diagram and the reasons.
+// The kernel's own page tables, built in the Memory init stage on the
+// layout of arch/x86_64/memory_layout.h:
+//   - the direct map of RAM, R+W+NX, 2 MiB pages where aligned (1 GiB where
+//     the CPU has them), holes unmapped;
+//   - the boot window: the image in 4 KiB pages by section (text R+X, rodata
+//     R, data and bss R+W+NX, every stack's guard page unmapped), the rest of
+//     the first GiB R+W+NX in 2 MiB pages;
+//   - a PDPT for every kernel-half PML4 entry, made here once and never
+//     freed, so later address spaces can share the kernel half by copying
+//     the PML4's upper 256 entries.
+// "NX" only where the CPU has it (arch/x86_64/cpu_features.h). See
+// docs/memory.md for the diagram and the reasons.
 
 #include <cstdint>
 #include <span>
+#include "arch/x86_64/memory_layout.h"
 #include "mem/address_space.h"
 #include "mem/phys_range.h"
 
 namespace mem {
-
-inline constexpr uint64_t heap_region_base = 0xFFFF'C000'0000'0000;
-inline constexpr uint64_t heap_region_end = 0xFFFF'D000'0000'0000;
-inline constexpr uint64_t scratch_region_base = 0xFFFF'D000'0000'0000;
-inline constexpr uint64_t scratch_region_size = 1ull << 39; // one PML4 entry
 
 // Builds the kernel's page tables (all their frames from the physical
 // memory manager, reached through the boot window) with the direct map of
@@ -40,9 +32,9 @@ bool kernel_address_space_loaded();
 
 // Where the image's sections are (linker.ld.in), for tests and reports.
 struct ImageLayout {
-    VirtAddr text_start, text_end;     // R+X
-    VirtAddr rodata_start, rodata_end; // R
-    VirtAddr data_start, data_end;     // R+W+NX (.data and .bss)
+    arch::VirtAddr text_start, text_end;     // R+X
+    arch::VirtAddr rodata_start, rodata_end; // R
+    arch::VirtAddr data_start, data_end;     // R+W+NX (.data and .bss)
 };
 ImageLayout kernel_image_layout();
 

@@ -6,6 +6,7 @@
 #include "interrupts/fault_diagnosis.h"
 #include "kstd/format.h"
 #include "ktest/expect_fault.h"
+#include "arch/x86_64/cpu_features.h"
 #include "ktest/ktest.h"
 #include "mem/direct_map.h"
 #include "mem/kernel_address_space.h"
@@ -13,8 +14,8 @@
 
 namespace {
 
-using mem::Protection;
-using mem::VirtAddr;
+using arch::Protection;
+using arch::VirtAddr;
 
 [[gnu::noinline]] int code_in_text(int x)
 {
@@ -24,10 +25,16 @@ using mem::VirtAddr;
 const int g_constant = 5;
 int g_variable = 6;
 
-Protection protection_at(uint64_t address)
+arch::Protection protection_at(uint64_t address)
 {
-    auto translated = mem::kernel_address_space().translate(VirtAddr(address));
-    return translated ? translated->protection : Protection{.writable = true, .executable = true};
+    auto translated = mem::kernel_address_space().translate(arch::VirtAddr(address));
+    return translated ? translated->protection : arch::Protection{.writable = true, .executable = true};
+}
+
+// What the CPU enforces: without NX, every page is executable.
+arch::Protection enforced(arch::Protection requested)
+{
+    return arch::enforced_protection(requested, arch::no_execute_enabled());
 }
 
 } // namespace
@@ -35,12 +42,12 @@ Protection protection_at(uint64_t address)
 KTEST(kernel_address_space, the_image_is_mapped_by_section)
 {
     const uint64_t text = reinterpret_cast<uint64_t>(&code_in_text); // a function's address
-    EXPECT_TRUE(protection_at(text) == Protection::read_execute(), ".text is R+X");
-    EXPECT_TRUE(protection_at(VirtAddr::of(&g_constant).value()) == Protection::read_only(), ".rodata is R");
-    EXPECT_TRUE(protection_at(VirtAddr::of(&g_variable).value()) == Protection::read_write(),
+    EXPECT_TRUE(protection_at(text) == arch::Protection::read_execute(), ".text is R+X");
+    EXPECT_TRUE(protection_at(arch::VirtAddr::of(&g_constant).value()) == enforced(arch::Protection::read_only()), ".rodata is R");
+    EXPECT_TRUE(protection_at(arch::VirtAddr::of(&g_variable).value()) == enforced(arch::Protection::read_write()),
                 ".data is R+W+NX");
     const mem::ImageLayout image = mem::kernel_image_layout();
-    EXPECT_TRUE(image.text_start <= VirtAddr(text) && VirtAddr(text) < image.text_end);
+    EXPECT_TRUE(image.text_start <= arch::VirtAddr(text) && arch::VirtAddr(text) < image.text_end);
 }
 
 KTEST(kernel_address_space, writing_to_text_faults)
@@ -48,7 +55,7 @@ KTEST(kernel_address_space, writing_to_text_faults)
     auto* text = reinterpret_cast<volatile uint8_t*>(&code_in_text); // the first byte of a function
     const uint8_t first = *text;
     EXPECT_FAULT(PageFault, *ktest::opaque(text) = 0xCC);
-    EXPECT_EQ(ktest::last_fault().cr2, VirtAddr::of(text).value());
+    EXPECT_EQ(ktest::last_fault().cr2, arch::VirtAddr::of(text).value());
     EXPECT_EQ(ktest::last_fault().frame.error_code & 3, 3u, "present + write");
     kstd::StringBuffer<200> words;
     kstd::format_to(words, "{}", interrupts::diagnose(ktest::last_fault()));
@@ -60,13 +67,15 @@ KTEST(kernel_address_space, writing_to_text_faults)
 
 KTEST(kernel_address_space, executing_from_the_heap_faults)
 {
+    if (!arch::no_execute_enabled())
+        KTEST_SKIP("this CPU has no NX");
     // (<memory> cannot be included next to sync/: GCC 12's <memory> pulls in
     // glibc's <unistd.h>, whose sync() clashes with namespace sync.)
     auto* buffer = new uint8_t[64];
     buffer[0] = 0xC3; // RET: it would return at once if it could run
     auto code = reinterpret_cast<void (*)()>(buffer); // heap memory as a function
     EXPECT_FAULT(PageFault, ktest::opaque(code)());
-    EXPECT_EQ(ktest::last_fault().cr2, VirtAddr::of(buffer).value());
+    EXPECT_EQ(ktest::last_fault().cr2, arch::VirtAddr::of(buffer).value());
     EXPECT_EQ(ktest::last_fault().frame.error_code & 0x11, 0x11u, "present + instruction fetch");
     kstd::StringBuffer<200> words;
     kstd::format_to(words, "{}", interrupts::diagnose(ktest::last_fault()));
@@ -77,20 +86,22 @@ KTEST(kernel_address_space, executing_from_the_heap_faults)
 
 KTEST(kernel_address_space, executing_data_and_the_direct_map_faults)
 {
+    if (!arch::no_execute_enabled())
+        KTEST_SKIP("this CPU has no NX");
     static uint8_t data_ret = 0xC3;
     auto from_data = reinterpret_cast<void (*)()>(&data_ret); // .bss/.data as a function
     EXPECT_FAULT(PageFault, ktest::opaque(from_data)());
     // A function's address is its virtual address in the image (linked at 0xFFFFFFFF80000000 + physical).
     const uint64_t text_physical = reinterpret_cast<uint64_t>(&code_in_text) - 0xFFFF'FFFF'8000'0000ull;
-    auto through_direct_map = reinterpret_cast<int (*)(int)>(mem::direct_map_base + text_physical); // same code
+    auto through_direct_map = reinterpret_cast<int (*)(int)>(arch::layout::direct_map_base + text_physical); // same code
     EXPECT_FAULT(PageFault, (void)ktest::opaque(through_direct_map)(1));
 }
 
 KTEST(kernel_address_space, guard_pages_stay_unmapped)
 {
     for (const arch::GuardedStack& stack : arch::kernel_stacks()) {
-        EXPECT_FALSE(mem::kernel_address_space().translate(VirtAddr(stack.guard)).has_value(), "{}", stack.name);
-        EXPECT_TRUE(mem::kernel_address_space().translate(VirtAddr(stack.bottom)).has_value(), "{}", stack.name);
+        EXPECT_FALSE(mem::kernel_address_space().translate(arch::VirtAddr(stack.guard)).has_value(), "{}", stack.name);
+        EXPECT_TRUE(mem::kernel_address_space().translate(arch::VirtAddr(stack.bottom)).has_value(), "{}", stack.name);
     }
 }
 
@@ -98,14 +109,14 @@ KTEST(kernel_address_space, the_direct_map_covers_all_ram_with_large_pages)
 {
     EXPECT_TRUE(mem::direct_map_active());
     EXPECT_GE(mem::direct_map_bytes(), mem::physical::usable_end().value());
-    auto low = mem::kernel_address_space().translate(VirtAddr(mem::direct_map_base + 0x1234));
+    auto low = mem::kernel_address_space().translate(arch::VirtAddr(arch::layout::direct_map_base + 0x1234));
     ASSERT_TRUE(low.has_value());
     EXPECT_EQ(low->physical.value(), 0x1234u);
-    EXPECT_GE(low->page_size, 2u << 20);
-    EXPECT_TRUE(low->protection == Protection::read_write());
-    auto last = mem::kernel_address_space().translate(VirtAddr(mem::direct_map_base + mem::direct_map_bytes() - 8));
+    EXPECT_GE(low->page_bytes, 2u << 20);
+    EXPECT_TRUE(low->protection == enforced(arch::Protection::read_write()));
+    auto last = mem::kernel_address_space().translate(arch::VirtAddr(arch::layout::direct_map_base + mem::direct_map_bytes() - 8));
     EXPECT_TRUE(last.has_value());
-    EXPECT_FALSE(mem::kernel_address_space().translate(VirtAddr(mem::direct_map_base + mem::direct_map_bytes()))
+    EXPECT_FALSE(mem::kernel_address_space().translate(arch::VirtAddr(arch::layout::direct_map_base + mem::direct_map_bytes()))
                      .has_value());
     // Address 0: the null page is never mapped.
     EXPECT_FAULT(PageFault, (void)*ktest::opaque(reinterpret_cast<volatile uint8_t*>(0)));

@@ -1,6 +1,6 @@
 #include "mem/kernel_heap.h"
 #include <new>
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "mem/heap/bump_allocator.h"
 #include "mem/heap/fixed_size_block_allocator.h"
 #include "mem/heap/linked_list_allocator.h"
@@ -22,14 +22,14 @@ static_assert(sizeof(heap::FixedSizeBlockAllocator) <= 512 && sizeof(heap::Linke
               "HeapInstance::m_storage holds any design");
 
 // The next unused part of the heap area. Regions are never handed out twice.
-uint64_t g_next_region = heap_region_base;
+uint64_t g_next_region = arch::layout::heap_region_base;
 
-VirtAddr take_region()
+arch::VirtAddr take_region()
 {
-    if (heap_region_end - g_next_region < HeapInstance::region_size)
-        kernel::panic("the kernel heap area is used up ({} regions)",
-                      (heap_region_end - heap_region_base) / HeapInstance::region_size);
-    const VirtAddr region(g_next_region);
+    if (arch::layout::heap_region_end - g_next_region < HeapInstance::region_size)
+        core::panic("the kernel heap area is used up ({} regions)",
+                      (arch::layout::heap_region_end - arch::layout::heap_region_base) / HeapInstance::region_size);
+    const arch::VirtAddr region(g_next_region);
     g_next_region += HeapInstance::region_size;
     return region;
 }
@@ -104,7 +104,7 @@ void initialize(HeapDesign design)
     if (g_heap) {
         const heap::HeapStatistics old = g_heap->allocator().statistics();
         if (old.live_allocations != 0)
-            kernel::panic("cannot replace the kernel heap: {} allocations are still live", old.live_allocations);
+            core::panic("cannot replace the kernel heap: {} allocations are still live", old.live_allocations);
         g_heap->~HeapInstance();
         g_heap = nullptr;
     }

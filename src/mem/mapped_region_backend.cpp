@@ -1,6 +1,6 @@
 #include "mem/mapped_region_backend.h"
 #include "mem/heap/heap_address.h"
-#include "mem/page_size.h"
+#include "arch/x86_64/page_size.h"
 
 namespace mem {
 
@@ -10,11 +10,11 @@ kstd::Expected<std::span<std::byte>, heap::HeapError> MappedRegionBackend::grow(
                                                                 nullptr});
     if (minimum_bytes == 0 || minimum_bytes > m_size - m_mapped)
         return out_of_memory;
-    const uint64_t bytes = align_up(minimum_bytes, page_size);
+    const uint64_t bytes = arch::align_up(minimum_bytes, arch::page_size);
     if (bytes > m_size - m_mapped)
         return out_of_memory;
-    const VirtAddr piece = m_start + m_mapped;
-    if (!m_space->map_fresh(piece, bytes, Protection::read_write()))
+    const arch::VirtAddr piece = m_start + m_mapped;
+    if (!m_space->map_fresh(piece, bytes, arch::Protection::read_write()))
         return out_of_memory;
     m_mapped += bytes;
     return std::span<std::byte>(piece.as_pointer<std::byte>(), bytes);

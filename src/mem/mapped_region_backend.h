@@ -14,7 +14,7 @@ namespace mem {
 class MappedRegionBackend final : public heap::HeapBackend {
 public:
     // [start, start + size) must be unused, page aligned, in `space`.
-    MappedRegionBackend(AddressSpace& space, VirtAddr start, uint64_t size)
+    MappedRegionBackend(AddressSpace& space, arch::VirtAddr start, uint64_t size)
         : m_space(&space), m_start(start), m_size(size)
     {
     }
@@ -26,14 +26,14 @@ public:
     // Unmaps everything and frees the frames (the heap on top must be gone).
     void release();
 
-    VirtAddr start() const { return m_start; }
+    arch::VirtAddr start() const { return m_start; }
     uint64_t size() const { return m_size; }
     uint64_t mapped_bytes() const { return m_mapped; }
     bool contains(const void* pointer) const;
 
 private:
     AddressSpace* m_space;
-    VirtAddr m_start;
+    arch::VirtAddr m_start;
     uint64_t m_size;
     uint64_t m_mapped = 0;
 };

@@ -1,9 +1,9 @@
 #include "mem/memory.h"
 #include "arch/x86_64/boot_map.h"
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "mem/direct_map.h"
 #include "mem/kernel_address_space.h"
-#include "mem/page_size.h"
+#include "arch/x86_64/page_size.h"
 #include "mem/phys_range_set.h"
 #include "mem/physical_memory.h"
 
@@ -18,26 +18,26 @@ PhysRangeSet g_direct_ranges;
 
 void collect_direct_ranges(const boot::BootInfo& info)
 {
-    if (!g_direct_ranges.add({PhysAddr(0), PhysAddr(1ull << 20)}))
-        kernel::panic("direct map: cannot record the first MiB");
+    if (!g_direct_ranges.add({arch::PhysAddr(0), arch::PhysAddr(1ull << 20)}))
+        core::panic("direct map: cannot record the first MiB");
     for (const boot::MemoryRegion& region : info.memory_map()) {
         if (region.type != boot::MemoryType::Available && region.type != boot::MemoryType::AcpiReclaimable
             && region.type != boot::MemoryType::AcpiNvs)
             continue;
-        const PhysRange pages{PhysAddr(align_down(region.base.value(), page_size)),
-                              PhysAddr(align_up(region.end().value(), page_size))};
+        const PhysRange pages{arch::PhysAddr(arch::align_down(region.base.value(), arch::page_size)),
+                              arch::PhysAddr(arch::align_up(region.end().value(), arch::page_size))};
         if (!g_direct_ranges.add(pages))
-            kernel::panic("direct map: too many memory regions");
+            core::panic("direct map: too many memory regions");
     }
 }
 
 } // namespace
 
-void initialize_memory(const boot::BootInfo& info, PhysAddr boot_info_address, std::optional<HeapDesign> heap)
+void initialize_memory(const boot::BootInfo& info, arch::PhysAddr boot_info_address, std::optional<HeapDesign> heap)
 {
     // Frames below 1 GiB first: the page tables are written through the boot
     // window until the direct map is loaded; the rest after that.
-    physical::initialize(info, boot_info_address, arch::boot_map_size);
+    physical::initialize(info, boot_info_address, arch::layout::boot_map_size);
     collect_direct_ranges(info);
     load_kernel_address_space(g_direct_ranges.ranges());
     physical::add_remaining_frames();

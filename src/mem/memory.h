@@ -4,12 +4,12 @@
 
 #include <optional>
 #include "boot/multiboot2.h"
-#include "mem/address.h"
+#include "arch/x86_64/address.h"
 #include "mem/kernel_heap.h"
 
 namespace mem {
 
 // `heap` overrides the build's default heap design (heap= on the command line).
-void initialize_memory(const boot::BootInfo& info, PhysAddr boot_info_address, std::optional<HeapDesign> heap);
+void initialize_memory(const boot::BootInfo& info, arch::PhysAddr boot_info_address, std::optional<HeapDesign> heap);
 
 } // namespace mem

@@ -3,17 +3,17 @@
 
 #include <cstdint>
 #include "kstd/format.h"
-#include "mem/address.h"
+#include "arch/x86_64/address.h"
 
 namespace mem {
 
 struct PhysRange {
-    PhysAddr start;
-    PhysAddr end;
+    arch::PhysAddr start;
+    arch::PhysAddr end;
 
     constexpr uint64_t size() const { return end > start ? end.value() - start.value() : 0; }
     constexpr bool empty() const { return end <= start; }
-    constexpr bool contains(PhysAddr address) const { return address >= start && address < end; }
+    constexpr bool contains(arch::PhysAddr address) const { return address >= start && address < end; }
     constexpr bool contains(const PhysRange& other) const
     {
         return other.empty() || (other.start >= start && other.end <= end);

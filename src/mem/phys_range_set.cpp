@@ -1,5 +1,5 @@
 #include "mem/phys_range_set.h"
-#include "mem/page_size.h"
+#include "arch/x86_64/page_size.h"
 
 namespace mem {
 
@@ -67,24 +67,24 @@ void PhysRangeSet::shrink_to_alignment(uint64_t alignment)
 {
     size_t kept = 0;
     for (size_t i = 0; i < m_count; ++i) {
-        const uint64_t start = align_up(m_ranges[i].start.value(), alignment);
-        const uint64_t end = align_down(m_ranges[i].end.value(), alignment);
-        // align_up of an address near 2^64 can wrap to a small number.
+        const uint64_t start = arch::align_up(m_ranges[i].start.value(), alignment);
+        const uint64_t end = arch::align_down(m_ranges[i].end.value(), alignment);
+        // arch::align_up of an address near 2^64 can wrap to a small number.
         if (start < m_ranges[i].start.value() || end <= start)
             continue;
-        m_ranges[kept++] = PhysRange{PhysAddr(start), PhysAddr(end)};
+        m_ranges[kept++] = PhysRange{arch::PhysAddr(start), arch::PhysAddr(end)};
     }
     m_count = kept;
 }
 
-std::optional<PhysAddr> PhysRangeSet::find_space(uint64_t size, uint64_t alignment) const
+std::optional<arch::PhysAddr> PhysRangeSet::find_space(uint64_t size, uint64_t alignment) const
 {
     for (const PhysRange& range : ranges()) {
-        const uint64_t start = align_up(range.start.value(), alignment);
+        const uint64_t start = arch::align_up(range.start.value(), alignment);
         if (start < range.start.value() || start >= range.end.value())
             continue;
         if (range.end.value() - start >= size)
-            return PhysAddr(start);
+            return arch::PhysAddr(start);
     }
     return std::nullopt;
 }
@@ -104,7 +104,7 @@ PhysRange PhysRangeSet::bounds() const
     return {m_ranges[0].start, m_ranges[m_count - 1].end};
 }
 
-bool PhysRangeSet::contains(PhysAddr address) const
+bool PhysRangeSet::contains(arch::PhysAddr address) const
 {
     for (const PhysRange& range : ranges()) {
         if (range.contains(address))

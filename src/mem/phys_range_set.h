@@ -36,7 +36,7 @@ public:
 
     // The lowest `size` bytes at an `alignment`-aligned address wholly inside
     // one range, if there are any.
-    std::optional<PhysAddr> find_space(uint64_t size, uint64_t alignment) const;
+    std::optional<arch::PhysAddr> find_space(uint64_t size, uint64_t alignment) const;
 
     std::span<const PhysRange> ranges() const { return {m_ranges.data(), m_count}; }
     size_t count() const { return m_count; }
@@ -44,7 +44,7 @@ public:
     uint64_t total_bytes() const;
     // From the lowest address in the set to the highest end (empty if the set is).
     PhysRange bounds() const;
-    bool contains(PhysAddr address) const;
+    bool contains(arch::PhysAddr address) const;
 
 private:
     void erase(size_t index, size_t how_many);

@@ -1,5 +1,5 @@
 #include "mem/physical_memory.h"
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "mem/direct_map.h"
 #include "mem/phys_range_set.h"
 #include "sync/spinlock.h"
@@ -29,60 +29,60 @@ uint64_t kernel_image_end()
 void remove_or_panic(PhysRangeSet& set, PhysRange range)
 {
     if (!set.remove(range))
-        kernel::panic("memory map: too many ranges to remove {}", range);
+        core::panic("memory map: too many ranges to remove {}", range);
 }
 
 // Adds the part of every usable range inside [low, high).
 void add_ranges_between(uint64_t low, uint64_t high)
 {
     for (const PhysRange& range : g_usable.ranges()) {
-        const PhysRange part{PhysAddr(range.start.value() < low ? low : range.start.value()),
-                             PhysAddr(range.end.value() > high ? high : range.end.value())};
+        const PhysRange part{arch::PhysAddr(range.start.value() < low ? low : range.start.value()),
+                             arch::PhysAddr(range.end.value() > high ? high : range.end.value())};
         if (part.empty())
             continue;
         if (auto added = g_frames.add_free_range(part); !added)
-            kernel::panic("frame allocator: cannot add {}: {}", part, added.error());
+            core::panic("frame allocator: cannot add {}: {}", part, added.error());
     }
 }
 
 } // namespace
 
-void initialize(const boot::BootInfo& info, PhysAddr boot_info_address, uint64_t first_limit)
+void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, uint64_t first_limit)
 {
     KASSERT(!g_initialized, "the physical memory manager is initialised once");
     if (!info.has_memory_map)
-        kernel::panic("no memory map from the boot loader: cannot manage physical memory");
+        core::panic("no memory map from the boot loader: cannot manage physical memory");
     for (const boot::MemoryRegion& region : info.memory_map()) {
         if (region.type != boot::MemoryType::Available)
             continue;
         if (!g_usable.add({region.base, region.end()}))
-            kernel::panic("memory map: too many usable regions");
+            core::panic("memory map: too many usable regions");
     }
     g_usable_bytes = g_usable.total_bytes();
     // The first MiB (real-mode structures, BIOS, VGA) and the image, which
     // GRUB loaded at 1 MiB: never handed out.
-    remove_or_panic(g_usable, {PhysAddr(0), PhysAddr(align_up(kernel_image_end(), frame_size))});
-    remove_or_panic(g_usable, {PhysAddr(align_down(boot_info_address.value(), frame_size)),
-                               PhysAddr(align_up(boot_info_address.value() + info.total_size, frame_size))});
+    remove_or_panic(g_usable, {arch::PhysAddr(0), arch::PhysAddr(arch::align_up(kernel_image_end(), arch::frame_size))});
+    remove_or_panic(g_usable, {arch::PhysAddr(arch::align_down(boot_info_address.value(), arch::frame_size)),
+                               arch::PhysAddr(arch::align_up(boot_info_address.value() + info.total_size, arch::frame_size))});
     for (const boot::BootModule& module : info.boot_modules())
-        remove_or_panic(g_usable, {PhysAddr(align_down(module.start.value(), frame_size)),
-                                   PhysAddr(align_up(module.end.value(), frame_size))});
-    g_usable.shrink_to_alignment(frame_size);
+        remove_or_panic(g_usable, {arch::PhysAddr(arch::align_down(module.start.value(), arch::frame_size)),
+                                   arch::PhysAddr(arch::align_up(module.end.value(), arch::frame_size))});
+    g_usable.shrink_to_alignment(arch::frame_size);
     if (g_usable.empty())
-        kernel::panic("memory map: no usable memory above the kernel image");
+        core::panic("memory map: no usable memory above the kernel image");
 
     // The metadata, in usable memory the boot window reaches (it is written
     // before the direct map exists and read through the same address after).
     const PhysRange span = g_usable.bounds();
-    const uint64_t bytes = align_up(FrameAllocator::metadata_bytes(span), frame_size);
-    auto place = g_usable.find_space(bytes, frame_size);
+    const uint64_t bytes = arch::align_up(FrameAllocator::metadata_bytes(span), arch::frame_size);
+    auto place = g_usable.find_space(bytes, arch::frame_size);
     if (!place || place->value() + bytes > first_limit)
-        kernel::panic("no room for {} bytes of frame metadata below {:#x}", bytes, first_limit);
+        core::panic("no room for {} bytes of frame metadata below {:#x}", bytes, first_limit);
     g_metadata = {*place, *place + bytes};
     remove_or_panic(g_usable, g_metadata);
     auto* metadata = phys_to_pointer<std::byte>(g_metadata.start);
     if (auto ready = g_frames.initialize(span, {metadata, bytes}); !ready)
-        kernel::panic("frame allocator: {}", ready.error());
+        core::panic("frame allocator: {}", ready.error());
     g_first_limit = first_limit;
     add_ranges_between(0, first_limit);
     g_initialized = true;
@@ -100,31 +100,31 @@ bool initialized()
     return g_initialized;
 }
 
-kstd::Expected<PhysAddr, FrameError> allocate()
+kstd::Expected<arch::PhysAddr, FrameError> allocate()
 {
     sync::SpinlockGuard guard(g_lock);
     return g_frames.allocate();
 }
 
-kstd::Expected<PhysAddr, FrameError> allocate_run(unsigned order)
+kstd::Expected<arch::PhysAddr, FrameError> allocate_run(unsigned order)
 {
     sync::SpinlockGuard guard(g_lock);
     return g_frames.allocate_run(order);
 }
 
-kstd::Expected<void, FrameError> try_free(PhysAddr frame)
+kstd::Expected<void, FrameError> try_free(arch::PhysAddr frame)
 {
     sync::SpinlockGuard guard(g_lock);
     return g_frames.free(frame);
 }
 
-void free(PhysAddr frame)
+void free(arch::PhysAddr frame)
 {
     if (auto freed = try_free(frame); !freed)
-        kernel::panic("bad free of physical frame {}: {}", frame, freed.error());
+        core::panic("bad free of physical frame {}: {}", frame, freed.error());
 }
 
-void free_run(PhysAddr first, unsigned order)
+void free_run(arch::PhysAddr first, unsigned order)
 {
     kstd::Expected<void, FrameError> freed;
     {
@@ -132,7 +132,7 @@ void free_run(PhysAddr first, unsigned order)
         freed = g_frames.free_run(first, order);
     }
     if (!freed)
-        kernel::panic("bad free of physical frames at {} (order {}): {}", first, order, freed.error());
+        core::panic("bad free of physical frames at {} (order {}): {}", first, order, freed.error());
 }
 
 Statistics statistics()
@@ -141,7 +141,7 @@ Statistics statistics()
     return {g_frames.total_frames(), g_frames.free_frames(), g_frames.used_frames(), g_usable_bytes, g_metadata};
 }
 
-PhysAddr usable_end()
+arch::PhysAddr usable_end()
 {
     return g_usable.bounds().end;
 }

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include "boot/multiboot2.h"
 #include "kstd/expected.h"
-#include "mem/address.h"
+#include "arch/x86_64/address.h"
 #include "mem/frame_allocator.h"
 #include "mem/phys_range.h"
 
@@ -28,21 +28,21 @@ struct Statistics {
 // allocator. The frames above are added by add_remaining_frames(), once the
 // direct map reaches them (page tables built before that must lie in the
 // boot window). Panics if the memory map leaves nothing to work with.
-void initialize(const boot::BootInfo& info, PhysAddr boot_info_address, uint64_t first_limit);
+void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, uint64_t first_limit);
 void add_remaining_frames();
 bool initialized();
 
-[[nodiscard]] kstd::Expected<PhysAddr, FrameError> allocate();
-[[nodiscard]] kstd::Expected<PhysAddr, FrameError> allocate_run(unsigned order);
+[[nodiscard]] kstd::Expected<arch::PhysAddr, FrameError> allocate();
+[[nodiscard]] kstd::Expected<arch::PhysAddr, FrameError> allocate_run(unsigned order);
 // Panic on double free or foreign free, with the address.
-void free(PhysAddr frame);
-void free_run(PhysAddr first, unsigned order);
+void free(arch::PhysAddr frame);
+void free_run(arch::PhysAddr first, unsigned order);
 // The same, as values (tests).
-[[nodiscard]] kstd::Expected<void, FrameError> try_free(PhysAddr frame);
+[[nodiscard]] kstd::Expected<void, FrameError> try_free(arch::PhysAddr frame);
 
 Statistics statistics();
 // The highest end of usable memory (what the direct map must cover).
-PhysAddr usable_end();
+arch::PhysAddr usable_end();
 bool check_consistency();
 
 } // namespace mem::physical

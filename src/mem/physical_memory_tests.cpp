@@ -4,7 +4,7 @@
 
 #include "ktest/ktest.h"
 #include "mem/direct_map.h"
-#include "mem/page_size.h"
+#include "arch/x86_64/page_size.h"
 #include "mem/physical_memory.h"
 
 extern "C" std::byte __kernel_phys_end[];
@@ -24,7 +24,7 @@ KTEST(physical_memory, counters_describe_the_memory_map)
     const mem::physical::Statistics stats = mem::physical::statistics();
     EXPECT_GT(stats.total_frames, 1000u, "QEMU gives the test kernels 128 MiB");
     EXPECT_EQ(stats.free_frames + stats.used_frames, stats.total_frames);
-    EXPECT_LE(stats.total_frames * mem::frame_size, stats.usable_bytes,
+    EXPECT_LE(stats.total_frames * arch::frame_size, stats.usable_bytes,
               "the first MiB, the image, the boot information and the metadata are not managed");
     EXPECT_GE(stats.metadata.start.value(), image_end(), "the metadata is not inside the image");
     EXPECT_TRUE(mem::physical::check_consistency());
@@ -36,7 +36,7 @@ KTEST(physical_memory, allocate_every_frame_then_free_all_and_the_counters_retur
     const mem::PhysRange metadata = before.metadata;
     // The allocated frames form a list through their own first word (written
     // through the direct map), so the test needs no memory of its own.
-    mem::PhysAddr head;
+    arch::PhysAddr head;
     uint64_t count = 0;
     uint64_t bad_frames = 0;
     for (;;) {
@@ -45,7 +45,7 @@ KTEST(physical_memory, allocate_every_frame_then_free_all_and_the_counters_retur
             EXPECT_EQ(static_cast<int>(frame.error().kind), static_cast<int>(mem::FrameErrorKind::OutOfMemory));
             break;
         }
-        if (frame->value() < image_end() || metadata.contains(*frame) || !frame->is_aligned(mem::frame_size))
+        if (frame->value() < image_end() || metadata.contains(*frame) || !frame->is_aligned(arch::frame_size))
             ++bad_frames;
         *mem::phys_to_pointer<uint64_t>(*frame) = head.value();
         head = *frame;
@@ -55,7 +55,7 @@ KTEST(physical_memory, allocate_every_frame_then_free_all_and_the_counters_retur
     EXPECT_EQ(mem::physical::statistics().free_frames, 0u);
     EXPECT_EQ(bad_frames, 0u, "no frame of the first MiB, the image or the metadata");
     while (head.value() != 0) {
-        const mem::PhysAddr next(*mem::phys_to_pointer<uint64_t>(head));
+        const arch::PhysAddr next(*mem::phys_to_pointer<uint64_t>(head));
         mem::physical::free(head);
         head = next;
     }
@@ -83,12 +83,12 @@ KTEST(physical_memory, misuse_is_an_error_value_before_the_wrapper_panics)
     ASSERT_FALSE(again.has_value());
     EXPECT_EQ(static_cast<int>(again.error().kind), static_cast<int>(mem::FrameErrorKind::DoubleFree));
     EXPECT_EQ(again.error().address, *frame);
-    EXPECT_FALSE(mem::physical::try_free(mem::PhysAddr(image_end() - mem::frame_size)).has_value(),
+    EXPECT_FALSE(mem::physical::try_free(arch::PhysAddr(image_end() - arch::frame_size)).has_value(),
                  "a frame of the kernel image was never handed out");
 }
 
 KTEST(physical_memory, freeing_a_frame_of_the_kernel_image_panics_with_its_address,
       ktest::should_panic("bad free of physical frame 0x0000000000101000"))
 {
-    mem::physical::free(mem::PhysAddr(0x101000));
+    mem::physical::free(arch::PhysAddr(0x101000));
 }

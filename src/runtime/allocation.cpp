@@ -1,5 +1,5 @@
 #include "runtime/allocation.h"
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "mem/kernel_heap.h"
 
 namespace runtime {
@@ -7,13 +7,13 @@ namespace runtime {
 void* allocate(size_t size, size_t alignment, bool may_fail)
 {
     if (!mem::kernel_heap::ready())
-        kernel::panic("operator new({} bytes, alignment {}) called before the kernel heap exists", size, alignment);
+        core::panic("operator new({} bytes, alignment {}) called before the kernel heap exists", size, alignment);
     auto memory = mem::kernel_heap::allocate(size, alignment);
     if (memory)
         return *memory;
     if (may_fail)
         return nullptr;
-    kernel::panic("operator new({} bytes, alignment {}) failed: {}", size, alignment, memory.error());
+    core::panic("operator new({} bytes, alignment {}) failed: {}", size, alignment, memory.error());
 }
 
 void deallocate(void* pointer)
@@ -21,9 +21,9 @@ void deallocate(void* pointer)
     if (!pointer)
         return;
     if (!mem::kernel_heap::ready())
-        kernel::panic("operator delete({}) called before the kernel heap exists", pointer);
+        core::panic("operator delete({}) called before the kernel heap exists", pointer);
     if (auto freed = mem::kernel_heap::deallocate(pointer); !freed)
-        kernel::panic("operator delete({}): {}", pointer, freed.error());
+        core::panic("operator delete({}): {}", pointer, freed.error());
 }
 
 } // namespace runtime

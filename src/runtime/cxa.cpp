@@ -8,7 +8,7 @@
 //   __cxa_guard_*); the kernel's statics are constant-initialised or first
 //   used on the boot CPU before any concurrency exists.
 
-#include "kernel/panic.h"
+#include "core/panic.h"
 
 extern "C" {
 
@@ -21,7 +21,7 @@ int __cxa_atexit(void (*)(void*), void*, void*)
 
 void __cxa_pure_virtual()
 {
-    kernel::panic("pure virtual function called (object used during construction or after destruction)");
+    core::panic("pure virtual function called (object used during construction or after destruction)");
 }
 
 } // extern "C"

@@ -3,42 +3,42 @@
 // in a hosted program throw. Here a misuse is a kernel bug: panic with the
 // reason. -fno-exceptions makes libstdc++ call abort() in a few places, too.
 
-#include "kernel/panic.h"
+#include "core/panic.h"
 
 namespace std {
 
 [[noreturn]] void __throw_out_of_range_fmt(const char* format, ...)
 {
-    kernel::panic("standard library: out of range ({})", format);
+    core::panic("standard library: out of range ({})", format);
 }
 [[noreturn]] void __throw_out_of_range(const char* what)
 {
-    kernel::panic("standard library: out of range ({})", what);
+    core::panic("standard library: out of range ({})", what);
 }
 [[noreturn]] void __throw_length_error(const char* what)
 {
-    kernel::panic("standard library: length error ({})", what);
+    core::panic("standard library: length error ({})", what);
 }
 [[noreturn]] void __throw_logic_error(const char* what)
 {
-    kernel::panic("standard library: logic error ({})", what);
+    core::panic("standard library: logic error ({})", what);
 }
 [[noreturn]] void __throw_invalid_argument(const char* what)
 {
-    kernel::panic("standard library: invalid argument ({})", what);
+    core::panic("standard library: invalid argument ({})", what);
 }
 [[noreturn]] void __throw_bad_alloc()
 {
-    kernel::panic("standard library: bad_alloc");
+    core::panic("standard library: bad_alloc");
 }
 [[noreturn]] void __throw_bad_array_new_length()
 {
-    kernel::panic("standard library: bad array new length");
+    core::panic("standard library: bad array new length");
 }
 
 } // namespace std
 
 extern "C" [[noreturn]] void abort()
 {
-    kernel::panic("abort() called");
+    core::panic("abort() called");
 }

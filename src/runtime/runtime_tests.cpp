@@ -72,7 +72,7 @@ KTEST(runtime, new_and_delete_use_the_kernel_heap)
     EXPECT_EQ(during.heap.live_allocations, before.heap.live_allocations + 1);
     EXPECT_GE(during.heap.used_bytes, before.heap.used_bytes + 800);
     EXPECT_EQ(values[99], 99u * 99u);
-    EXPECT_EQ(mem::VirtAddr::of(values).value() % 16, 0u, "operator new aligns to 16");
+    EXPECT_EQ(arch::VirtAddr::of(values).value() % 16, 0u, "operator new aligns to 16");
     delete[] values;
     const mem::KernelHeapStatistics after = mem::kernel_heap::statistics();
     EXPECT_EQ(after.heap.live_allocations, before.heap.live_allocations);
@@ -85,7 +85,7 @@ KTEST(runtime, aligned_new_honours_the_alignment)
         char bytes[1024];
     };
     auto* page = new Page;
-    EXPECT_EQ(mem::VirtAddr::of(page).value() % 1024, 0u);
+    EXPECT_EQ(arch::VirtAddr::of(page).value() % 1024, 0u);
     page->bytes[1023] = 'x';
     delete page;
 }

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 #include "arch/x86_64/cpu.h"
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "runtime/stack_protector.h"
 
 extern "C" {
@@ -13,7 +13,7 @@ uintptr_t __stack_chk_guard = 0x2f8a'b3c1'5e7d'0a96;
 
 [[noreturn]] void __stack_chk_fail()
 {
-    kernel::panic("stack smashing detected: a function's stack canary was overwritten");
+    core::panic("stack smashing detected: a function's stack canary was overwritten");
 }
 
 } // extern "C"

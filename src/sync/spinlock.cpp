@@ -1,6 +1,6 @@
 #include "sync/spinlock.h"
 #include "arch/x86_64/cpu.h"
-#include "kernel/panic.h"
+#include "core/panic.h"
 
 namespace sync {
 
@@ -14,7 +14,7 @@ bool Spinlock::lock()
     for (uint32_t spins = 0; m_locked.exchange(true, MemoryOrder::Acquire); ) {
         while (m_locked.load(MemoryOrder::Relaxed)) {
             if (++spins == m_deadlock_spins)
-                kernel::panic("spinlock \"{}\" still held after {} spins: taken twice on this CPU?", m_name,
+                core::panic("spinlock \"{}\" still held after {} spins: taken twice on this CPU?", m_name,
                               m_deadlock_spins);
             arch::pause();
         }
@@ -38,7 +38,7 @@ bool Spinlock::try_lock(bool& interrupts_were_enabled)
 void Spinlock::unlock(bool interrupts_were_enabled)
 {
     if (!m_locked.load(MemoryOrder::Relaxed))
-        kernel::panic("spinlock \"{}\" released but not held", m_name);
+        core::panic("spinlock \"{}\" released but not held", m_name);
     // Release: writes to the protected data are visible before the lock is free.
     m_locked.store(false, MemoryOrder::Release);
     if (interrupts_were_enabled)

@@ -3,12 +3,12 @@
 // ktest-runner-args: --expect failed --expect-case detector.panics
 // ktest-runner-args: --expect-output "# PANIC: deliberate panic in a case" --expect-passed 1
 
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "ktest/ktest.h"
 
 KTEST(detector, panics)
 {
-    kernel::panic("deliberate panic in a case");
+    core::panic("deliberate panic in a case");
 }
 
 KTEST(detector, runs_after_the_panic)

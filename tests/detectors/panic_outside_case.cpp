@@ -2,13 +2,13 @@
 // (the kernel's real panic path; nothing recovers from it).
 // ktest-runner-args: --expect panic --expect-output "PANIC: deliberate panic outside any case"
 
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "ktest/binary.h"
 #include "ktest/ktest.h"
 
 KTEST_BINARY_SETUP()
 {
-    kernel::panic("deliberate panic outside any case");
+    core::panic("deliberate panic outside any case");
 }
 
 KTEST(detector, never_runs)

@@ -3,12 +3,12 @@
 // ktest-runner-args: --expect failed --expect-passed 0
 // ktest-runner-args: --expect-output "did not panic" --expect-output "does not contain \"the expected words\""
 
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "ktest/ktest.h"
 
 KTEST(detector, returns_instead_of_panicking, ktest::should_panic()) {}
 
 KTEST(detector, panics_with_the_wrong_message, ktest::should_panic("the expected words"))
 {
-    kernel::panic("some other words");
+    core::panic("some other words");
 }

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 #include "kstd/format.h"
-#include "mem/address.h"
+#include "arch/x86_64/address.h"
 
 namespace {
 
@@ -78,9 +78,9 @@ TEST(Format, pointers_print_as_full_width_hex)
 TEST(Format, custom_types_and_addresses)
 {
     EXPECT_EQ(format("p={}", Point{3, -4}), "p=(3, -4)");
-    EXPECT_EQ(format("{} {}", mem::PhysAddr(0x1000), mem::VirtAddr(0xFFFFFFFF80000000)),
+    EXPECT_EQ(format("{} {}", arch::PhysAddr(0x1000), arch::VirtAddr(0xFFFFFFFF80000000)),
               "0x0000000000001000 0xffffffff80000000");
-    EXPECT_EQ(format("{:#x}", mem::PhysAddr(0x1000)), "0x1000");
+    EXPECT_EQ(format("{:#x}", arch::PhysAddr(0x1000)), "0x1000");
 }
 
 TEST(Format, full_buffer_truncates_and_says_so)

@@ -14,15 +14,15 @@ namespace {
 
 using mem::FrameAllocator;
 using mem::FrameErrorKind;
-using mem::PhysAddr;
+using arch::PhysAddr;
 using mem::PhysRange;
-using mem::frame_size;
+using arch::frame_size;
 
 constexpr uint64_t KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
 
 PhysRange range(uint64_t start, uint64_t end)
 {
-    return {PhysAddr(start), PhysAddr(end)};
+    return {arch::PhysAddr(start), arch::PhysAddr(end)};
 }
 
 template <typename T>
@@ -48,8 +48,8 @@ std::vector<uint64_t> runs_of(const std::vector<PhysRange>& ranges)
 {
     std::vector<uint64_t> counts(FrameAllocator::max_order + 1);
     for (const PhysRange& r : ranges) {
-        uint64_t index = mem::align_up(r.start.value(), frame_size) / frame_size;
-        const uint64_t last = mem::align_down(r.end.value(), frame_size) / frame_size;
+        uint64_t index = arch::align_up(r.start.value(), arch::frame_size) / arch::frame_size;
+        const uint64_t last = arch::align_down(r.end.value(), arch::frame_size) / arch::frame_size;
         while (index < last) {
             unsigned order = FrameAllocator::max_order;
             while (order > 0 && ((index & ((uint64_t{1} << order) - 1)) != 0 || last - index < (uint64_t{1} << order)))
@@ -82,9 +82,9 @@ TEST(FrameAllocator, allocates_and_frees_single_frames_with_exact_counters)
 
     auto first = a.allocate();
     ASSERT_TRUE(first.has_value());
-    EXPECT_TRUE(first->is_aligned(frame_size));
-    EXPECT_GE(*first, PhysAddr(1 * MiB));
-    EXPECT_LT(*first, PhysAddr(3 * MiB));
+    EXPECT_TRUE(first->is_aligned(arch::frame_size));
+    EXPECT_GE(*first, arch::PhysAddr(1 * MiB));
+    EXPECT_LT(*first, arch::PhysAddr(3 * MiB));
     EXPECT_EQ(a.free_frames(), 511u);
     EXPECT_EQ(a.used_frames(), 1u);
     auto second = a.allocate();
@@ -106,7 +106,7 @@ TEST(FrameAllocator, runs_are_aligned_to_their_size)
     for (unsigned order = 0; order <= FrameAllocator::max_order; ++order) {
         auto run = a.allocate_run(order);
         ASSERT_TRUE(run.has_value()) << "order " << order;
-        EXPECT_TRUE(run->is_aligned(frame_size << order)) << "order " << order << " at " << run->value();
+        EXPECT_TRUE(run->is_aligned(arch::frame_size << order)) << "order " << order << " at " << run->value();
     }
     EXPECT_TRUE(a.check_consistency());
 }
@@ -119,7 +119,7 @@ TEST(FrameAllocator, counts_whole_frames_only)
     EXPECT_EQ(a.total_frames(), 1u);
     auto frame = a.allocate();
     ASSERT_TRUE(frame.has_value());
-    EXPECT_EQ(*frame, PhysAddr(0x2000));
+    EXPECT_EQ(*frame, arch::PhysAddr(0x2000));
     EXPECT_FALSE(a.allocate().has_value());
 }
 
@@ -184,15 +184,15 @@ TEST(FrameAllocator, freeing_a_frame_never_handed_out_is_reported)
     auto run = a.allocate_run(3);
     ASSERT_TRUE(run.has_value());
     struct Case {
-        PhysAddr address;
+        arch::PhysAddr address;
         unsigned order;
         FrameErrorKind kind;
     };
     const Case cases[] = {
-        {*run + frame_size, 0, FrameErrorKind::NotAllocated},     // inside an allocated run
+        {*run + arch::frame_size, 0, FrameErrorKind::NotAllocated},     // inside an allocated run
         {*run + 12, 0, FrameErrorKind::NotAllocated},             // not frame-aligned
-        {PhysAddr(6 * MiB), 0, FrameErrorKind::NotAllocated},     // in the span, never added
-        {PhysAddr(64 * MiB), 0, FrameErrorKind::NotAllocated},    // outside the span
+        {arch::PhysAddr(6 * MiB), 0, FrameErrorKind::NotAllocated},     // in the span, never added
+        {arch::PhysAddr(64 * MiB), 0, FrameErrorKind::NotAllocated},    // outside the span
         {*run, 2, FrameErrorKind::OrderMismatch},                 // freed with the wrong size
     };
     for (const Case& c : cases) {
@@ -205,7 +205,7 @@ TEST(FrameAllocator, freeing_a_frame_never_handed_out_is_reported)
     EXPECT_EQ(mismatch.error().actual_order, 3);
     EXPECT_EQ(text_of(mismatch.error()),
               "frame " + text_of(*run) + " starts a run of order 3 but was freed as order 2");
-    EXPECT_EQ(text_of(a.free(PhysAddr(6 * MiB)).error()),
+    EXPECT_EQ(text_of(a.free(arch::PhysAddr(6 * MiB)).error()),
               "freeing frame 0x0000000000600000 (order 0): frame was never handed out");
     // None of the failed calls changed anything.
     EXPECT_EQ(a.used_frames(), 8u);
@@ -237,7 +237,7 @@ TEST(FrameAllocator, setup_errors)
     auto overlap = b.add_free_range(range(19 * MiB, 21 * MiB));
     ASSERT_FALSE(overlap.has_value());
     EXPECT_EQ(overlap.error().kind, FrameErrorKind::AlreadyAdded);
-    EXPECT_EQ(overlap.error().address, PhysAddr(19 * MiB));
+    EXPECT_EQ(overlap.error().address, arch::PhysAddr(19 * MiB));
     EXPECT_EQ(b.total_frames(), 1024u); // the failed call added nothing
     EXPECT_TRUE(b.add_free_range(range(20 * MiB, 20 * MiB)).has_value()); // empty: nothing to do
     EXPECT_TRUE(b.check_consistency());
@@ -253,7 +253,7 @@ TEST(FrameAllocator, adjacent_ranges_merge_into_large_runs)
     EXPECT_EQ(a.largest_free_order(), static_cast<int>(FrameAllocator::max_order));
     auto run = a.allocate_run(FrameAllocator::max_order);
     ASSERT_TRUE(run.has_value());
-    EXPECT_EQ(*run, PhysAddr(4 * MiB));
+    EXPECT_EQ(*run, arch::PhysAddr(4 * MiB));
     EXPECT_TRUE(a.check_consistency());
 }
 
@@ -268,9 +268,9 @@ TEST(FrameAllocator, allocate_everything_then_free_everything)
     for (const PhysRange& r : ranges)
         ASSERT_TRUE(a.add_free_range(r).has_value());
     const uint64_t total = a.total_frames();
-    EXPECT_EQ(total, (0x9f000u - 0x1000) / frame_size + (126 * MiB + 0x3000) / frame_size + (1 * MiB - 0x1000) / frame_size);
+    EXPECT_EQ(total, (0x9f000u - 0x1000) / arch::frame_size + (126 * MiB + 0x3000) / arch::frame_size + (1 * MiB - 0x1000) / arch::frame_size);
 
-    std::vector<PhysAddr> taken;
+    std::vector<arch::PhysAddr> taken;
     while (true) {
         auto frame = a.allocate();
         if (!frame) {
@@ -282,13 +282,13 @@ TEST(FrameAllocator, allocate_everything_then_free_everything)
     EXPECT_EQ(taken.size(), total);
     EXPECT_EQ(a.free_frames(), 0u);
     EXPECT_EQ(a.used_frames(), total);
-    std::vector<PhysAddr> sorted = taken;
+    std::vector<arch::PhysAddr> sorted = taken;
     std::sort(sorted.begin(), sorted.end());
     EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end()) << "a frame was handed out twice";
 
     host_test::Random random(host_test::test_seed("FrameAllocator.allocate_everything_then_free_everything"));
     std::shuffle(taken.begin(), taken.end(), random);
-    for (PhysAddr frame : taken)
+    for (arch::PhysAddr frame : taken)
         ASSERT_TRUE(a.free(frame).has_value());
     EXPECT_EQ(a.free_frames(), total);
     EXPECT_EQ(a.used_frames(), 0u);
@@ -326,7 +326,7 @@ TEST(FrameAllocator, randomised_stress_against_a_model)
 
     auto usable = [&](uint64_t start, uint64_t end) {
         for (const PhysRange& r : ranges) {
-            if (start >= mem::align_up(r.start.value(), frame_size) && end <= mem::align_down(r.end.value(), frame_size))
+            if (start >= arch::align_up(r.start.value(), arch::frame_size) && end <= arch::align_down(r.end.value(), arch::frame_size))
                 return true;
         }
         return false;
@@ -347,7 +347,7 @@ TEST(FrameAllocator, randomised_stress_against_a_model)
                 ASSERT_LT(a.largest_free_order(), static_cast<int>(order));
                 continue;
             }
-            const uint64_t start = run->value(), bytes = frame_size << order;
+            const uint64_t start = run->value(), bytes = arch::frame_size << order;
             ASSERT_EQ(start % bytes, 0u) << "order " << order;
             ASSERT_TRUE(usable(start, start + bytes)) << "run outside usable memory at " << start;
             // No overlap with the live runs on either side.
@@ -357,18 +357,18 @@ TEST(FrameAllocator, randomised_stress_against_a_model)
             }
             if (next != live.begin()) {
                 auto previous = std::prev(next);
-                ASSERT_LE(previous->first + (frame_size << previous->second), start);
+                ASSERT_LE(previous->first + (arch::frame_size << previous->second), start);
             }
             live.emplace(start, order);
             live_frames += uint64_t{1} << order;
         } else {
             auto victim = live.begin();
             std::advance(victim, host_test::uniform<size_t>(random, 0, live.size() - 1));
-            ASSERT_TRUE(a.free_run(PhysAddr(victim->first), victim->second).has_value());
+            ASSERT_TRUE(a.free_run(arch::PhysAddr(victim->first), victim->second).has_value());
             live_frames -= uint64_t{1} << victim->second;
             // A second free of the same run must be caught.
             if (host_test::uniform(random, 0, 99) == 0) {
-                auto again = a.free_run(PhysAddr(victim->first), victim->second);
+                auto again = a.free_run(arch::PhysAddr(victim->first), victim->second);
                 ASSERT_FALSE(again.has_value());
                 ASSERT_EQ(again.error().kind, FrameErrorKind::DoubleFree);
             }
@@ -381,7 +381,7 @@ TEST(FrameAllocator, randomised_stress_against_a_model)
         }
     }
     for (const auto& [start, order] : live)
-        ASSERT_TRUE(a.free_run(PhysAddr(start), order).has_value());
+        ASSERT_TRUE(a.free_run(arch::PhysAddr(start), order).has_value());
     EXPECT_EQ(a.free_frames(), total);
     EXPECT_TRUE(a.check_consistency());
     // Merged back exactly as a fresh allocator over the same ranges.
@@ -401,10 +401,10 @@ TEST(FrameAllocator, manages_a_large_sparse_span)
     Frames frames(range(0, 8 * GiB));
     FrameAllocator& a = frames.allocator;
     ASSERT_TRUE(a.add_free_range(range(7 * GiB, 7 * GiB + 256 * MiB)).has_value());
-    EXPECT_EQ(a.total_frames(), 256 * MiB / frame_size);
+    EXPECT_EQ(a.total_frames(), 256 * MiB / arch::frame_size);
     auto run = a.allocate_run(9); // a 2 MiB page
     ASSERT_TRUE(run.has_value());
-    EXPECT_GE(*run, PhysAddr(7 * GiB));
+    EXPECT_GE(*run, arch::PhysAddr(7 * GiB));
     EXPECT_TRUE(run->is_aligned(2 * MiB));
     EXPECT_TRUE(a.free_run(*run, 9).has_value());
 }

@@ -156,20 +156,20 @@ TEST(Multiboot2, parses_every_tag_the_kernel_reads)
     EXPECT_EQ(info.command_line, "console=ttyS0 ktest.list");
     EXPECT_EQ(info.bootloader_name, "GRUB 2.06");
     ASSERT_EQ(info.module_count, 1u);
-    EXPECT_EQ(info.boot_modules()[0].start, mem::PhysAddr(0x200000));
-    EXPECT_EQ(info.boot_modules()[0].end, mem::PhysAddr(0x210000));
+    EXPECT_EQ(info.boot_modules()[0].start, arch::PhysAddr(0x200000));
+    EXPECT_EQ(info.boot_modules()[0].end, arch::PhysAddr(0x210000));
     EXPECT_EQ(info.boot_modules()[0].command_line, "initrd");
     ASSERT_TRUE(info.has_memory_map);
     ASSERT_EQ(info.memory_map().size(), 8u);
-    EXPECT_EQ(info.memory_map()[2].base, mem::PhysAddr(0x100000));
-    EXPECT_EQ(info.memory_map()[2].end(), mem::PhysAddr(0x7fe0000));
+    EXPECT_EQ(info.memory_map()[2].base, arch::PhysAddr(0x100000));
+    EXPECT_EQ(info.memory_map()[2].end(), arch::PhysAddr(0x7fe0000));
     EXPECT_EQ(info.memory_map()[4].type, MemoryType::AcpiReclaimable);
     EXPECT_EQ(info.memory_map()[5].type, MemoryType::AcpiNvs);
     EXPECT_EQ(info.memory_map()[6].type, MemoryType::BadRam);
     EXPECT_EQ(info.memory_map()[7].type, MemoryType::Reserved); // unknown types are reserved
     EXPECT_EQ(info.usable_bytes(), 0x9fc00u + 0x7ee0000u);
     ASSERT_TRUE(info.framebuffer.has_value());
-    EXPECT_EQ(info.framebuffer->address, mem::PhysAddr(0xfd000000));
+    EXPECT_EQ(info.framebuffer->address, arch::PhysAddr(0xfd000000));
     EXPECT_EQ(info.framebuffer->pitch, 4096u);
     EXPECT_EQ(info.framebuffer->width, 1024u);
     EXPECT_EQ(info.framebuffer->height, 768u);
@@ -194,7 +194,7 @@ TEST(Multiboot2, minimal_structure_and_larger_entries)
     b.end_tag();
     ASSERT_TRUE(boot::parse_multiboot2(b.finish(), info).has_value());
     ASSERT_EQ(info.memory_region_count, 2u);
-    EXPECT_EQ(info.memory_map()[1].base, mem::PhysAddr(0x100000));
+    EXPECT_EQ(info.memory_map()[1].base, arch::PhysAddr(0x100000));
     EXPECT_EQ(info.usable_bytes(), 0x102000u);
 
     // Bytes after total_size are ignored.

@@ -9,13 +9,13 @@
 
 namespace {
 
-using mem::PhysAddr;
+using arch::PhysAddr;
 using mem::PhysRange;
 using mem::PhysRangeSet;
 
 PhysRange range(uint64_t start, uint64_t end)
 {
-    return {PhysAddr(start), PhysAddr(end)};
+    return {arch::PhysAddr(start), arch::PhysAddr(end)};
 }
 
 std::vector<PhysRange> as_vector(const PhysRangeSet& set)
@@ -67,13 +67,13 @@ TEST(PhysRangeSet, builds_usable_memory_from_a_memory_map)
     ASSERT_TRUE(usable.remove(range(0x200000, 0x200abc)).has_value()); // a module
     usable.shrink_to_alignment(0x1000);
     EXPECT_EQ(as_vector(usable), (std::vector{range(0x1a4000, 0x200000), range(0x201000, 0x7fe0000)}));
-    EXPECT_TRUE(usable.contains(PhysAddr(0x1a4000)));
-    EXPECT_FALSE(usable.contains(PhysAddr(0x200000)));
+    EXPECT_TRUE(usable.contains(arch::PhysAddr(0x1a4000)));
+    EXPECT_FALSE(usable.contains(arch::PhysAddr(0x200000)));
     // Room for 1 MiB aligned to 2 MiB: the second range at 0x400000.
     auto space = usable.find_space(0x100000, 0x200000);
     ASSERT_TRUE(space.has_value());
-    EXPECT_EQ(*space, PhysAddr(0x400000));
-    EXPECT_EQ(usable.find_space(0x1000, 0x1000), PhysAddr(0x1a4000));
+    EXPECT_EQ(*space, arch::PhysAddr(0x400000));
+    EXPECT_EQ(usable.find_space(0x1000, 0x1000), arch::PhysAddr(0x1a4000));
     EXPECT_FALSE(usable.find_space(0x8000000, 0x1000).has_value());
 }
 

@@ -4,21 +4,22 @@
 #include "drivers/serial.h"
 #include "drivers/vga_text.h"
 #include "kernel/init.h"
-#include "kernel/print.h"
+#include "core/print.h"
 #include "ktest/binary.h"
+#include "boot/boot_info.h"
 #include "ktest/ktest.h"
 
 KTEST_INIT_STAGE(Consoles);
 
 KTEST(basic_boot, nothing_else_is_initialised)
 {
-    EXPECT_EQ(kernel::boot_info().total_size, 0u, "the boot information is not parsed yet");
+    EXPECT_EQ(boot::boot_info().total_size, 0u, "the boot information is not parsed yet");
 }
 
 KTEST(basic_boot, serial_console_works)
 {
     ASSERT_TRUE(drivers::com1().present());
-    kernel::println("basic_boot: printed through the console mux");
+    core::println("basic_boot: printed through the console mux");
     EXPECT_EQ(drivers::com1().dropped(), 0u);
 }
 
@@ -26,16 +27,16 @@ KTEST(basic_boot, vga_console_shows_printed_text)
 {
     drivers::VgaTextConsole& vga = drivers::vga_text();
     const size_t row = vga.cursor_row();
-    kernel::print("vga-check {}", 42);
+    core::print("vga-check {}", 42);
     const char expected[] = "vga-check 42";
     for (size_t i = 0; i < sizeof expected - 1; ++i)
         EXPECT_EQ(vga.char_at(row, i), expected[i], "column {}", i);
-    kernel::println("");
+    core::println("");
 }
 
 KTEST(basic_boot, many_lines_print_without_loss)
 {
     for (int i = 0; i < 200; ++i)
-        kernel::println("basic_boot: line {} of 200", i + 1);
+        core::println("basic_boot: line {} of 200", i + 1);
     EXPECT_EQ(drivers::com1().dropped(), 0u);
 }

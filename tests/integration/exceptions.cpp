@@ -4,7 +4,7 @@
 
 #include <cstdint>
 #include <string_view>
-#include "arch/x86_64/boot_paging.h"
+#include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/kernel_stacks.h"
 #include "interrupts/fault_diagnosis.h"
@@ -12,6 +12,7 @@
 #include "ktest/binary.h"
 #include "ktest/expect_fault.h"
 #include "ktest/ktest.h"
+#include "mem/kernel_address_space.h"
 
 KTEST_INIT_STAGE(Everything);
 
@@ -24,11 +25,11 @@ using interrupts::PageFaultError;
 constexpr uint64_t unmapped_address = 0xFFFF'8000'0000'1000ull;
 constexpr uint64_t non_canonical_address = 0x8000'0000'0000'0000ull;
 
-alignas(arch::boot_paging::page_size) uint8_t g_probe_page[arch::boot_paging::page_size];
+alignas(arch::page_size) uint8_t g_probe_page[arch::page_size];
 
-mem::VirtAddr probe_page()
+arch::VirtAddr probe_page()
 {
-    return mem::VirtAddr::of(g_probe_page);
+    return arch::VirtAddr::of(g_probe_page);
 }
 
 // The report of the last caught fault, as text.
@@ -48,7 +49,8 @@ bool contains(std::string_view text, std::string_view part)
 
 KTEST_TEARDOWN(exceptions)
 {
-    ASSERT_TRUE(arch::boot_paging::protect(probe_page(), {}).has_value());
+    // Image data is read-write and no-execute (mem/kernel_address_space.h).
+    ASSERT_OK(mem::kernel_address_space().protect(probe_page(), arch::Protection::read_write()));
 }
 
 // Global labels on the faulting instructions (asm outputs are never written
@@ -130,7 +132,7 @@ KTEST(exceptions, call_through_a_null_function_pointer)
 
 KTEST(exceptions, write_to_read_only_memory)
 {
-    ASSERT_TRUE(arch::boot_paging::protect(probe_page(), {.writable = false}).has_value());
+    ASSERT_OK(mem::kernel_address_space().protect(probe_page(), arch::Protection::read_only()));
     volatile uint8_t* target = ktest::opaque(g_probe_page + 100);
     const uint8_t value = *target; // reading is still allowed
     EXPECT_FAULT(PageFault, *target = static_cast<uint8_t>(value + 1));
@@ -144,13 +146,15 @@ KTEST(exceptions, write_to_read_only_memory)
 
 KTEST(exceptions, execution_of_no_execute_memory)
 {
-    ASSERT_TRUE(arch::boot_paging::no_execute_enabled());
+    if (!arch::no_execute_enabled())
+        KTEST_SKIP("this CPU has no NX");
     g_probe_page[0] = 0xC3; // RET
     // The probe page holds one RET: code we can call (x86_64 makes data and
     // code addresses the same; GCC accepts the conversion).
     auto function = ktest::opaque(reinterpret_cast<void (*)()>(g_probe_page));
-    function(); // executable as mapped at boot: returns
-    ASSERT_TRUE(arch::boot_paging::protect(probe_page(), {.executable = false}).has_value());
+    ASSERT_OK(mem::kernel_address_space().protect(probe_page(), {.writable = true, .executable = true}));
+    function(); // executable now: returns
+    ASSERT_OK(mem::kernel_address_space().protect(probe_page(), arch::Protection::read_write()));
     EXPECT_FAULT(PageFault, function());
     const interrupts::Fault& fault = ktest::last_fault();
     EXPECT_EQ(fault.cr2, probe_page().value());
@@ -164,9 +168,9 @@ KTEST(exceptions, touching_a_guard_page_is_reported_as_a_stack_overflow)
 {
     const arch::GuardedStack& ist2 = arch::interrupt_stack(arch::InterruptStack::NonMaskableInterrupt);
     // The last word below IST2's stack: in its guard page, deliberately.
-    auto* guard = ktest::opaque(reinterpret_cast<volatile uint64_t*>(ist2.bottom - 8));
+    auto* guard = ktest::opaque((ist2.bottom - 8).as_pointer<volatile uint64_t>());
     EXPECT_FAULT(PageFault, *guard = 0);
-    EXPECT_EQ(ktest::last_fault().cr2, ist2.bottom - 8);
+    EXPECT_EQ(ktest::last_fault().cr2, (ist2.bottom - 8).value());
     kstd::StringBuffer<4096> buffer;
     EXPECT_TRUE(contains(report_text(buffer), "kernel stack overflow: the NMI stack (IST2) ran into its guard page"));
 }

@@ -72,11 +72,11 @@ KTEST(kernel_heap, runs_the_design_under_test)
               mem::to_string(mem::kernel_heap::design()));
     auto* value = escape(new uint64_t(7));
     const uint64_t address = reinterpret_cast<uint64_t>(value); // where the heap put it
-    EXPECT_GE(address, mem::heap_region_base);
-    EXPECT_LT(address, mem::heap_region_end);
-    auto translated = mem::kernel_address_space().translate(mem::VirtAddr(address));
+    EXPECT_GE(address, arch::layout::heap_region_base);
+    EXPECT_LT(address, arch::layout::heap_region_end);
+    auto translated = mem::kernel_address_space().translate(arch::VirtAddr(address));
     ASSERT_TRUE(translated.has_value());
-    EXPECT_TRUE(translated->protection == mem::Protection::read_write(), "heap pages are R+W+NX");
+    EXPECT_TRUE(translated->protection == arch::Protection::read_write(), "heap pages are R+W+NX");
     delete value;
 }
 
@@ -167,7 +167,7 @@ KTEST(kernel_heap, every_alignment_up_to_a_page)
     for (size_t alignment = 1; alignment <= 4096; alignment *= 2) {
         for (size_t size : {size_t{1}, size_t{100}, size_t{3000}}) {
             void* memory = ::operator new(size, std::align_val_t(alignment));
-            EXPECT_EQ(mem::VirtAddr::of(memory).value() % alignment, 0u, "size {} alignment {}", size,
+            EXPECT_EQ(arch::VirtAddr::of(memory).value() % alignment, 0u, "size {} alignment {}", size,
                       alignment);
             ::operator delete(memory, std::align_val_t(alignment));
         }

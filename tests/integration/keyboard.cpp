@@ -12,7 +12,7 @@
 #include <cstdint>
 #include "drivers/keyboard.h"
 #include "drivers/pit.h"
-#include "kernel/print.h"
+#include "core/print.h"
 #include "ktest/binary.h"
 #include "ktest/ktest.h"
 #include "sync/idle.h"
@@ -50,7 +50,7 @@ KTEST(keyboard, typed_keys_arrive_decoded_through_irq1)
     while (drivers::keyboard::read_scancode()) {
     }
     const uint64_t dropped = drivers::keyboard::dropped_scancodes();
-    kernel::println("ktest: ready for keys");
+    core::println("ktest: ready for keys");
 
     kstd::StringBuffer<128> text;
     uint32_t presses = 0, releases = 0;
@@ -71,7 +71,7 @@ KTEST(keyboard, typed_keys_arrive_decoded_through_irq1)
         if (!drivers::keyboard::has_pending())
             sync::wait_for_interrupt();
     }
-    kernel::println("    # keyboard: typed \"{}\" ({} presses, {} releases)", text.view(), presses, releases);
+    core::println("    # keyboard: typed \"{}\" ({} presses, {} releases)", text.view(), presses, releases);
     ASSERT_TRUE(finished, "Enter never came");
     EXPECT_STREQ(text.view(), "Hello world! ABCd 12# ^Cx");
     // Every key sent was pressed (30 sendkey commands, 5 of them combos with

@@ -20,7 +20,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
 #include "drivers/pit.h"
-#include "kernel/print.h"
+#include "drivers/tsc_calibration.h"
+#include "core/print.h"
 #include "ktest/binary.h"
 #include "ktest/ktest.h"
 
@@ -36,8 +37,8 @@ uint64_t reference_tsc_hz()
 {
     static uint64_t hz = 0;
     if (hz == 0) {
-        hz = arch::tsc::measure_frequency_hz(reference_runs, reference_microseconds);
-        kernel::println("    # timer: TSC {} kHz (shortest of {} runs of {} us; the boot calibration said {} kHz)",
+        hz = drivers::measure_tsc_frequency_hz(reference_runs, reference_microseconds);
+        core::println("    # timer: TSC {} kHz (shortest of {} runs of {} us; the boot calibration said {} kHz)",
                         hz / 1000, reference_runs, reference_microseconds, arch::tsc::frequency_hz() / 1000);
     }
     return hz;
@@ -98,7 +99,7 @@ void check_rate(uint32_t hz)
     Measurement best{};
     for (int i = 0; i < attempts; ++i) {
         const Measurement m = measure(window_ms);
-        kernel::println("    # timer: {} Hz: {} ticks in {} us (expected {}); the guest ran {} us of it", hz, m.ticks,
+        core::println("    # timer: {} Hz: {} ticks in {} us (expected {}); the guest ran {} us of it", hz, m.ticks,
                         m.elapsed_ns / 1000, periods_in(m.elapsed_ns, hz), m.ran_ns() / 1000);
         if (i == 0 || m.stalled_ns * best.elapsed_ns < best.stalled_ns * m.elapsed_ns)
             best = m;
@@ -145,7 +146,7 @@ KTEST(timer, uptime_follows_real_time)
     Measurement best{};
     for (int i = 0; i < attempts; ++i) {
         const Measurement m = measure(50);
-        kernel::println("    # timer: uptime advanced {} us in {} us; the guest ran {} us of it", m.uptime_ns / 1000,
+        core::println("    # timer: uptime advanced {} us in {} us; the guest ran {} us of it", m.uptime_ns / 1000,
                         m.elapsed_ns / 1000, m.ran_ns() / 1000);
         EXPECT_LE(m.uptime_ns, m.elapsed_ns + m.elapsed_ns / 20 + period, "uptime never runs ahead of real time");
         if (i == 0 || m.stalled_ns < best.stalled_ns)
@@ -165,7 +166,7 @@ KTEST(timer, sleep_lasts_at_least_the_requested_time)
         const uint64_t start = arch::tsc::now();
         drivers::pit::sleep_ms(20);
         const uint64_t elapsed_us = tsc_to_ns(arch::tsc::now() - start) / 1000;
-        kernel::println("    # timer: sleep_ms(20) took {} us", elapsed_us);
+        core::println("    # timer: sleep_ms(20) took {} us", elapsed_us);
         // Never shorter, whatever the host does (1% for the TSC reference).
         EXPECT_GE(elapsed_us, 19'800u);
         if (elapsed_us < shortest_us)
@@ -212,7 +213,7 @@ KTEST(timer, tsc_and_timer_agree)
     if (clean == 0)
         KTEST_SKIP("the host never let the guest run 25 timer periods undisturbed");
     const uint64_t by_timer_hz = fewest * 1'000'000'000 / (periods * period);
-    kernel::println("    # timer: TSC {} kHz over {} timer periods, {} kHz against PIT channel 2", by_timer_hz / 1000,
+    core::println("    # timer: TSC {} kHz over {} timer periods, {} kHz against PIT channel 2", by_timer_hz / 1000,
                     periods, reference_tsc_hz() / 1000);
     EXPECT_GE(by_timer_hz * 100, reference_tsc_hz() * 90);
     EXPECT_LE(by_timer_hz * 100, reference_tsc_hz() * 125);

@@ -2,7 +2,7 @@
 // allocator wrapper panics with the frame's address (on its real panic path).
 // ktest-runner-args: --expect-output "bad free of physical frame 0x"
 
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "ktest/should_panic.h"
 #include "mem/physical_memory.h"
 
@@ -10,7 +10,7 @@ KTEST_SHOULD_PANIC(frame_double_free, "frame is already free (double free?)")
 {
     auto frame = mem::physical::allocate();
     if (!frame)
-        kernel::panic("test setup: no frame: {}", frame.error());
+        core::panic("test setup: no frame: {}", frame.error());
     mem::physical::free(*frame);
     mem::physical::free(*frame);
 }

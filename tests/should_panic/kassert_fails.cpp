@@ -1,6 +1,6 @@
 // A failed KASSERT panics with the failed expression.
 
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "ktest/should_panic.h"
 
 namespace {

@@ -13,15 +13,16 @@
 ;   5. far-jump into 64-bit code, jump to the higher half, drop the identity
 ;      map and call kernel_start(magic, boot_info_phys).
 
-KERNEL_VMA          equ 0xFFFFFFFF80000000
+; KERNEL_VMA, BOOT_IMAGE_PAGE_TABLES, BOOT_STACK_SIZE, ...: generated at build
+; time from src/arch/x86_64/memory_layout.h (tools/memory_layout_export.cpp).
+%include "generated/memory_layout.inc"
+
 MB2_BOOT_MAGIC      equ 0x36D76289
 
 PTE_PRESENT         equ 1 << 0
 PTE_WRITABLE        equ 1 << 1
 PTE_HUGE            equ 1 << 7     ; 2 MiB page in a page directory
 
-BOOT_IMAGE_PAGE_TABLES equ 8       ; 8 x 2 MiB of 4 KiB pages; linker.ld checks
-KERNEL_STACK_SIZE   equ 64 * 1024
 
 COM1                equ 0x3F8
 VGA_TEXT            equ 0xB8000
@@ -64,6 +65,7 @@ _start:
     jne .bad_magic
     call require_cpuid
     call require_long_mode
+    call require_pae
     call build_boot_page_tables
     call enable_paging_long_mode
 
@@ -111,6 +113,21 @@ require_long_mode:
     jmp boot_fail
 .no_long_mode:
     mov esi, msg_no_long_mode
+    jmp boot_fail
+
+; CPUID 01h EDX bit 6 is PAE, which 4-level paging needs (Intel SDM vol. 3,
+; 4.1.1). Every long-mode CPU has it; a CPU model that claims LM without it
+; would fault on the first page walk, so say so instead.
+require_pae:
+    push esi
+    mov eax, 1
+    cpuid
+    test edx, 1 << 6
+    jz .no_pae
+    pop esi
+    ret
+.no_pae:
+    mov esi, msg_no_pae
     jmp boot_fail
 
 build_boot_page_tables:
@@ -281,6 +298,8 @@ msg_no_cpuid:
     db "boot error: this CPU has no CPUID instruction; an x86_64 CPU is required. Halted.", 13, 10, 0
 msg_no_extended_cpuid:
     db "boot error: this CPU has no extended CPUID leaves; an x86_64 CPU is required. Halted.", 13, 10, 0
+msg_no_pae:
+    db "boot error: this CPU does not support PAE (CPUID 01h EDX.PAE = 0), which 4-level paging needs. Halted.", 13, 10, 0
 msg_no_long_mode:
     db "boot error: this CPU does not support x86_64 long mode (CPUID 0x80000001 EDX.LM = 0). Halted.", 13, 10, 0
 
@@ -315,7 +334,7 @@ boot_pd_identity:       resb 4096
 boot_pd_high:           resb 4096
 boot_image_page_tables: resb 4096 * BOOT_IMAGE_PAGE_TABLES
 boot_stack_guard:       resb 4096    ; left unmapped: an overflow faults here
-boot_stack_bottom:      resb KERNEL_STACK_SIZE
+boot_stack_bottom:      resb BOOT_STACK_SIZE
 boot_stack_top:
 
 section .note.GNU-stack noalloc noexec nowrite progbits

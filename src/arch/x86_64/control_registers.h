@@ -3,6 +3,7 @@
 // Registers" and 4.10.4 "Invalidation of TLBs and Paging-Structure Caches").
 
 #include <cstdint>
+#include "arch/x86_64/address.h"
 
 namespace arch {
 
@@ -38,11 +39,25 @@ inline uint64_t read_cr3()
     return value;
 }
 
-inline void invalidate_page(uint64_t virtual_address)
+// The physical address of the active PML4.
+inline PhysAddr read_page_table_root()
+{
+    return PhysAddr(read_cr3() & cr3_address_mask);
+}
+
+inline void write_page_table_root(PhysAddr root)
+{
+    // CR3 takes the physical address of the PML4 (SDM vol. 3, 4.5); writing it
+    // flushes every non-global TLB entry (4.10.4.1). "memory": the tables
+    // written before must be in place first.
+    asm volatile("mov %0, %%cr3" : : "r"(root.value() & cr3_address_mask) : "memory");
+}
+
+inline void invalidate_page(VirtAddr address)
 {
     // INVLPG drops the TLB entry of the page holding the address; "memory"
     // orders it after the page-table write that made the entry stale.
-    asm volatile("invlpg (%0)" : : "r"(virtual_address) : "memory");
+    asm volatile("invlpg (%0)" : : "r"(address.value()) : "memory");
 }
 
 } // namespace arch

@@ -10,8 +10,6 @@ namespace arch {
 
 namespace {
 
-using boot_paging::page_size;
-
 struct alignas(page_size) GuardedStackStorage {
     std::byte guard[page_size];
     std::byte stack[interrupt_stack_size];
@@ -22,10 +20,9 @@ static_assert(interrupt_stack_size % page_size == 0, "stacks end on a page bound
 // first (linker.ld.in), so page alignment costs no padding elsewhere.
 [[gnu::section(".bss.page_aligned.interrupt_stacks")]] GuardedStackStorage g_interrupt_stacks[interrupt_stack_count];
 
-uint64_t address_of(const void* pointer)
+VirtAddr address_of(const void* pointer)
 {
-    // Object addresses are virtual addresses in the kernel's half.
-    return reinterpret_cast<uint64_t>(pointer);
+    return VirtAddr::of(pointer);
 }
 
 struct StackTable {
@@ -65,7 +62,7 @@ const GuardedStack& interrupt_stack(InterruptStack which)
     return table().stacks[static_cast<unsigned>(which)];
 }
 
-const GuardedStack* stack_guarded_at(uint64_t address)
+const GuardedStack* stack_guarded_at(VirtAddr address)
 {
     for (const GuardedStack& stack : kernel_stacks()) {
         if (stack.guard_contains(address))
@@ -74,23 +71,13 @@ const GuardedStack* stack_guarded_at(uint64_t address)
     return nullptr;
 }
 
-const GuardedStack* stack_containing(uint64_t address)
+const GuardedStack* stack_containing(VirtAddr address)
 {
     for (const GuardedStack& stack : kernel_stacks()) {
         if (stack.contains(address))
             return &stack;
     }
     return nullptr;
-}
-
-kstd::Expected<void, boot_paging::Error> protect_stack_guards()
-{
-    for (unsigned i = 0; i < interrupt_stack_count; ++i) {
-        auto unmapped = boot_paging::unmap(mem::VirtAddr(address_of(g_interrupt_stacks[i].guard)));
-        if (!unmapped)
-            return unmapped;
-    }
-    return {};
 }
 
 } // namespace arch

@@ -17,8 +17,8 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
-#include "kstd/expected.h"
-#include "arch/x86_64/boot_paging.h"
+#include "arch/x86_64/address.h"
+#include "arch/x86_64/memory_layout.h"
 
 namespace arch {
 
@@ -33,15 +33,12 @@ inline constexpr uint64_t interrupt_stack_size = 16 * 1024;
 
 struct GuardedStack {
     std::string_view name;
-    uint64_t guard; // the unmapped page below the stack
-    uint64_t bottom;
-    uint64_t top;
+    VirtAddr guard; // the unmapped page below the stack
+    VirtAddr bottom;
+    VirtAddr top;
 
-    bool contains(uint64_t address) const { return address >= bottom && address < top; }
-    bool guard_contains(uint64_t address) const
-    {
-        return address >= guard && address < guard + boot_paging::page_size;
-    }
+    bool contains(VirtAddr address) const { return address >= bottom && address < top; }
+    bool guard_contains(VirtAddr address) const { return address >= guard && address < guard + page_size; }
 };
 
 // The boot stack, then the interrupt stacks in IST order.
@@ -49,14 +46,12 @@ std::span<const GuardedStack> kernel_stacks();
 const GuardedStack& interrupt_stack(InterruptStack which);
 
 // The stack whose guard page holds `address`, or null.
-const GuardedStack* stack_guarded_at(uint64_t address);
+const GuardedStack* stack_guarded_at(VirtAddr address);
 // The stack `address` lies in, or null.
-const GuardedStack* stack_containing(uint64_t address);
+const GuardedStack* stack_containing(VirtAddr address);
 
-// Unmaps the interrupt stacks' guard pages in the boot page tables (boot.asm
-// already left the boot stack's unmapped). The kernel's own tables, loaded
-// later in the Memory stage, never map any guard page
+// boot.asm leaves the boot stack's guard page unmapped in the boot tables;
+// the kernel's own tables (Memory init stage) map none of these guard pages
 // (mem/kernel_address_space.cpp skips every page stack_guarded_at() names).
-kstd::Expected<void, boot_paging::Error> protect_stack_guards();
 
 } // namespace arch

@@ -3,22 +3,23 @@
 // (.rodata.str1.1, one per object file), and kernel_stacks.cpp has strings of its own.
 
 #include "arch/x86_64/kernel_stacks.h"
+#include "mem/page_walk.h"
 #include "ktest/ktest.h"
 
 KTEST(kernel_stacks, every_guard_page_is_unmapped_and_every_stack_mapped)
 {
     for (const arch::GuardedStack& stack : arch::kernel_stacks()) {
-        EXPECT_FALSE(arch::boot_paging::is_mapped(mem::VirtAddr(stack.guard)), "guard of the {}", stack.name);
-        EXPECT_TRUE(arch::boot_paging::is_mapped(mem::VirtAddr(stack.bottom)), "bottom of the {}", stack.name);
-        EXPECT_TRUE(arch::boot_paging::is_mapped(mem::VirtAddr(stack.top - 1)), "top of the {}", stack.name);
-        EXPECT_EQ(stack.guard + arch::boot_paging::page_size, stack.bottom, "{}: guard right below", stack.name);
+        EXPECT_FALSE(mem::is_mapped(stack.guard), "guard of the {}", stack.name);
+        EXPECT_TRUE(mem::is_mapped(stack.bottom), "bottom of the {}", stack.name);
+        EXPECT_TRUE(mem::is_mapped(stack.top - 1), "top of the {}", stack.name);
+        EXPECT_EQ(stack.guard + arch::page_size, stack.bottom, "{}: guard right below", stack.name);
     }
 }
 
 KTEST(kernel_stacks, the_running_code_is_on_the_boot_stack)
 {
     int local = 0;
-    const arch::GuardedStack* stack = arch::stack_containing(mem::VirtAddr::of(&local).value());
+    const arch::GuardedStack* stack = arch::stack_containing(arch::VirtAddr::of(&local));
     ASSERT_NOT_NULL(stack);
     EXPECT_STREQ(stack->name, "boot stack");
 }

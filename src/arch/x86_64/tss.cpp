@@ -19,7 +19,7 @@ void initialize_task_state_segment()
     for (unsigned i = 1; i <= interrupt_stack_count; ++i) {
         // The CPU loads RSP from the entry as is and pushes below it; the
         // stack tops are page aligned, so the 16-byte alignment holds.
-        g_tss.ist[i - 1] = interrupt_stack(static_cast<InterruptStack>(i)).top;
+        g_tss.ist[i - 1] = interrupt_stack(static_cast<InterruptStack>(i)).top.value(); // the TSS field is a raw RSP
     }
     g_tss.io_map_base = sizeof(TaskStateSegment); // no I/O permission bitmap
 }

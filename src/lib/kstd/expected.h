@@ -2,16 +2,32 @@
 // Errors as values: Expected<T, E> holds either a T or an E.
 //
 //   kstd::Expected<Frame, MemoryError> allocate();
-//   if (auto frame = allocate(); !frame) return kstd::unexpected(frame.error());
+//
+//   auto frame = TRY(allocate());        // in a function returning Expected:
+//                                        // an error goes back to the caller
+//   auto frame = MUST(allocate());       // an error here is a broken invariant:
+//                                        // panic, naming the expression and the error
+//   if (auto frame = allocate(); !frame) // or handle it on the spot
+//       return kstd::unexpected(frame.error());
 //
 // A small stand-in for C++23 std::expected, which GCC 12 does not offer in
 // C++20 mode. [[nodiscard]]: an ignored error is a compile error (-Werror).
+// value(), operator*, operator-> and error() check that the Expected holds
+// what is asked for; a wrong access calls kstd::expected_failed(), which does
+// not return (the kernel's core layer panics there; host builds abort).
 
 #include <new>
+#include <source_location>
+#include <string_view>
 #include <type_traits>
 #include <utility>
+#include "kstd/format.h"
 
 namespace kstd {
+
+// Defined by whoever links the library: core/panic.cpp in the kernel (a
+// panic with `what` at `where`), tests/host/expected_failed.cpp on the host.
+[[noreturn]] void expected_failed(std::string_view what, const std::source_location& where);
 
 template <typename E>
 struct Unexpected {
@@ -24,9 +40,20 @@ constexpr Unexpected<std::decay_t<E>> unexpected(E&& error)
     return {std::forward<E>(error)};
 }
 
+namespace detail {
+inline void check_access(bool ok, const char* what, const std::source_location& where)
+{
+    if (!ok) [[unlikely]]
+        expected_failed(what, where);
+}
+} // namespace detail
+
 template <typename T, typename E>
 class [[nodiscard]] Expected {
 public:
+    using Value = T;
+    using Error = E;
+
     constexpr Expected(const T& value) : m_has_value(true) { new (&m_value) T(value); }
     constexpr Expected(T&& value) : m_has_value(true) { new (&m_value) T(std::move(value)); }
     template <typename G>
@@ -37,6 +64,13 @@ public:
             new (&m_value) T(other.m_value);
         else
             new (&m_error) E(other.m_error);
+    }
+    Expected(Expected&& other) : m_has_value(other.m_has_value)
+    {
+        if (m_has_value)
+            new (&m_value) T(std::move(other.m_value));
+        else
+            new (&m_error) E(std::move(other.m_error));
     }
     Expected& operator=(const Expected&) = delete;
     ~Expected()
@@ -49,13 +83,30 @@ public:
 
     constexpr bool has_value() const { return m_has_value; }
     constexpr explicit operator bool() const { return m_has_value; }
-    constexpr T& value() { return m_value; }
-    constexpr const T& value() const { return m_value; }
-    constexpr T& operator*() { return m_value; }
-    constexpr const T& operator*() const { return m_value; }
-    constexpr T* operator->() { return &m_value; }
-    constexpr const T* operator->() const { return &m_value; }
-    constexpr const E& error() const { return m_error; }
+
+    T& value(const std::source_location& where = std::source_location::current())
+    {
+        detail::check_access(m_has_value, "value() of an Expected that holds an error", where);
+        return m_value;
+    }
+    const T& value(const std::source_location& where = std::source_location::current()) const
+    {
+        detail::check_access(m_has_value, "value() of an Expected that holds an error", where);
+        return m_value;
+    }
+    T& operator*() { return value(); }
+    const T& operator*() const { return value(); }
+    T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
+    const E& error(const std::source_location& where = std::source_location::current()) const
+    {
+        detail::check_access(!m_has_value, "error() of an Expected that holds a value", where);
+        return m_error;
+    }
+
+    // For TRY and MUST: moves the value or the error out.
+    T release_value() { return std::move(value()); }
+    E release_error() { return std::move(const_cast<E&>(error())); }
 
 private:
     bool m_has_value;
@@ -68,17 +119,67 @@ private:
 template <typename E>
 class [[nodiscard]] Expected<void, E> {
 public:
+    using Value = void;
+    using Error = E;
+
     constexpr Expected() : m_has_value(true), m_error() {}
     template <typename G>
     constexpr Expected(Unexpected<G> u) : m_has_value(false), m_error(std::move(u.error)) {}
 
     constexpr bool has_value() const { return m_has_value; }
     constexpr explicit operator bool() const { return m_has_value; }
-    constexpr const E& error() const { return m_error; }
+    const E& error(const std::source_location& where = std::source_location::current()) const
+    {
+        detail::check_access(!m_has_value, "error() of an Expected that holds a value", where);
+        return m_error;
+    }
+
+    void release_value() const {}
+    E release_error() { return std::move(const_cast<E&>(error())); }
 
 private:
     bool m_has_value;
     E m_error;
 };
 
+// MUST's report: the expression and the error as text. Defined beside
+// expected_failed().
+[[noreturn]] void must_failed(const char* expression, std::string_view error, const std::source_location& where);
+
+namespace detail {
+template <typename E>
+[[noreturn]] void must_failed_with(const char* expression, const E& error, const std::source_location& where)
+{
+    StringBuffer<192> text;
+    if constexpr (Formattable<E>)
+        format_to(text, "{}", error);
+    else
+        text.write("(an error type without format_value)");
+    must_failed(expression, text.view(), where);
+}
+} // namespace detail
+
 } // namespace kstd
+
+// TRY(expression): the value of an Expected, or return its error from the
+// enclosing function (which returns an Expected whose error type can be made
+// from it). A GNU statement expression, as SerenityOS's TRY is.
+#define TRY(expression)                                                                                           \
+    ({                                                                                                            \
+        auto kstd_try_result_ = (expression);                                                                     \
+        if (!kstd_try_result_.has_value()) [[unlikely]]                                                           \
+            return ::kstd::unexpected(kstd_try_result_.release_error());                                          \
+        kstd_try_result_.release_value();                                                                         \
+    })
+
+// MUST(expression): the value of an Expected; an error is a broken invariant
+// and ends in expected's failure hook (a panic naming the expression and the
+// error, at the caller's file and line).
+#define MUST(expression)                                                                                          \
+    ({                                                                                                            \
+        auto kstd_must_result_ = (expression);                                                                    \
+        if (!kstd_must_result_.has_value()) [[unlikely]]                                                          \
+            ::kstd::detail::must_failed_with(#expression, kstd_must_result_.error(),                              \
+                                             std::source_location::current());                                    \
+        kstd_must_result_.release_value();                                                                        \
+    })

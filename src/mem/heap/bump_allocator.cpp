@@ -12,8 +12,8 @@ kstd::Expected<void*, HeapError> BumpAllocator::allocate(size_t size, size_t ali
     const size_t effective_alignment = alignment < min_alignment ? min_alignment : alignment;
     // Rounding the size keeps m_next 16-aligned; size 0 still takes 16 bytes
     // so every pointer is unique.
-    const size_t rounded = size == 0 ? min_alignment : align_up(size, min_alignment);
-    uintptr_t start = align_up(m_next, effective_alignment);
+    const size_t rounded = size == 0 ? min_alignment : arch::align_up(size, min_alignment);
+    uintptr_t start = arch::align_up(m_next, effective_alignment);
     if (m_end == 0 || start > m_end || m_end - start < rounded) {
         // Grow by what is missing (the whole request plus worst-case alignment
         // padding for the first call, when the region does not exist yet).
@@ -30,7 +30,7 @@ kstd::Expected<void*, HeapError> BumpAllocator::allocate(size_t size, size_t ali
             return kstd::unexpected(HeapError{HeapErrorKind::BackendNotContiguous, size, alignment});
         }
         m_end = grown_start + grown->size();
-        start = align_up(m_next, effective_alignment);
+        start = arch::align_up(m_next, effective_alignment);
         if (start > m_end || m_end - start < rounded)
             return kstd::unexpected(HeapError{HeapErrorKind::OutOfMemory, size, alignment});
     }

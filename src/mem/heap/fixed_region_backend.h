@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <span>
 #include "mem/heap/heap_backend.h"
-#include "mem/page_size.h"
+#include "arch/x86_64/page_size.h"
 
 namespace mem::heap {
 
@@ -15,7 +15,7 @@ class FixedRegionBackend final : public HeapBackend {
 public:
     // `region` should start page-aligned (the block allocator's slabs align
     // to their size inside it; a misaligned start wastes a little).
-    explicit FixedRegionBackend(std::span<std::byte> region, size_t granularity = page_size)
+    explicit FixedRegionBackend(std::span<std::byte> region, size_t granularity = arch::page_size)
         : m_region(region), m_granularity(granularity)
     {
     }
@@ -26,7 +26,7 @@ public:
         if (minimum_bytes == 0 || minimum_bytes > remaining)
             return kstd::unexpected(HeapError{HeapErrorKind::OutOfMemory, minimum_bytes, 0, nullptr});
         // Whole granules, or what is left if that is less.
-        size_t bytes = align_up(minimum_bytes, m_granularity);
+        size_t bytes = arch::align_up(minimum_bytes, m_granularity);
         if (bytes > remaining)
             bytes = remaining;
         const std::span<std::byte> piece = m_region.subspan(m_used, bytes);

@@ -46,7 +46,7 @@ FixedSizeBlockAllocator::SlabHeader* FixedSizeBlockAllocator::slab_header_of(uin
     // Every slab starts with the header format_slab() created there, and
     // slabs are aligned to their size, so rounding a block address down
     // finds it.
-    return std::launder(reinterpret_cast<SlabHeader*>(align_down(address, slab_bytes)));
+    return std::launder(reinterpret_cast<SlabHeader*>(arch::align_down(address, slab_bytes)));
 }
 
 kstd::Expected<void*, HeapError> FixedSizeBlockAllocator::allocate(size_t size, size_t alignment)
@@ -72,7 +72,7 @@ kstd::Expected<void*, HeapError> FixedSizeBlockAllocator::allocate(size_t size, 
         // A link that leads out of its slab was overwritten after the free
         // (a use after free): stop before handing out foreign memory.
         FreeBlock* const next = block->next;
-        if (next != nullptr && align_down(address_of(next), slab_bytes) != slab->address()) [[unlikely]]
+        if (next != nullptr && arch::align_down(address_of(next), slab_bytes) != slab->address()) [[unlikely]]
             return kstd::unexpected(HeapError{HeapErrorKind::Corrupted, size, alignment, block});
         slab->free_list = next;
         address = address_of(block);
@@ -148,7 +148,7 @@ kstd::Expected<uintptr_t, HeapError> FixedSizeBlockAllocator::new_slab_memory(si
     // The next slab-aligned slab_bytes after the slabs made so far; grow the
     // backend until they are there.
     while (true) {
-        const uintptr_t slab = align_up(m_slabs_end != 0 ? m_slabs_end : m_obtained_start, slab_bytes);
+        const uintptr_t slab = arch::align_up(m_slabs_end != 0 ? m_slabs_end : m_obtained_start, slab_bytes);
         if (m_obtained_end != 0 && slab + slab_bytes <= m_obtained_end)
             return slab;
         const size_t missing = m_obtained_end == 0 ? slab_bytes : slab + slab_bytes - m_obtained_end;
@@ -255,7 +255,7 @@ bool FixedSizeBlockAllocator::check_consistency() const
         for (const FreeBlock* block = slab->free_list; block; block = block->next) {
             const auto at = address_of(block);
             const size_t number = (at - address) >> slab->shift;
-            if (align_down(at, slab_bytes) != address || (at & ((size_t{1} << slab->shift) - 1)) != 0
+            if (arch::align_down(at, slab_bytes) != address || (at & ((size_t{1} << slab->shift) - 1)) != 0
                 || number < slab->first_block || number >= carved
                 || ((slab->allocated[number / 64] >> (number % 64)) & 1) != 0 || ++listed > blocks)
                 return false;

@@ -20,7 +20,7 @@
 #include <string_view>
 #include "kstd/expected.h"
 #include "mem/heap/heap_error.h"
-#include "mem/page_size.h"
+#include "arch/x86_64/page_size.h"
 
 namespace mem::heap {
 
@@ -35,7 +35,7 @@ public:
     // Every block is aligned at least as malloc's are on x86_64 (and as
     // __STDCPP_DEFAULT_NEW_ALIGNMENT__ promises operator new).
     static constexpr size_t min_alignment = 16;
-    static constexpr size_t max_alignment = page_size;
+    static constexpr size_t max_alignment = arch::page_size;
     // Larger requests fail at once, so rounding a size up can never overflow.
     static constexpr size_t max_size = size_t{1} << 47;
 
@@ -51,7 +51,7 @@ protected:
 // The checks every design makes first.
 constexpr bool is_valid_alignment(size_t alignment)
 {
-    return is_power_of_two(alignment) && alignment <= HeapAllocator::max_alignment;
+    return arch::is_power_of_two(alignment) && alignment <= HeapAllocator::max_alignment;
 }
 
 } // namespace mem::heap

@@ -8,7 +8,7 @@
 // rest run on the host (tests/host/heap_*_test.cpp).
 
 #include <memory>
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "kstd/vector.h"
 #include "ktest/ktest.h"
 #include "mem/heap/bump_allocator.h"
@@ -80,7 +80,7 @@ struct HeapPolicy {
     {
         auto memory = heap->allocate(bytes, alignment);
         if (!memory)
-            kernel::panic("test heap: {}", memory.error());
+            core::panic("test heap: {}", memory.error());
         return *memory;
     }
     void deallocate(void* memory, size_t, size_t) noexcept { EXPECT_TRUE(heap->deallocate(memory).has_value()); }

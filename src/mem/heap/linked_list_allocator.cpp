@@ -112,7 +112,7 @@ bool LinkedListAllocator::fits(const FreeBlock* block, size_t block_size, size_t
     // either nothing or big enough to stay a free block of its own.
     const auto start = address_of(block);
     const uintptr_t end = start + block->header.size();
-    uintptr_t payload = align_up(start + header_size, alignment);
+    uintptr_t payload = arch::align_up(start + header_size, alignment);
     const uintptr_t gap = payload - header_size - start;
     if (gap != 0 && gap < min_block)
         payload += alignment;
@@ -151,7 +151,7 @@ kstd::Expected<void*, HeapError> LinkedListAllocator::allocate(size_t size, size
     if (size > max_size)
         return kstd::unexpected(HeapError{HeapErrorKind::OutOfMemory, size, alignment});
     const size_t effective_alignment = alignment < min_alignment ? min_alignment : alignment;
-    size_t block_size = header_size + align_up(size, min_alignment);
+    size_t block_size = header_size + arch::align_up(size, min_alignment);
     if (block_size < min_block)
         block_size = min_block;
 
@@ -223,13 +223,13 @@ kstd::Expected<void, HeapError> LinkedListAllocator::grow(size_t minimum_block, 
         return kstd::unexpected(HeapError{HeapErrorKind::OutOfMemory, size, alignment});
     // Addresses of the memory the backend made usable.
     const auto start = address_of(grown->data());
-    const uintptr_t end = align_down(start + grown->size(), min_alignment);
+    const uintptr_t end = arch::align_down(start + grown->size(), min_alignment);
     if (!first && start != m_end)
         return kstd::unexpected(HeapError{HeapErrorKind::BackendNotContiguous, size, alignment});
     m_backend_bytes += grown->size();
 
     if (first) {
-        m_start = align_up(start, min_alignment);
+        m_start = arch::align_up(start, min_alignment);
         m_end = end;
         write_header(end - header_size, 0, flag_previous_free); // the sentinel
         push(make_free_block(m_start, end - header_size - m_start));

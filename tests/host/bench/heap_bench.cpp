@@ -242,20 +242,20 @@ void steady_churn(benchmark::State& state, int which, bool small_only)
 // The buddy frame allocator over 1 GiB of made-up memory.
 void frame_pair(benchmark::State& state, unsigned order)
 {
-    const mem::PhysRange span{mem::PhysAddr(0), mem::PhysAddr(size_t{1} << 30)};
+    const mem::PhysRange span{arch::PhysAddr(0), arch::PhysAddr(size_t{1} << 30)};
     std::vector<std::byte> metadata(mem::FrameAllocator::metadata_bytes(span));
     mem::FrameAllocator frames;
     if (!frames.initialize(span, metadata) || !frames.add_free_range(span))
         std::abort();
     // Some frames in use, so the free lists are not trivially one run.
-    std::vector<mem::PhysAddr> held;
+    std::vector<arch::PhysAddr> held;
     for (int i = 0; i < 1000; ++i)
         held.push_back(frames.allocate().value());
     for (size_t i = 0; i < held.size(); i += 2)
         if (!frames.free(held[i]))
             std::abort();
     for (auto _ : state) {
-        const mem::PhysAddr frame = frames.allocate_run(order).value();
+        const arch::PhysAddr frame = frames.allocate_run(order).value();
         keep(frame);
         if (!frames.free_run(frame, order))
             std::abort();

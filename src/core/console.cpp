@@ -1,6 +1,6 @@
-#include "drivers/console.h"
+#include "core/console.h"
 
-namespace drivers {
+namespace core {
 
 bool ConsoleMux::attach(Console& console)
 {
@@ -31,4 +31,4 @@ void ConsoleMux::write(std::string_view text)
         m_consoles[i]->write(text);
 }
 
-} // namespace drivers
+} // namespace core

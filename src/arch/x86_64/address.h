@@ -6,9 +6,10 @@
 
 #include <compare>
 #include <cstdint>
+#include "arch/x86_64/page_size.h"
 #include "kstd/format.h"
 
-namespace mem {
+namespace arch {
 
 class PhysAddr {
 public:
@@ -16,7 +17,12 @@ public:
     constexpr explicit PhysAddr(uint64_t value) : m_value(value) {}
     constexpr uint64_t value() const { return m_value; }
     constexpr PhysAddr operator+(uint64_t offset) const { return PhysAddr(m_value + offset); }
+    constexpr uint64_t operator-(PhysAddr other) const { return m_value - other.m_value; }
+    // `alignment` must be a power of two (as for the free functions in page_size.h).
     constexpr bool is_aligned(uint64_t alignment) const { return (m_value & (alignment - 1)) == 0; }
+    constexpr PhysAddr align_down(uint64_t alignment) const { return PhysAddr(arch::align_down(m_value, alignment)); }
+    constexpr PhysAddr align_up(uint64_t alignment) const { return PhysAddr(arch::align_up(m_value, alignment)); }
+    constexpr uint64_t offset_in(uint64_t alignment) const { return m_value & (alignment - 1); }
     constexpr auto operator<=>(const PhysAddr&) const = default;
 
 private:
@@ -34,7 +40,13 @@ public:
     }
     constexpr uint64_t value() const { return m_value; }
     constexpr VirtAddr operator+(uint64_t offset) const { return VirtAddr(m_value + offset); }
+    constexpr VirtAddr operator-(uint64_t offset) const { return VirtAddr(m_value - offset); }
+    constexpr uint64_t operator-(VirtAddr other) const { return m_value - other.m_value; }
+    constexpr bool is_null() const { return m_value == 0; }
     constexpr bool is_aligned(uint64_t alignment) const { return (m_value & (alignment - 1)) == 0; }
+    constexpr VirtAddr align_down(uint64_t alignment) const { return VirtAddr(arch::align_down(m_value, alignment)); }
+    constexpr VirtAddr align_up(uint64_t alignment) const { return VirtAddr(arch::align_up(m_value, alignment)); }
+    constexpr uint64_t offset_in(uint64_t alignment) const { return m_value & (alignment - 1); }
     constexpr auto operator<=>(const VirtAddr&) const = default;
 
     template <typename T>
@@ -73,4 +85,4 @@ inline void format_value(kstd::Sink& sink, VirtAddr address, const kstd::FormatS
     format_address(sink, address.value(), spec);
 }
 
-} // namespace mem
+} // namespace arch

@@ -1,9 +1,9 @@
-#include "kernel/panic.h"
+#include "core/panic.h"
 #include "arch/x86_64/boot_map.h"
 #include "arch/x86_64/cpu.h"
-#include "kernel/print.h"
+#include "core/print.h"
 
-namespace kernel {
+namespace core {
 
 namespace {
 PanicObserver g_observer = nullptr;
@@ -38,12 +38,12 @@ void print_backtrace(uint64_t frame_pointer, std::string_view indent)
     // grows upwards, so a corrupt stack cannot make this fault.
     uint64_t rbp = frame_pointer;
     for (int depth = 0; depth < max_backtrace_frames; ++depth) {
-        if (rbp < arch::kernel_vma || (rbp & 7) != 0)
+        if (rbp < arch::layout::kernel_vma || (rbp & 7) != 0)
             break;
         // rbp passed the checks above: an aligned address in the kernel image.
         const auto* frame = reinterpret_cast<const uint64_t*>(rbp);
         const uint64_t return_address = frame[1];
-        if (return_address < arch::kernel_vma)
+        if (return_address < arch::layout::kernel_vma)
             break;
         console().write(indent);
         kstd::format_to(console(), "  #{} {:#018x}\n", depth, return_address);
@@ -85,4 +85,22 @@ void assertion_failed(const char* expression, const std::source_location& locati
     panic_with_message(buffer.view(), location);
 }
 
-} // namespace kernel
+} // namespace core
+
+// kstd's failure hooks (kstd/expected.h): in the kernel, a wrong access to an
+// Expected or a failed MUST is a panic at the caller's line.
+namespace kstd {
+
+void expected_failed(std::string_view what, const std::source_location& where)
+{
+    core::panic_with_message(what, where);
+}
+
+void must_failed(const char* expression, std::string_view error, const std::source_location& where)
+{
+    kstd::BufferSink& buffer = core::detail::panic_message_buffer();
+    kstd::format_to(buffer, "MUST({}) failed: {}", expression, error);
+    core::panic_with_message(buffer.view(), where);
+}
+
+} // namespace kstd

@@ -2,16 +2,16 @@
 // Kernel printing: formatted text to every console (see kstd/format.h for
 // the format syntax; mistakes in it are compile errors).
 //
-//   kernel::println("frames: {} free of {}", free, total);
+//   core::println("frames: {} free of {}", free, total);
 
 #include <type_traits>
-#include "drivers/console.h"
+#include "core/console.h"
 #include "kstd/format.h"
 
-namespace kernel {
+namespace core {
 
 // All output goes through this one mux (COM1 and VGA once initialised).
-drivers::ConsoleMux& console();
+core::ConsoleMux& console();
 
 template <typename... Args>
 void print(kstd::FormatString<std::type_identity_t<Args>...> fmt, const Args&... args)
@@ -26,4 +26,4 @@ void println(kstd::FormatString<std::type_identity_t<Args>...> fmt, const Args&.
     console().write("\n");
 }
 
-} // namespace kernel
+} // namespace core

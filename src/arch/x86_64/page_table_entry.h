@@ -4,9 +4,9 @@
 // 4-20). The kernel's page tables are arrays of these.
 
 #include <cstdint>
-#include "mem/address.h"
+#include "arch/x86_64/address.h"
 
-namespace mem {
+namespace arch {
 
 // The flags a mapping can carry. Values are the entry's own bits.
 enum class PageFlags : uint64_t {
@@ -51,14 +51,25 @@ struct Protection {
     constexpr bool operator==(const Protection&) const = default;
 };
 
-constexpr PageFlags leaf_flags(Protection protection)
+// The flags of a leaf entry for `protection`. `no_execute_enabled` says
+// whether EFER.NXE is on (arch/x86_64/cpu_features.h): without it bit 63 is a
+// reserved bit that makes every walk through the entry fault, so a page that
+// should not be executable is mapped executable, the most such a CPU can do.
+constexpr PageFlags leaf_flags(Protection protection, bool no_execute_enabled)
 {
     PageFlags flags = PageFlags::Present;
     if (protection.writable)
         flags = flags | PageFlags::Writable;
-    if (!protection.executable)
+    if (!protection.executable && no_execute_enabled)
         flags = flags | PageFlags::NoExecute;
     return flags;
+}
+
+// What the CPU enforces for a page mapped with `requested`: without NX every
+// present page can be executed.
+constexpr Protection enforced_protection(Protection requested, bool no_execute_enabled)
+{
+    return {requested.writable, requested.executable || !no_execute_enabled};
 }
 
 class PageTableEntry {
@@ -102,4 +113,4 @@ struct alignas(4096) PageTable {
 };
 static_assert(sizeof(PageTable) == 4096);
 
-} // namespace mem
+} // namespace arch

@@ -1,8 +1,8 @@
-#include "drivers/pic.h"
+#include "interrupts/pic.h"
 #include "arch/x86_64/port.h"
 #include "sync/spinlock.h"
 
-namespace drivers::pic {
+namespace interrupts::pic {
 
 namespace {
 
@@ -129,4 +129,4 @@ uint16_t requested()
     return read_register(ocw3_read_irr);
 }
 
-} // namespace drivers::pic
+} // namespace interrupts::pic

@@ -1,11 +1,11 @@
 // KTEST cases for the console mux (src/drivers/console.cpp).
 
-#include "drivers/console.h"
+#include "core/console.h"
 #include "ktest/ktest.h"
 
 namespace {
 
-class RecordingConsole final : public drivers::Console {
+class RecordingConsole final : public core::Console {
 public:
     void write(std::string_view text) override { m_text.write(text); }
     std::string_view text() const { return m_text.view(); }
@@ -18,7 +18,7 @@ private:
 
 KTEST(console_mux, forwards_every_write_to_each_console)
 {
-    drivers::ConsoleMux mux;
+    core::ConsoleMux mux;
     RecordingConsole a, b;
     ASSERT_TRUE(mux.attach(a));
     ASSERT_TRUE(mux.attach(b));
@@ -29,7 +29,7 @@ KTEST(console_mux, forwards_every_write_to_each_console)
 
 KTEST(console_mux, attach_twice_is_once_and_detach_stops_output)
 {
-    drivers::ConsoleMux mux;
+    core::ConsoleMux mux;
     RecordingConsole a, b;
     ASSERT_TRUE(mux.attach(a));
     ASSERT_TRUE(mux.attach(a));
@@ -43,9 +43,9 @@ KTEST(console_mux, attach_twice_is_once_and_detach_stops_output)
 
 KTEST(console_mux, refuses_a_fifth_console)
 {
-    drivers::ConsoleMux mux;
-    RecordingConsole consoles[drivers::ConsoleMux::max_consoles + 1];
-    for (size_t i = 0; i < drivers::ConsoleMux::max_consoles; ++i)
+    core::ConsoleMux mux;
+    RecordingConsole consoles[core::ConsoleMux::max_consoles + 1];
+    for (size_t i = 0; i < core::ConsoleMux::max_consoles; ++i)
         EXPECT_TRUE(mux.attach(consoles[i]));
-    EXPECT_FALSE(mux.attach(consoles[drivers::ConsoleMux::max_consoles]));
+    EXPECT_FALSE(mux.attach(consoles[core::ConsoleMux::max_consoles]));
 }

@@ -1,9 +1,4 @@
-// sync::SpscRing is a header-only template; its tests live here.
-
 #include "sync/spsc_ring.h"
-
-// --- Tests ---------------------------------------------------------------------
-
 #include "ktest/ktest.h"
 
 KTEST(spsc_ring, items_come_out_in_order)

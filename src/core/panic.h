@@ -3,7 +3,7 @@
 // "PANIC: <message>", the source location and a backtrace to every console,
 // disables interrupts and halts.
 //
-//   kernel::panic("frame {:#x} freed twice", address);
+//   core::panic("frame {:#x} freed twice", address);
 //   KASSERT(index < count);
 //   KASSERT(index < count, "index {} of {}", index, count);
 
@@ -13,7 +13,7 @@
 #include <type_traits>
 #include "kstd/format.h"
 
-namespace kernel {
+namespace core {
 
 struct PanicInfo {
     std::string_view message;
@@ -80,7 +80,7 @@ template <typename... Args>
     panic_with_message(buffer.view(), location);
 }
 
-} // namespace kernel
+} // namespace core
 
 // Panics with the failed expression (and an optional formatted message) when
 // `condition` is false. Always checked: the kernel has no release mode in
@@ -88,5 +88,5 @@ template <typename... Args>
 #define KASSERT(condition, ...)                                                                                    \
     do {                                                                                                           \
         if (!(condition)) [[unlikely]]                                                                             \
-            ::kernel::assertion_failed(#condition, std::source_location::current() __VA_OPT__(, ) __VA_ARGS__);   \
+            ::core::assertion_failed(#condition, std::source_location::current() __VA_OPT__(, ) __VA_ARGS__);   \
     } while (0)

@@ -9,7 +9,7 @@
 
 #include <cstdint>
 
-namespace drivers::pic {
+namespace interrupts::pic {
 
 inline constexpr uint8_t line_count = 16;
 
@@ -39,4 +39,4 @@ void end_of_spurious_interrupt(uint8_t line);
 uint16_t in_service();
 uint16_t requested();
 
-} // namespace drivers::pic
+} // namespace interrupts::pic

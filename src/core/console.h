@@ -7,7 +7,7 @@
 #include <string_view>
 #include "kstd/format.h"
 
-namespace drivers {
+namespace core {
 
 class Console : public kstd::Sink {
 public:
@@ -32,4 +32,4 @@ private:
     size_t m_count = 0;
 };
 
-} // namespace drivers
+} // namespace core

@@ -2,7 +2,7 @@
 // test functions but not the string literals they share a section with
 // (.rodata.str1.1, one per object file), and pic.cpp has strings of its own.
 
-#include "drivers/pic.h"
+#include "interrupts/pic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/port.h"
 #include "arch/x86_64/tsc.h"
@@ -11,10 +11,10 @@
 
 KTEST(pic, only_lines_with_handlers_and_the_cascade_are_unmasked)
 {
-    const uint16_t masks = drivers::pic::mask_bits();
-    EXPECT_FALSE(drivers::pic::is_masked(interrupts::irq::timer), "the timer is running");
-    EXPECT_FALSE(drivers::pic::is_masked(2), "the cascade line stays open");
-    EXPECT_TRUE(drivers::pic::is_masked(interrupts::irq::mouse), "nobody handles the mouse");
+    const uint16_t masks = interrupts::pic::mask_bits();
+    EXPECT_FALSE(interrupts::pic::is_masked(interrupts::irq::timer), "the timer is running");
+    EXPECT_FALSE(interrupts::pic::is_masked(2), "the cascade line stays open");
+    EXPECT_TRUE(interrupts::pic::is_masked(interrupts::irq::mouse), "nobody handles the mouse");
     // The chips hold what the cache says (reading OCW1 back from the data port).
     const uint16_t hardware = static_cast<uint16_t>(arch::Port8(0x21).read() | (arch::Port8(0xA1).read() << 8));
     EXPECT_EQ(hardware, masks);
@@ -23,13 +23,13 @@ KTEST(pic, only_lines_with_handlers_and_the_cascade_are_unmasked)
 KTEST(pic, nothing_is_left_in_service_between_interrupts)
 {
     // Every handled IRQ got its EOI: outside a handler no ISR bit is set.
-    EXPECT_EQ(drivers::pic::in_service(), 0u);
+    EXPECT_EQ(interrupts::pic::in_service(), 0u);
 }
 
 KTEST(pic, masking_the_timer_stops_its_interrupts)
 {
     const uint64_t vector = interrupts::vector_of_irq(interrupts::irq::timer);
-    drivers::pic::mask(interrupts::irq::timer);
+    interrupts::pic::mask(interrupts::irq::timer);
     const uint64_t masked_count = interrupts::count(vector);
     const uint64_t start = arch::read_timestamp_counter();
     // Wait about 5 ms (the timer runs at 1 kHz or so): no tick may arrive.
@@ -37,7 +37,7 @@ KTEST(pic, masking_the_timer_stops_its_interrupts)
     while (arch::read_timestamp_counter() - start < five_ms)
         arch::pause();
     const uint64_t after_wait = interrupts::count(vector);
-    drivers::pic::unmask(interrupts::irq::timer);
+    interrupts::pic::unmask(interrupts::irq::timer);
     EXPECT_EQ(after_wait, masked_count);
     const uint64_t restart = arch::read_timestamp_counter();
     while (interrupts::count(vector) == after_wait && arch::read_timestamp_counter() - restart < five_ms * 20)

@@ -1,0 +1,47 @@
+#include "arch/x86_64/cpu_setup.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/idt.h"
+#include "arch/x86_64/tss.h"
+
+namespace arch {
+
+namespace {
+bool g_cpu_initialized = false;
+} // namespace
+
+std::string_view to_string(CpuSetupError error)
+{
+    switch (error) {
+    case CpuSetupError::InterruptsEnabled: return "interrupts are enabled";
+    case CpuSetupError::MissingRequiredFeature: return "the CPU lacks a feature the kernel requires";
+    }
+    return "unknown CPU set-up error";
+}
+
+void format_value(kstd::Sink& sink, CpuSetupError error, const kstd::FormatSpec& spec)
+{
+    kstd::format_string(sink, to_string(error), spec);
+}
+
+kstd::Expected<void, CpuSetupError> initialize_cpu()
+{
+    if (interrupts_enabled())
+        return kstd::unexpected(CpuSetupError::InterruptsEnabled);
+    if (missing_required_feature(cpu_features()))
+        return kstd::unexpected(CpuSetupError::MissingRequiredFeature);
+    enable_no_execute();
+    initialize_task_state_segment();
+    gdt::load();
+    idt::load();
+    g_cpu_initialized = true;
+    return {};
+}
+
+bool cpu_initialized()
+{
+    return g_cpu_initialized;
+}
+
+} // namespace arch

@@ -1,0 +1,99 @@
+#include "mem/page_walk.h"
+#include "arch/x86_64/control_registers.h"
+#include "mem/direct_map.h"
+
+namespace mem {
+
+using arch::PageTableEntry;
+
+std::string_view to_string(MapError error)
+{
+    switch (error) {
+    case MapError::NotCanonical: return "the address is not canonical";
+    case MapError::Misaligned: return "the address or size is not page aligned";
+    case MapError::AlreadyMapped: return "the address is mapped already";
+    case MapError::NotMapped: return "the address is not mapped";
+    case MapError::LargePage: return "the address is mapped by a large page";
+    case MapError::OutOfFrames: return "out of physical frames";
+    case MapError::Unreachable: return "a page table is outside the direct map";
+    }
+    return "unknown mapping error";
+}
+
+void format_value(kstd::Sink& sink, MapError error, const kstd::FormatSpec& spec)
+{
+    kstd::format_string(sink, to_string(error), spec);
+}
+
+arch::PageTable* table_at(arch::PhysAddr table)
+{
+    return phys_to_pointer<arch::PageTable>(table);
+}
+
+kstd::Expected<PageSlot, MapError> find_leaf(arch::PhysAddr root, arch::VirtAddr address)
+{
+    if (!arch::is_canonical(address))
+        return kstd::unexpected(MapError::NotCanonical);
+    arch::PhysAddr table_address = root;
+    for (unsigned level = 0;; ++level) {
+        arch::PageTable* table = table_at(table_address);
+        if (!table)
+            return kstd::unexpected(MapError::Unreachable);
+        PageTableEntry& entry = table->entries[table_index(address, level)];
+        // PS is defined in PDPT and PD entries only (SDM vol. 3, tables 4-16, 4-18).
+        const bool large_leaf = (level == 1 || level == 2) && entry.huge();
+        if (level == leaf_level || large_leaf || !entry.present())
+            return PageSlot{&entry, level};
+        table_address = entry.address();
+    }
+}
+
+kstd::Expected<PageTableEntry*, MapError> entry_at(arch::PhysAddr root, arch::VirtAddr address, unsigned level)
+{
+    if (!arch::is_canonical(address))
+        return kstd::unexpected(MapError::NotCanonical);
+    arch::PhysAddr table_address = root;
+    for (unsigned current = 0;; ++current) {
+        arch::PageTable* table = table_at(table_address);
+        if (!table)
+            return kstd::unexpected(MapError::Unreachable);
+        PageTableEntry& entry = table->entries[table_index(address, current)];
+        if (current == level)
+            return &entry;
+        if (!entry.present())
+            return kstd::unexpected(MapError::NotMapped);
+        if (entry.huge())
+            return kstd::unexpected(MapError::LargePage);
+        table_address = entry.address();
+    }
+}
+
+kstd::Expected<Translation, MapError> translate(arch::PhysAddr root, arch::VirtAddr address)
+{
+    auto slot = find_leaf(root, address);
+    if (!slot)
+        return kstd::unexpected(slot.error());
+    const PageTableEntry entry = *slot->entry;
+    if (!entry.present())
+        return kstd::unexpected(MapError::NotMapped);
+    const uint64_t size = level_bytes(slot->level);
+    const arch::PhysAddr page = entry.address().align_down(size);
+    return Translation{page + address.offset_in(size), size, entry.protection(), entry.is(arch::PageFlags::User)};
+}
+
+arch::PhysAddr active_root()
+{
+    return arch::read_page_table_root();
+}
+
+kstd::Expected<Translation, MapError> translate_active(arch::VirtAddr address)
+{
+    return translate(active_root(), address);
+}
+
+bool is_mapped(arch::VirtAddr address)
+{
+    return translate_active(address).has_value();
+}
+
+} // namespace mem
