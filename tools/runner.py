@@ -84,6 +84,10 @@ class KtapReport:
         self.lines: list[str] = []
         self.version_seen = False
         self.top_plan: int | None = None
+        # The line that came right after the top-level version line (None: none
+        # yet). Our kernels print the plan there, as KTAP readers expect.
+        self.after_version: str | None = None
+        self._awaiting_after_version = False
         self.top_results: list[tuple[bool, int, str]] = []
         self.suites: list[dict] = []  # {"name", "plan", "results"}
         self.cases: list[Case] = []
@@ -111,9 +115,13 @@ class KtapReport:
             return
         if not line:
             return
+        if self._awaiting_after_version:
+            self.after_version = raw
+            self._awaiting_after_version = False
         if line == "KTAP version 1":
             if indent == 0:
                 self.version_seen = True
+                self._awaiting_after_version = True
             else:
                 self._suite = {"name": None, "plan": None, "results": 0}
                 self.suites.append(self._suite)
@@ -193,6 +201,17 @@ class KtapReport:
                         f"but {suite['results']} result(s) arrived")
         return None
 
+    # A top-level plan that is there but not on the line right after the
+    # version line, or None. Readers such as older versions of Linux's kunit.py
+    # look for the plan only there: past a diagnostic line they never see it,
+    # and then take a report cut between two suites for a whole one.
+    def misplaced_plan_reason(self) -> str | None:
+        if not self.version_seen or self.top_plan is None:
+            return None
+        if self.after_version is not None and PLAN_RE.match(self.after_version):
+            return None
+        return f"the test plan (1..N) is not on the line after 'KTAP version 1' (that line: {self.after_version!r})"
+
     def counts(self) -> tuple[int, int, int]:
         passed = sum(c.status == "passed" for c in self.cases)
         failed = sum(c.status == "failed" for c in self.cases)
@@ -243,6 +262,9 @@ def classify(report: KtapReport, exit_status: int | None, *, timed_out: str | No
         return Outcome("panic", report.panic_lines[0].strip(), culprit)
     if not report.lines:
         return Outcome("failed", "no output on COM1")
+    misplaced = report.misplaced_plan_reason()
+    if misplaced:
+        return Outcome("failed", f"KTAP output malformed: {misplaced}", culprit)
     if report.listed and report.top_plan == 0:
         return Outcome("passed", f"listed {len(report.listed)} case(s)")
     incomplete = report.incomplete_reason()

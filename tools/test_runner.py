@@ -1,13 +1,20 @@
-"""Unit tests of runner.py's KTAP reader and verdicts, on hand-written logs.
+"""Unit tests of runner.py's KTAP reader and verdicts, on hand-written logs,
+and of the KTAP header real kernels print (RealKernelHeader: boots QEMU; runs
+when KESTREL_BUILD_DIR names a build directory, as CTest sets it).
 Run: python3 -m unittest -q test_runner   (from tools/; CTest: runner.selftest)"""
 
+import os
+import subprocess
+import sys
+import tempfile
 import unittest
+from pathlib import Path
 
 import runner
 
 PASSING = """KTAP version 1
-# ktest: 2 case(s) in 1 suite(s)
 1..1
+# ktest: 2 case(s) in 1 suite(s)
     KTAP version 1
     # Subtest: fmt
     1..2
@@ -20,6 +27,31 @@ PASSING = """KTAP version 1
 # fmt: pass:1 fail:0 skip:1 total:2
 ok 1 fmt
 # Totals: pass:1 fail:0 skip:1 total:2"""
+
+# Two suites; CUT_BETWEEN_SUITES ends right after the first suite's result, so
+# every suite that started is whole and only the top-level plan shows that
+# the second one is missing.
+TWO_SUITES = """KTAP version 1
+1..2
+# ktest: 2 case(s) in 2 suite(s)
+    KTAP version 1
+    # Subtest: fmt
+    1..1
+    # RUN fmt.ints
+    # fmt.ints took 0.100 ms
+    ok 1 ints
+# fmt: pass:1 fail:0 skip:0 total:1
+ok 1 fmt
+    KTAP version 1
+    # Subtest: list
+    1..1
+    # RUN list.links
+    # list.links took 0.010 ms
+    ok 1 links
+# list: pass:1 fail:0 skip:0 total:1
+ok 2 list
+# Totals: pass:2 fail:0 skip:0 total:2"""
+CUT_BETWEEN_SUITES = TWO_SUITES.split("\n    KTAP version 1\n    # Subtest: list")[0]
 
 
 def report_of(text: str) -> runner.KtapReport:
@@ -66,6 +98,40 @@ class Verdicts(unittest.TestCase):
         self.assertEqual(outcome.verdict, "failed")
         self.assertIn("incomplete", outcome.reason)
 
+    def test_a_log_cut_between_two_suites_fails(self):
+        self.assertTrue(CUT_BETWEEN_SUITES.endswith("ok 1 fmt"))
+        self.assertEqual(runner.classify(report_of(TWO_SUITES), runner.EXIT_PASSED).verdict, "passed")
+        outcome = runner.classify(report_of(CUT_BETWEEN_SUITES), runner.EXIT_PASSED)
+        self.assertEqual(outcome.verdict, "failed")
+        self.assertIn("the plan announced 2 top-level result(s) but 1 arrived", outcome.reason)
+        self.assertEqual(runner.classify(report_of(CUT_BETWEEN_SUITES), None).verdict, "failed")  # a saved log
+
+    def test_a_log_without_a_plan_fails(self):
+        for text in (TWO_SUITES, CUT_BETWEEN_SUITES):
+            without_plan = text.replace("KTAP version 1\n1..2\n", "KTAP version 1\n", 1)
+            self.assertNotIn("\n1..2", without_plan)
+            outcome = runner.classify(report_of(without_plan), runner.EXIT_PASSED)
+            self.assertEqual(outcome.verdict, "failed")
+            self.assertIn("no test plan", outcome.reason)
+
+    def test_the_plan_must_come_right_after_the_version_line(self):
+        report = report_of(TWO_SUITES)
+        self.assertEqual(report.after_version, "1..2")
+        self.assertIsNone(report.misplaced_plan_reason())
+        # The order our kernels printed before: a diagnostic line between the
+        # version line and the plan, where older kunit.py never finds the plan.
+        late = TWO_SUITES.replace("1..2\n# ktest: 2 case(s) in 2 suite(s)", "# ktest: 2 case(s) in 2 suite(s)\n1..2")
+        self.assertNotEqual(late, TWO_SUITES)
+        outcome = runner.classify(report_of(late), runner.EXIT_PASSED)
+        self.assertEqual(outcome.verdict, "failed")
+        self.assertIn("malformed", outcome.reason)
+        self.assertIn("# ktest: 2 case(s) in 2 suite(s)", outcome.reason)
+        # A listing is a report too: its 1..0 also belongs right after the version line.
+        listing = "KTAP version 1\n1..0\n# ktest: 1 case(s) selected; listing only, nothing runs\n# case fmt.ints (a.cpp:1)"
+        self.assertEqual(runner.classify(report_of(listing), runner.EXIT_PASSED).verdict, "passed")
+        listing_late = "KTAP version 1\n# case fmt.ints (a.cpp:1)\n1..0"
+        self.assertEqual(runner.classify(report_of(listing_late), runner.EXIT_PASSED).verdict, "failed")
+
     def test_no_output_fails(self):
         self.assertEqual(runner.classify(report_of(""), runner.EXIT_PASSED).verdict, "failed")
 
@@ -91,6 +157,46 @@ class Verdicts(unittest.TestCase):
 
     def test_fw_cfg_commas_are_escaped(self):
         self.assertEqual(runner.qemu_fw_cfg_string("ktest.filter=a.*,b.*"), "ktest.filter=a.*,,b.*")
+
+
+BUILD_DIR = os.environ.get("KESTREL_BUILD_DIR")
+
+
+@unittest.skipUnless(BUILD_DIR, "KESTREL_BUILD_DIR is not set (CTest sets it): no real kernel booted")
+class RealKernelHeader(unittest.TestCase):
+    """What real kernels print first on COM1, booted by the runner: the version
+    line, then at once the top-level plan, whatever notes the options add."""
+
+    def com1_lines(self, image: str, *options: str) -> list[str]:
+        path = Path(BUILD_DIR) / image
+        self.assertTrue(path.exists(), f"{path} is not built")
+        with tempfile.TemporaryDirectory() as tmp:
+            log = Path(tmp) / "com1.log"
+            subprocess.run([sys.executable, runner.__file__, str(path), "--quiet", "--color", "never",
+                            "--log", str(log), *options], capture_output=True, text=True, timeout=120)
+            self.assertTrue(log.exists(), f"the runner saved no log of {image}")
+            return log.read_text().splitlines()
+
+    def test_unit_kernel_with_filter_shuffle_and_repeat(self):
+        lines = self.com1_lines("ktest/ktest-kernel.iso", "--filter", "format.*,intrusive_list.*", "--shuffle",
+                                "--seed", "1", "--repeat", "2")
+        top_results = [line for line in lines if runner.RESULT_RE.match(line)]
+        self.assertEqual(len(top_results), 4, "2 suites, twice")
+        self.assertEqual(lines[:2], ["KTAP version 1", "1..4"])
+        notes = [line for line in lines if line.startswith("# ktest:")]
+        for note in ("# ktest: filter 'format.*,intrusive_list.*' selects", "# ktest: shuffled with seed 1",
+                     "# ktest: repeating 2 times"):
+            self.assertTrue(any(line.startswith(note) for line in notes), f"no note {note!r} in {notes}")
+
+    def test_unit_kernel_listing_and_empty_selection(self):
+        self.assertEqual(self.com1_lines("ktest/ktest-kernel.iso", "--list")[:2], ["KTAP version 1", "1..0"])
+        lines = self.com1_lines("ktest/ktest-kernel.iso", "--filter", "no_such_suite.*")
+        self.assertEqual(lines[:2], ["KTAP version 1", "1..0"])
+        self.assertTrue(any(line.startswith("# ktest: no test case to run") for line in lines[2:]))
+
+    def test_should_panic_kernel(self):
+        lines = self.com1_lines("tests/should_panic-kassert_fails.iso")
+        self.assertEqual(lines[:2], ["KTAP version 1", "1..1"])
 
 
 if __name__ == "__main__":

@@ -52,11 +52,15 @@ KTEST(intrusive_list, links_and_unlinks_without_allocating)
 KTEST(unique_ptr, freestanding_unique_ptr_runs_its_deleter)
 {
     static Slot slots[2];
+    // Static storage outlives the case: start every run (--repeat) unreleased.
+    for (Slot& slot : slots)
+        slot = Slot{};
     {
         std::unique_ptr<Slot, ReleaseSlot> first(&slots[0]);
         std::unique_ptr<Slot, ReleaseSlot> second(&slots[1]);
         std::unique_ptr<Slot, ReleaseSlot> moved = std::move(first);
         EXPECT_NULL(first.get());
+        EXPECT_FALSE(slots[1].released);
         second.reset();
         EXPECT_TRUE(slots[1].released);
         EXPECT_FALSE(slots[0].released);
