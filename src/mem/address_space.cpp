@@ -9,9 +9,6 @@ namespace mem {
 
 namespace {
 
-// Intermediate entries: the leaf decides (see the header).
-constexpr arch::PageFlags table_flags = arch::PageFlags::Present | arch::PageFlags::Writable;
-
 bool table_is_empty(const arch::PageTable& table)
 {
     for (const arch::PageTableEntry& entry : table.entries) {
@@ -37,15 +34,12 @@ void AddressSpace::flush(arch::VirtAddr page) const
 kstd::Expected<arch::PageTableEntry*, MapError> AddressSpace::create_entry(arch::VirtAddr address,
                                                                         unsigned target_level)
 {
-    arch::PhysAddr table_address = m_root;
-    for (unsigned level = 0;; ++level) {
-        arch::PageTable* table = table_at(table_address);
-        if (!table)
-            return kstd::unexpected(MapError::Unreachable);
-        arch::PageTableEntry& entry = table->entries[table_index(address, level)];
-        if (level == target_level)
-            return &entry;
-        if (!entry.present()) {
+    // New tables come from the frame allocator, zeroed, and are counted.
+    class FrameTableMaker final : public TableMaker {
+    public:
+        explicit FrameTableMaker(uint64_t& count) : m_count(count) {}
+        kstd::Expected<arch::PhysAddr, MapError> make_table() override
+        {
             auto frame = physical::allocate();
             if (!frame)
                 return kstd::unexpected(MapError::OutOfFrames);
@@ -55,13 +49,14 @@ kstd::Expected<arch::PageTableEntry*, MapError> AddressSpace::create_entry(arch:
                 return kstd::unexpected(MapError::Unreachable);
             }
             *fresh = arch::PageTable{};
-            ++m_table_frames;
-            entry = arch::PageTableEntry(*frame, table_flags);
-        } else if (entry.huge()) {
-            return kstd::unexpected(MapError::LargePage);
+            ++m_count;
+            return *frame;
         }
-        table_address = entry.address();
-    }
+
+    private:
+        uint64_t& m_count;
+    } maker(m_table_frames);
+    return entry_at(m_root, address, target_level, &maker);
 }
 
 kstd::Expected<void, MapError> AddressSpace::create_top_level_tables(unsigned first, unsigned end)

@@ -30,41 +30,52 @@ arch::PageTable* table_at(arch::PhysAddr table)
     return phys_to_pointer<arch::PageTable>(table);
 }
 
+namespace {
+
+// The entry for `address` in the table at `table` (a table of `level`).
+kstd::Expected<PageTableEntry*, MapError> entry_in(arch::PhysAddr table, arch::VirtAddr address, unsigned level)
+{
+    arch::PageTable* tables = table_at(table);
+    if (!tables)
+        return kstd::unexpected(MapError::Unreachable);
+    return &tables->entries[table_index(address, level)];
+}
+
+} // namespace
+
 kstd::Expected<PageSlot, MapError> find_leaf(arch::PhysAddr root, arch::VirtAddr address)
 {
     if (!arch::is_canonical(address))
         return kstd::unexpected(MapError::NotCanonical);
-    arch::PhysAddr table_address = root;
+    arch::PhysAddr table = root;
     for (unsigned level = 0;; ++level) {
-        arch::PageTable* table = table_at(table_address);
-        if (!table)
-            return kstd::unexpected(MapError::Unreachable);
-        PageTableEntry& entry = table->entries[table_index(address, level)];
+        PageTableEntry* entry = TRY(entry_in(table, address, level));
         // PS is defined in PDPT and PD entries only (SDM vol. 3, tables 4-16, 4-18).
-        const bool large_leaf = (level == 1 || level == 2) && entry.huge();
-        if (level == leaf_level || large_leaf || !entry.present())
-            return PageSlot{&entry, level};
-        table_address = entry.address();
+        const bool large_leaf = (level == 1 || level == 2) && entry->huge();
+        if (level == leaf_level || large_leaf || !entry->present())
+            return PageSlot{entry, level};
+        table = entry->address();
     }
 }
 
-kstd::Expected<PageTableEntry*, MapError> entry_at(arch::PhysAddr root, arch::VirtAddr address, unsigned level)
+kstd::Expected<PageTableEntry*, MapError> entry_at(arch::PhysAddr root, arch::VirtAddr address, unsigned level,
+                                                   TableMaker* make_missing)
 {
     if (!arch::is_canonical(address))
         return kstd::unexpected(MapError::NotCanonical);
-    arch::PhysAddr table_address = root;
+    arch::PhysAddr table = root;
     for (unsigned current = 0;; ++current) {
-        arch::PageTable* table = table_at(table_address);
-        if (!table)
-            return kstd::unexpected(MapError::Unreachable);
-        PageTableEntry& entry = table->entries[table_index(address, current)];
+        PageTableEntry* entry = TRY(entry_in(table, address, current));
         if (current == level)
-            return &entry;
-        if (!entry.present())
-            return kstd::unexpected(MapError::NotMapped);
-        if (entry.huge())
+            return entry;
+        if (!entry->present()) {
+            if (!make_missing)
+                return kstd::unexpected(MapError::NotMapped);
+            *entry = PageTableEntry(TRY(make_missing->make_table()), table_flags);
+        } else if (entry->huge()) {
             return kstd::unexpected(MapError::LargePage);
-        table_address = entry.address();
+        }
+        table = entry->address();
     }
 }
 

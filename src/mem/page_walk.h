@@ -73,11 +73,26 @@ struct PageSlot {
 // with PS set) or the first not-present entry on the way down.
 kstd::Expected<PageSlot, MapError> find_leaf(arch::PhysAddr root, arch::VirtAddr address);
 
-// The entry at `level` on the way to `address`, creating nothing:
-// NotMapped if a table above it is missing, LargePage if a large page maps
-// the address above that level.
+// Intermediate entries are present + writable + supervisor + executable:
+// the leaf alone decides the protection (the CPU combines all levels, SDM
+// vol. 3, 4.6).
+inline constexpr arch::PageFlags table_flags = arch::PageFlags::Present | arch::PageFlags::Writable;
+
+// Gives the walk a fresh, zeroed table where one is missing (AddressSpace's
+// map: the frames and their count are its business).
+class TableMaker {
+public:
+    virtual kstd::Expected<arch::PhysAddr, MapError> make_table() = 0;
+
+protected:
+    ~TableMaker() = default;
+};
+
+// The entry at `level` on the way to `address`. A missing table above it is
+// made by `make_missing`, or is NotMapped without one; a large page that maps
+// the address above that level is LargePage.
 kstd::Expected<arch::PageTableEntry*, MapError> entry_at(arch::PhysAddr root, arch::VirtAddr address,
-                                                         unsigned level);
+                                                         unsigned level, TableMaker* make_missing = nullptr);
 
 struct Translation {
     arch::PhysAddr physical; // of the byte asked about
