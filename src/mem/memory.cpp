@@ -24,8 +24,7 @@ void collect_direct_ranges(const boot::BootInfo& info)
         if (region.type != boot::MemoryType::Available && region.type != boot::MemoryType::AcpiReclaimable
             && region.type != boot::MemoryType::AcpiNvs)
             continue;
-        const PhysRange pages{arch::PhysAddr(arch::align_down(region.base.value(), arch::page_size)),
-                              arch::PhysAddr(arch::align_up(region.end().value(), arch::page_size))};
+        const PhysRange pages{region.base.align_down(arch::page_size), region.end().align_up(arch::page_size)};
         if (!g_direct_ranges.add(pages))
             core::panic("direct map: too many memory regions");
     }

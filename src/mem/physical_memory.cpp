@@ -62,11 +62,10 @@ void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, ui
     // The first MiB (real-mode structures, BIOS, VGA) and the image, which
     // GRUB loaded at 1 MiB: never handed out.
     remove_or_panic(g_usable, {arch::PhysAddr(0), arch::PhysAddr(arch::align_up(kernel_image_end(), arch::frame_size))});
-    remove_or_panic(g_usable, {arch::PhysAddr(arch::align_down(boot_info_address.value(), arch::frame_size)),
-                               arch::PhysAddr(arch::align_up(boot_info_address.value() + info.total_size, arch::frame_size))});
+    remove_or_panic(g_usable, {boot_info_address.align_down(arch::frame_size),
+                               (boot_info_address + info.total_size).align_up(arch::frame_size)});
     for (const boot::BootModule& module : info.boot_modules())
-        remove_or_panic(g_usable, {arch::PhysAddr(arch::align_down(module.start.value(), arch::frame_size)),
-                                   arch::PhysAddr(arch::align_up(module.end.value(), arch::frame_size))});
+        remove_or_panic(g_usable, {module.start.align_down(arch::frame_size), module.end.align_up(arch::frame_size)});
     g_usable.shrink_to_alignment(arch::frame_size);
     if (g_usable.empty())
         core::panic("memory map: no usable memory above the kernel image");
