@@ -29,14 +29,14 @@ void panic_recovered()
     g_panic_depth = 0;
 }
 
-void print_backtrace(uint64_t frame_pointer, std::string_view indent)
+void print_backtrace(arch::VirtAddr frame_pointer, std::string_view indent)
 {
     console().write(indent);
     console().write("backtrace:\n");
     // With frame pointers every frame starts with [saved RBP, return address].
     // Only follow a chain that stays in the kernel's half, is aligned, and
     // grows upwards, so a corrupt stack cannot make this fault.
-    uint64_t rbp = frame_pointer;
+    uint64_t rbp = frame_pointer.value();
     for (int depth = 0; depth < max_backtrace_frames; ++depth) {
         if (rbp < arch::layout::kernel_vma || (rbp & 7) != 0)
             break;

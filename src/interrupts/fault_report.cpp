@@ -41,14 +41,14 @@ void format_value(kstd::Sink& sink, Flags flags, const kstd::FormatSpec&)
 }
 
 struct StackName {
-    uint64_t address;
+    arch::VirtAddr address;
 };
 
 void format_value(kstd::Sink& sink, StackName stack, const kstd::FormatSpec&)
 {
-    if (const arch::GuardedStack* known = arch::stack_containing(arch::VirtAddr(stack.address)))
+    if (const arch::GuardedStack* known = arch::stack_containing(stack.address))
         kstd::format_to(sink, "the {}", known->name);
-    else if (const arch::GuardedStack* guarded = arch::stack_guarded_at(arch::VirtAddr(stack.address)))
+    else if (const arch::GuardedStack* guarded = arch::stack_guarded_at(stack.address))
         kstd::format_to(sink, "the guard page of the {}", guarded->name);
     else
         sink.write("an unknown stack");
@@ -75,8 +75,9 @@ void format_value(kstd::Sink& sink, FaultTitle title, const kstd::FormatSpec&)
     }
 }
 
-void print_fault_backtrace(kstd::Sink& sink, uint64_t rip, uint64_t rbp, std::string_view indent)
+void print_fault_backtrace(kstd::Sink& sink, arch::VirtAddr rip, arch::VirtAddr frame_pointer, std::string_view indent)
 {
+    uint64_t rbp = frame_pointer.value();
     kstd::format_to(sink, "{}backtrace:\n", indent);
     kstd::format_to(sink, "{}  #0 {:#018x}\n", indent, rip);
     for (int depth = 1; depth < max_backtrace_frames; ++depth) {
@@ -122,7 +123,7 @@ void print_fault_report(kstd::Sink& sink, const Fault& fault, std::string_view i
     kstd::format_to(sink, "{}  RIP {:#018x}  RSP {:#018x}  RFLAGS {:#018x} {}\n", indent, f.rip, f.rsp, f.rflags,
                     Flags{f.rflags});
     kstd::format_to(sink, "{}  CS {:#06x}  SS {:#06x}  interrupted on {}; handler on {}\n", indent, f.cs, f.ss,
-                    StackName{f.rsp}, StackName{fault.frame_address});
+                    StackName{arch::VirtAddr(f.rsp)}, StackName{fault.frame_address});
     kstd::format_to(sink, "{}  RAX {:#018x}  RBX {:#018x}  RCX {:#018x}\n", indent, f.rax, f.rbx, f.rcx);
     kstd::format_to(sink, "{}  RDX {:#018x}  RSI {:#018x}  RDI {:#018x}\n", indent, f.rdx, f.rsi, f.rdi);
     kstd::format_to(sink, "{}  RBP {:#018x}  R8  {:#018x}  R9  {:#018x}\n", indent, f.rbp, f.r8, f.r9);
@@ -131,7 +132,7 @@ void print_fault_report(kstd::Sink& sink, const Fault& fault, std::string_view i
     kstd::StringBuffer<40> nested_indent;
     nested_indent.write(indent);
     nested_indent.write("  ");
-    print_fault_backtrace(sink, f.rip, f.rbp, nested_indent.view());
+    print_fault_backtrace(sink, arch::VirtAddr(f.rip), arch::VirtAddr(f.rbp), nested_indent.view());
     g_reporting = false;
 }
 

@@ -40,6 +40,6 @@ bool fault_report_in_progress();
 // "#0 <rip>" then the frame-pointer chain from `rbp`, checking every frame
 // is mapped before reading it, so a corrupt chain ends the list instead of
 // faulting again.
-void print_fault_backtrace(kstd::Sink& sink, uint64_t rip, uint64_t rbp, std::string_view indent);
+void print_fault_backtrace(kstd::Sink& sink, arch::VirtAddr rip, arch::VirtAddr rbp, std::string_view indent);
 
 } // namespace interrupts

@@ -36,7 +36,7 @@ void initialize_memory(const boot::BootInfo& info, arch::PhysAddr boot_info_addr
 {
     // Frames below 1 GiB first: the page tables are written through the boot
     // window until the direct map is loaded; the rest after that.
-    physical::initialize(info, boot_info_address, arch::layout::boot_map_size);
+    physical::initialize(info, boot_info_address, arch::PhysAddr(arch::layout::boot_map_size));
     collect_direct_ranges(info);
     load_kernel_address_space(g_direct_ranges.ranges());
     physical::add_remaining_frames();
