@@ -32,12 +32,9 @@ using PanicObserver = void (*)(const PanicInfo&);
 void set_panic_observer(PanicObserver observer);
 void panic_recovered();
 
-// Prints the standard report (PANIC line, location, backtrace).
+// Prints the standard report (PANIC line, location, backtrace: see
+// core/backtrace.h).
 void print_panic_report(const PanicInfo& info);
-
-// Prints "backtrace:" and the return addresses of the frame chain starting at
-// `frame_pointer`, one "#N 0x..." line each, indented by `indent`.
-void print_backtrace(arch::VirtAddr frame_pointer, std::string_view indent);
 
 [[noreturn]] void panic_with_message(std::string_view message, const std::source_location& location);
 

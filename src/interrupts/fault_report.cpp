@@ -1,6 +1,6 @@
 #include "interrupts/fault_report.h"
-#include "arch/x86_64/boot_map.h"
 #include "arch/x86_64/kernel_stacks.h"
+#include "core/backtrace.h"
 #include "interrupts/fault_diagnosis.h"
 #include "mem/page_walk.h"
 
@@ -8,7 +8,6 @@ namespace interrupts {
 
 namespace {
 
-constexpr int max_backtrace_frames = 16;
 bool g_reporting = false;
 
 struct Flags {
@@ -54,15 +53,6 @@ void format_value(kstd::Sink& sink, StackName stack, const kstd::FormatSpec&)
         sink.write("an unknown stack");
 }
 
-bool frame_readable(uint64_t rbp)
-{
-    // Both words of the frame record [saved RBP, return address] must be
-    // mapped: rbp is 8-aligned, so they share a page unless rbp is the
-    // page's last word.
-    return rbp >= arch::layout::kernel_vma && (rbp & 7) == 0 && mem::is_mapped(arch::VirtAddr(rbp))
-        && mem::is_mapped(arch::VirtAddr(rbp + 8));
-}
-
 } // namespace
 
 void format_value(kstd::Sink& sink, FaultTitle title, const kstd::FormatSpec&)
@@ -72,26 +62,6 @@ void format_value(kstd::Sink& sink, FaultTitle title, const kstd::FormatSpec&)
         kstd::format_to(sink, "{} ({}, vector {})", info.name, info.mnemonic, title.vector);
     } else {
         kstd::format_to(sink, "unexpected interrupt (vector {:#04x})", title.vector);
-    }
-}
-
-void print_fault_backtrace(kstd::Sink& sink, arch::VirtAddr rip, arch::VirtAddr frame_pointer, std::string_view indent)
-{
-    uint64_t rbp = frame_pointer.value();
-    kstd::format_to(sink, "{}backtrace:\n", indent);
-    kstd::format_to(sink, "{}  #0 {:#018x}\n", indent, rip);
-    for (int depth = 1; depth < max_backtrace_frames; ++depth) {
-        if (!frame_readable(rbp))
-            break;
-        // frame_readable() checked that both words are mapped kernel memory.
-        const auto* frame = reinterpret_cast<const uint64_t*>(rbp);
-        const uint64_t return_address = frame[1];
-        if (return_address < arch::layout::kernel_vma)
-            break;
-        kstd::format_to(sink, "{}  #{} {:#018x}\n", indent, depth, return_address);
-        if (frame[0] <= rbp) // frames lie at rising addresses; anything else is corrupt
-            break;
-        rbp = frame[0];
     }
 }
 
@@ -132,7 +102,11 @@ void print_fault_report(kstd::Sink& sink, const Fault& fault, std::string_view i
     kstd::StringBuffer<40> nested_indent;
     nested_indent.write(indent);
     nested_indent.write("  ");
-    print_fault_backtrace(sink, arch::VirtAddr(f.rip), arch::VirtAddr(f.rbp), nested_indent.view());
+    // The chain may be what broke: every record is checked to be mapped
+    // before it is read, so a corrupt one ends the list instead of faulting
+    // again (the report can be printed before mem has registered its check).
+    core::print_backtrace_from(sink, arch::VirtAddr(f.rip), arch::VirtAddr(f.rbp), nested_indent.view(),
+                               mem::frame_record_mapped);
     g_reporting = false;
 }
 

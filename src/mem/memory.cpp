@@ -1,8 +1,10 @@
 #include "mem/memory.h"
 #include "arch/x86_64/boot_map.h"
+#include "core/backtrace.h"
 #include "core/panic.h"
 #include "mem/direct_map.h"
 #include "mem/kernel_address_space.h"
+#include "mem/page_walk.h"
 #include "arch/x86_64/page_size.h"
 #include "mem/phys_range_set.h"
 #include "mem/physical_memory.h"
@@ -34,6 +36,9 @@ void collect_direct_ranges(const boot::BootInfo& info)
 
 void initialize_memory(const boot::BootInfo& info, arch::PhysAddr boot_info_address, std::optional<HeapDesign> heap)
 {
+    // From here on a panic's backtrace reads only frame records the page
+    // tables map (the walk works on the boot tables as on the kernel's).
+    core::set_frame_record_check(frame_record_mapped);
     // Frames below 1 GiB first: the page tables are written through the boot
     // window until the direct map is loaded; the rest after that.
     physical::initialize(info, boot_info_address, arch::PhysAddr(arch::layout::boot_map_size));
