@@ -173,6 +173,7 @@ KTEST(bench, map_unmap)
 {
     mem::AddressSpace& space = mem::kernel_address_space();
     const arch::VirtAddr base(arch::layout::scratch_region_base);
+    const arch::VirtAddr next_page = base + arch::page_size;
     auto frame = mem::physical::allocate();
     auto anchor = mem::physical::allocate();
     if (!frame || !anchor)
@@ -184,7 +185,7 @@ KTEST(bench, map_unmap)
         core::panic("bench: map failed");
     uint64_t start = cycles();
     for (unsigned i = 0; i < count; ++i) {
-        if (!space.map(base + 4096, *frame, arch::Protection::read_write()) || !space.unmap(base + 4096))
+        if (!space.map(next_page, *frame, arch::Protection::read_write()) || !space.unmap(next_page))
             core::panic("bench: map/unmap failed");
     }
     report("map.map_unmap_4k_pair", "-", cycles() - start, count);
@@ -200,7 +201,7 @@ KTEST(bench, map_unmap)
     // Alone in its tables: every map makes a PT and a PD, every unmap frees them.
     start = cycles();
     for (unsigned i = 0; i < count; ++i) {
-        if (!space.map(base + 4096, *frame, arch::Protection::read_write()) || !space.unmap(base + 4096))
+        if (!space.map(next_page, *frame, arch::Protection::read_write()) || !space.unmap(next_page))
             core::panic("bench: map/unmap failed");
     }
     report("map.map_unmap_with_tables_pair", "-", cycles() - start, count);
@@ -209,9 +210,9 @@ KTEST(bench, map_unmap)
     constexpr uint64_t pages = 256;
     start = cycles();
     for (unsigned i = 0; i < 20; ++i) {
-        if (!space.map_fresh(base, pages * 4096, arch::Protection::read_write()))
+        if (!space.map_fresh(base, pages * arch::page_size, arch::Protection::read_write()))
             core::panic("bench: map_fresh failed");
-        space.unmap_and_free(base, pages * 4096);
+        space.unmap_and_free(base, pages * arch::page_size);
     }
     report("map.fresh_page_map_unmap_free", "-", cycles() - start, 20 * pages);
     mem::physical::free(*frame);

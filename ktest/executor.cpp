@@ -21,6 +21,7 @@
 #include <span>
 #include "arch/x86_64/tsc.h"
 #include "drivers/tsc_calibration.h"
+#include "core/backtrace.h"
 #include "core/print.h"
 #include "ktest/expect_fault.h"
 #include "ktest/glob.h"
@@ -401,7 +402,7 @@ void internal::on_panic(const core::PanicInfo& info)
         core::println("{}# PANIC: {}", case_indent, info.message);
         core::println("{}#   at {}:{} in {}", case_indent, info.location.file_name(), info.location.line(),
                         info.location.function_name());
-        core::print_backtrace(info.frame_pointer, "    #   ");
+        core::print_backtrace(core::console(), info.frame_pointer, "    #   ");
         if (expected) {
             core::println("{}#   (this case should panic)", case_indent);
         } else {

@@ -2,7 +2,7 @@
 // Expecting a CPU exception in a test case.
 //
 //   EXPECT_FAULT(PageFault, *bad_pointer = 1);
-//   EXPECT_EQ(ktest::last_fault().cr2, reinterpret_cast<uint64_t>(bad_pointer));
+//   EXPECT_EQ(ktest::last_fault().cr2, arch::VirtAddr::of(bad_pointer));
 //   ASSERT_FAULT(InvalidOpcode, asm volatile("ud2"), "after {} tries", n);
 //
 // The first argument names an interrupts::Exception. The check passes only

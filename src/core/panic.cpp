@@ -1,6 +1,6 @@
 #include "core/panic.h"
-#include "arch/x86_64/boot_map.h"
 #include "arch/x86_64/cpu.h"
+#include "core/backtrace.h"
 #include "core/print.h"
 
 namespace core {
@@ -10,7 +10,6 @@ PanicObserver g_observer = nullptr;
 int g_panic_depth = 0;
 char g_message_storage[512];
 kstd::BufferSink g_message_buffer{std::span<char>(g_message_storage, sizeof g_message_storage)};
-constexpr int max_backtrace_frames = 16;
 } // namespace
 
 kstd::BufferSink& detail::panic_message_buffer()
@@ -29,35 +28,11 @@ void panic_recovered()
     g_panic_depth = 0;
 }
 
-void print_backtrace(uint64_t frame_pointer, std::string_view indent)
-{
-    console().write(indent);
-    console().write("backtrace:\n");
-    // With frame pointers every frame starts with [saved RBP, return address].
-    // Only follow a chain that stays in the kernel's half, is aligned, and
-    // grows upwards, so a corrupt stack cannot make this fault.
-    uint64_t rbp = frame_pointer;
-    for (int depth = 0; depth < max_backtrace_frames; ++depth) {
-        if (rbp < arch::layout::kernel_vma || (rbp & 7) != 0)
-            break;
-        // rbp passed the checks above: an aligned address in the kernel image.
-        const auto* frame = reinterpret_cast<const uint64_t*>(rbp);
-        const uint64_t return_address = frame[1];
-        if (return_address < arch::layout::kernel_vma)
-            break;
-        console().write(indent);
-        kstd::format_to(console(), "  #{} {:#018x}\n", depth, return_address);
-        if (frame[0] <= rbp)
-            break;
-        rbp = frame[0];
-    }
-}
-
 void print_panic_report(const PanicInfo& info)
 {
     println("PANIC: {}{}", info.message, info.message_truncated ? " [message truncated]" : "");
     println("  at {}:{} in {}", info.location.file_name(), info.location.line(), info.location.function_name());
-    print_backtrace(info.frame_pointer, "  ");
+    print_backtrace(console(), info.frame_pointer, "  ");
 }
 
 void panic_with_message(std::string_view message, const std::source_location& location)

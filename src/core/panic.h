@@ -11,6 +11,7 @@
 #include <source_location>
 #include <string_view>
 #include <type_traits>
+#include "arch/x86_64/address.h"
 #include "kstd/format.h"
 
 namespace core {
@@ -18,7 +19,7 @@ namespace core {
 struct PanicInfo {
     std::string_view message;
     std::source_location location;
-    uint64_t frame_pointer; // where the backtrace starts
+    arch::VirtAddr frame_pointer; // where the backtrace starts
     bool message_truncated; // the message did not fit the panic buffer
 };
 
@@ -31,12 +32,9 @@ using PanicObserver = void (*)(const PanicInfo&);
 void set_panic_observer(PanicObserver observer);
 void panic_recovered();
 
-// Prints the standard report (PANIC line, location, backtrace).
+// Prints the standard report (PANIC line, location, backtrace: see
+// core/backtrace.h).
 void print_panic_report(const PanicInfo& info);
-
-// Prints "backtrace:" and the return addresses of the frame chain starting at
-// `frame_pointer`, one "#N 0x..." line each, indented by `indent`.
-void print_backtrace(uint64_t frame_pointer, std::string_view indent);
 
 [[noreturn]] void panic_with_message(std::string_view message, const std::source_location& location);
 

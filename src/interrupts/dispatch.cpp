@@ -21,13 +21,7 @@ sync::Atomic<Handler> g_handlers[vector_count];
 // Written only by interrupt_dispatch (interrupts off, one CPU), read anywhere.
 sync::Atomic<uint64_t> g_counts[vector_count];
 sync::Atomic<FaultInterceptor> g_interceptor{nullptr};
-sync::Atomic<uint64_t> g_last_breakpoint{0};
-
-uint64_t address_of(const void* pointer)
-{
-    // The frame is on a kernel stack: its address is a virtual address.
-    return reinterpret_cast<uint64_t>(pointer);
-}
+sync::Atomic<uint64_t> g_last_breakpoint{0}; // the saved RIP, raw: an atomic holds an integer
 
 bool is_software_vector(unsigned vector)
 {
@@ -36,7 +30,7 @@ bool is_software_vector(unsigned vector)
 
 // A fault while a report was being printed: the reporting code itself is
 // broken. Say the least that identifies it and stop.
-[[noreturn]] void nested_fault(const arch::InterruptFrame& frame, uint64_t cr2)
+[[noreturn]] void nested_fault(const arch::InterruptFrame& frame, arch::VirtAddr cr2)
 {
     kstd::format_to(core::console(),
                     "\nEXCEPTION while printing an exception report: vector {} at RIP {:#018x}, CR2 {:#018x}; "
@@ -118,9 +112,9 @@ uint64_t breakpoint_count()
     return count(vector_of(Exception::Breakpoint));
 }
 
-uint64_t last_breakpoint_return_address()
+arch::VirtAddr last_breakpoint_return_address()
 {
-    return g_last_breakpoint.load(sync::MemoryOrder::Relaxed);
+    return arch::VirtAddr(g_last_breakpoint.load(sync::MemoryOrder::Relaxed));
 }
 
 } // namespace interrupts
@@ -130,7 +124,7 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame)
 {
     using namespace interrupts;
     // CR2 first: any page fault from here on would overwrite it.
-    const uint64_t cr2 = frame->vector < exception_count ? arch::read_cr2() : 0;
+    const arch::VirtAddr cr2 = frame->vector < exception_count ? arch::read_cr2() : arch::VirtAddr();
     const uint8_t vector = static_cast<uint8_t>(frame->vector);
     g_counts[vector].add_single_writer(1);
 
@@ -146,5 +140,6 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame)
     }
     if (vector == vector_of(Exception::Breakpoint))
         g_last_breakpoint.store(frame->rip, sync::MemoryOrder::Relaxed);
-    handle_fault(Fault{*frame, cr2, address_of(frame)});
+    // The frame is on a kernel stack: its address is a virtual address.
+    handle_fault(Fault{*frame, cr2, arch::VirtAddr::of(frame)});
 }

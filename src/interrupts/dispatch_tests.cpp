@@ -80,7 +80,7 @@ KTEST(interrupt_dispatch, a_breakpoint_is_counted_and_execution_continues)
     // CPU returns to (INT3 is a trap).
     asm volatile("leaq 1f(%%rip), %0\n\tint3\n1:" : "=r"(after_int3) : : "memory");
     EXPECT_EQ(interrupts::breakpoint_count(), before + 1);
-    EXPECT_EQ(interrupts::last_breakpoint_return_address(), after_int3);
+    EXPECT_EQ(interrupts::last_breakpoint_return_address(), arch::VirtAddr(after_int3));
 }
 
 KTEST(interrupt_dispatch, expect_fault_catches_the_named_exception)

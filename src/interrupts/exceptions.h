@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include "arch/x86_64/address.h"
 #include "arch/x86_64/interrupt_frame.h"
 
 namespace interrupts {
@@ -63,8 +64,8 @@ constexpr uint8_t vector_of(Exception exception)
 // could fault), and where the frame was (which stack the handler ran on).
 struct Fault {
     arch::InterruptFrame frame;
-    uint64_t cr2;
-    uint64_t frame_address;
+    arch::VirtAddr cr2;
+    arch::VirtAddr frame_address;
 
     uint8_t vector() const { return static_cast<uint8_t>(frame.vector); }
     bool is(Exception exception) const { return frame.vector == vector_of(exception); }

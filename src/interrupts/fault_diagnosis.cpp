@@ -7,7 +7,7 @@ namespace interrupts {
 
 namespace {
 
-constexpr uint64_t null_page_end = arch::page_size;
+constexpr arch::VirtAddr null_page_end(arch::page_size);
 
 Access access_of(PageFaultError error)
 {
@@ -40,7 +40,7 @@ FaultDiagnosis diagnose_page_fault(const Fault& fault)
     } else if (!error.is(PageFaultError::present)) {
         if (fault.cr2 < null_page_end) {
             d.cause = FaultCause::NullPointer;
-        } else if (const arch::GuardedStack* stack = arch::stack_guarded_at(arch::VirtAddr(fault.cr2))) {
+        } else if (const arch::GuardedStack* stack = arch::stack_guarded_at(fault.cr2)) {
             d.cause = FaultCause::StackOverflow;
             d.stack = stack;
         } else {
@@ -63,41 +63,51 @@ FaultDiagnosis diagnose_page_fault(const Fault& fault)
 // the guard-page address of the failed push.
 const arch::GuardedStack* overflowed_stack(const Fault& fault)
 {
-    if (const arch::GuardedStack* stack = arch::stack_guarded_at(arch::VirtAddr(fault.frame.rsp - 8)))
-        return stack;
-    const arch::GuardedStack* stack = arch::stack_guarded_at(arch::VirtAddr(fault.cr2));
     const arch::VirtAddr rsp(fault.frame.rsp);
+    if (const arch::GuardedStack* stack = arch::stack_guarded_at(rsp - 8))
+        return stack;
+    const arch::GuardedStack* stack = arch::stack_guarded_at(fault.cr2);
     if (stack && rsp >= stack->guard && rsp < stack->bottom + arch::page_size)
         return stack;
     return nullptr;
 }
 
 // " (in the kernel .text)" after the address, when the region is known.
-void format_region(kstd::Sink& sink, uint64_t address)
+void format_region(kstd::Sink& sink, arch::VirtAddr address)
 {
     if (const std::string_view region = memory_region_of(address); !region.empty())
         kstd::format_to(sink, " (in the {})", region);
 }
 
+// Is `address` in the `size` bytes from `start`?
+bool in_region(arch::VirtAddr address, arch::VirtAddr start, uint64_t size)
+{
+    return address >= start && address - start < size;
+}
+
 } // namespace
 
-std::string_view memory_region_of(uint64_t address)
+std::string_view memory_region_of(arch::VirtAddr address)
 {
+    namespace layout = arch::layout;
+    const arch::VirtAddr heap_area(layout::heap_region_base);
+    const arch::VirtAddr scratch(layout::scratch_region_base);
+    const arch::VirtAddr direct_map(layout::direct_map_base);
     const mem::ImageLayout image = mem::kernel_image_layout();
-    if (address >= image.text_start.value() && address < image.text_end.value())
+    if (address >= image.text_start && address < image.text_end)
         return "kernel .text";
-    if (address >= image.rodata_start.value() && address < image.rodata_end.value())
+    if (address >= image.rodata_start && address < image.rodata_end)
         return "kernel .rodata";
-    if (address >= image.data_start.value() && address < image.data_end.value())
+    if (address >= image.data_start && address < image.data_end)
         return "kernel .data/.bss";
-    if (arch::in_boot_window(arch::VirtAddr(address)))
+    if (arch::in_boot_window(address))
         return "boot window";
-    if (address >= arch::layout::heap_region_base && address < arch::layout::heap_region_end)
+    if (in_region(address, heap_area, layout::heap_region_end - layout::heap_region_base))
         return "kernel heap area";
-    if (address >= arch::layout::scratch_region_base && address < arch::layout::scratch_region_base + arch::layout::scratch_region_size)
+    if (in_region(address, scratch, layout::scratch_region_size))
         return "scratch region";
-    if (address >= arch::layout::direct_map_base && address < arch::layout::direct_map_base + arch::layout::direct_map_max)
-        return address - arch::layout::direct_map_base < mem::direct_map_bytes() || !mem::direct_map_active()
+    if (in_region(address, direct_map, layout::direct_map_max))
+        return !mem::direct_map_active() || in_region(address, direct_map, mem::direct_map_bytes())
                    ? "direct map"
                    : "direct map, past the end of RAM";
     return {};
@@ -138,7 +148,7 @@ void format_value(kstd::Sink& sink, SelectorError error, const kstd::FormatSpec&
 
 FaultDiagnosis diagnose(const Fault& fault)
 {
-    FaultDiagnosis d{FaultCause::Exception, Access::Read, 0, nullptr, fault.vector(), fault.frame.error_code};
+    FaultDiagnosis d{FaultCause::Exception, Access::Read, {}, nullptr, fault.vector(), fault.frame.error_code};
     switch (fault.vector()) {
     case vector_of(Exception::PageFault):
         return diagnose_page_fault(fault);
@@ -151,7 +161,7 @@ FaultDiagnosis diagnose(const Fault& fault)
         }
         return d;
     case vector_of(Exception::Breakpoint):
-        d.address = fault.frame.rip - 1; // INT3 is one byte; RIP is past it (a trap)
+        d.address = arch::VirtAddr(fault.frame.rip) - 1; // INT3 is one byte; RIP is past it (a trap)
         d.access = Access::Execute;
         return d;
     case vector_of(Exception::InvalidTss):

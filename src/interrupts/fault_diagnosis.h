@@ -76,7 +76,7 @@ enum class Access : uint8_t { Read, Write, Execute };
 struct FaultDiagnosis {
     FaultCause cause;
     Access access;
-    uint64_t address;                  // CR2 for page faults
+    arch::VirtAddr address;            // CR2 for page faults
     const arch::GuardedStack* stack;   // StackOverflow: the stack that overflowed
     uint8_t vector;
     uint64_t error_code;
@@ -87,7 +87,7 @@ FaultDiagnosis diagnose(const Fault& fault);
 // Which part of the kernel's address space `address` lies in, in words
 // ("kernel .text", "kernel heap", "direct map", ...), or empty if none
 // (mem/kernel_address_space.h has the layout).
-std::string_view memory_region_of(uint64_t address);
+std::string_view memory_region_of(arch::VirtAddr address);
 
 // One line of words, e.g. "write to read-only memory at 0x...".
 void format_value(kstd::Sink& sink, const FaultDiagnosis& diagnosis, const kstd::FormatSpec& spec);

@@ -19,7 +19,7 @@ interrupts::Fault page_fault(uint64_t cr2, uint64_t error_code, uint64_t rsp = 0
     fault.frame.vector = 14;
     fault.frame.error_code = error_code;
     fault.frame.rsp = rsp;
-    fault.cr2 = cr2;
+    fault.cr2 = arch::VirtAddr(cr2);
     return fault;
 }
 
@@ -66,7 +66,7 @@ KTEST(fault_diagnosis, the_words_name_the_access_and_the_address)
     interrupts::Fault double_fault{};
     double_fault.frame.vector = 8;
     double_fault.frame.rsp = boot.bottom.value(); // a push from here hits the guard page
-    double_fault.cr2 = (boot.bottom - 8).value();
+    double_fault.cr2 = boot.bottom - 8;
     kstd::StringBuffer<200> expected;
     kstd::format_to(expected, "kernel stack overflow: the boot stack ran into its guard page at {:#018x}", boot.guard);
     EXPECT_STREQ(text_of(interrupts::diagnose(double_fault), buffer), expected.view());
@@ -78,7 +78,7 @@ KTEST(fault_diagnosis, a_double_fault_far_from_any_guard_page_is_not_an_overflow
     fault.frame.vector = 8;
     const arch::GuardedStack& boot = arch::kernel_stacks()[0];
     fault.frame.rsp = (boot.top - 512).value();
-    fault.cr2 = (boot.guard + 16).value(); // a stale CR2 alone does not make an overflow
+    fault.cr2 = boot.guard + 16; // a stale CR2 alone does not make an overflow
     EXPECT_EQ(interrupts::diagnose(fault).cause, interrupts::FaultCause::Exception);
 }
 
@@ -99,11 +99,13 @@ KTEST(fault_diagnosis, page_faults_name_the_kernel_region)
     kstd::format_to(expected, "write to read-only memory at {:#018x} (in the kernel .text)", image.text_start.value());
     EXPECT_STREQ(text_of(interrupts::diagnose(page_fault(image.text_start.value(), E::present | E::write)), buffer),
                  expected.view());
-    EXPECT_EQ(interrupts::memory_region_of(image.rodata_start.value()), std::string_view("kernel .rodata"));
-    EXPECT_EQ(interrupts::memory_region_of(image.data_start.value()), std::string_view("kernel .data/.bss"));
-    EXPECT_EQ(interrupts::memory_region_of(arch::layout::heap_region_base + 4096), std::string_view("kernel heap area"));
-    EXPECT_EQ(interrupts::memory_region_of(arch::layout::direct_map_base), std::string_view("direct map"));
-    EXPECT_EQ(interrupts::memory_region_of(arch::layout::direct_map_base + mem::direct_map_bytes()),
+    EXPECT_EQ(interrupts::memory_region_of(image.rodata_start), std::string_view("kernel .rodata"));
+    EXPECT_EQ(interrupts::memory_region_of(image.data_start), std::string_view("kernel .data/.bss"));
+    const arch::VirtAddr heap(arch::layout::heap_region_base);
+    EXPECT_EQ(interrupts::memory_region_of(heap + arch::page_size), std::string_view("kernel heap area"));
+    const arch::VirtAddr direct_map(arch::layout::direct_map_base);
+    EXPECT_EQ(interrupts::memory_region_of(direct_map), std::string_view("direct map"));
+    EXPECT_EQ(interrupts::memory_region_of(direct_map + mem::direct_map_bytes()),
               std::string_view("direct map, past the end of RAM"));
-    EXPECT_TRUE(interrupts::memory_region_of(0x1000).empty());
+    EXPECT_TRUE(interrupts::memory_region_of(arch::VirtAddr(0x1000)).empty());
 }

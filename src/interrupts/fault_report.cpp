@@ -1,6 +1,6 @@
 #include "interrupts/fault_report.h"
-#include "arch/x86_64/boot_map.h"
 #include "arch/x86_64/kernel_stacks.h"
+#include "core/backtrace.h"
 #include "interrupts/fault_diagnosis.h"
 #include "mem/page_walk.h"
 
@@ -8,7 +8,6 @@ namespace interrupts {
 
 namespace {
 
-constexpr int max_backtrace_frames = 16;
 bool g_reporting = false;
 
 struct Flags {
@@ -41,26 +40,17 @@ void format_value(kstd::Sink& sink, Flags flags, const kstd::FormatSpec&)
 }
 
 struct StackName {
-    uint64_t address;
+    arch::VirtAddr address;
 };
 
 void format_value(kstd::Sink& sink, StackName stack, const kstd::FormatSpec&)
 {
-    if (const arch::GuardedStack* known = arch::stack_containing(arch::VirtAddr(stack.address)))
+    if (const arch::GuardedStack* known = arch::stack_containing(stack.address))
         kstd::format_to(sink, "the {}", known->name);
-    else if (const arch::GuardedStack* guarded = arch::stack_guarded_at(arch::VirtAddr(stack.address)))
+    else if (const arch::GuardedStack* guarded = arch::stack_guarded_at(stack.address))
         kstd::format_to(sink, "the guard page of the {}", guarded->name);
     else
         sink.write("an unknown stack");
-}
-
-bool frame_readable(uint64_t rbp)
-{
-    // Both words of the frame record [saved RBP, return address] must be
-    // mapped: rbp is 8-aligned, so they share a page unless rbp is the
-    // page's last word.
-    return rbp >= arch::layout::kernel_vma && (rbp & 7) == 0 && mem::is_mapped(arch::VirtAddr(rbp))
-        && mem::is_mapped(arch::VirtAddr(rbp + 8));
 }
 
 } // namespace
@@ -72,25 +62,6 @@ void format_value(kstd::Sink& sink, FaultTitle title, const kstd::FormatSpec&)
         kstd::format_to(sink, "{} ({}, vector {})", info.name, info.mnemonic, title.vector);
     } else {
         kstd::format_to(sink, "unexpected interrupt (vector {:#04x})", title.vector);
-    }
-}
-
-void print_fault_backtrace(kstd::Sink& sink, uint64_t rip, uint64_t rbp, std::string_view indent)
-{
-    kstd::format_to(sink, "{}backtrace:\n", indent);
-    kstd::format_to(sink, "{}  #0 {:#018x}\n", indent, rip);
-    for (int depth = 1; depth < max_backtrace_frames; ++depth) {
-        if (!frame_readable(rbp))
-            break;
-        // frame_readable() checked that both words are mapped kernel memory.
-        const auto* frame = reinterpret_cast<const uint64_t*>(rbp);
-        const uint64_t return_address = frame[1];
-        if (return_address < arch::layout::kernel_vma)
-            break;
-        kstd::format_to(sink, "{}  #{} {:#018x}\n", indent, depth, return_address);
-        if (frame[0] <= rbp) // frames lie at rising addresses; anything else is corrupt
-            break;
-        rbp = frame[0];
     }
 }
 
@@ -122,7 +93,7 @@ void print_fault_report(kstd::Sink& sink, const Fault& fault, std::string_view i
     kstd::format_to(sink, "{}  RIP {:#018x}  RSP {:#018x}  RFLAGS {:#018x} {}\n", indent, f.rip, f.rsp, f.rflags,
                     Flags{f.rflags});
     kstd::format_to(sink, "{}  CS {:#06x}  SS {:#06x}  interrupted on {}; handler on {}\n", indent, f.cs, f.ss,
-                    StackName{f.rsp}, StackName{fault.frame_address});
+                    StackName{arch::VirtAddr(f.rsp)}, StackName{fault.frame_address});
     kstd::format_to(sink, "{}  RAX {:#018x}  RBX {:#018x}  RCX {:#018x}\n", indent, f.rax, f.rbx, f.rcx);
     kstd::format_to(sink, "{}  RDX {:#018x}  RSI {:#018x}  RDI {:#018x}\n", indent, f.rdx, f.rsi, f.rdi);
     kstd::format_to(sink, "{}  RBP {:#018x}  R8  {:#018x}  R9  {:#018x}\n", indent, f.rbp, f.r8, f.r9);
@@ -131,7 +102,11 @@ void print_fault_report(kstd::Sink& sink, const Fault& fault, std::string_view i
     kstd::StringBuffer<40> nested_indent;
     nested_indent.write(indent);
     nested_indent.write("  ");
-    print_fault_backtrace(sink, f.rip, f.rbp, nested_indent.view());
+    // The chain may be what broke: every record is checked to be mapped
+    // before it is read, so a corrupt one ends the list instead of faulting
+    // again (the report can be printed before mem has registered its check).
+    core::print_backtrace_from(sink, arch::VirtAddr(f.rip), arch::VirtAddr(f.rbp), nested_indent.view(),
+                               mem::frame_record_mapped);
     g_reporting = false;
 }
 

@@ -13,9 +13,9 @@
 //       #0 0xffffffff80104c3e
 //       #1 0xffffffff80104d10
 //
-// Backtrace lines have the form of the panic report's ("#N 0x..."), which
-// the test runner turns into function and file:line. docs/interrupts.md
-// explains how to read a report.
+// The backtrace is the panic report's (core/backtrace.h), with the
+// interrupted RIP as #0; the test runner turns its lines into function and
+// file:line. docs/interrupts.md explains how to read a report.
 
 #include <string_view>
 #include "interrupts/exceptions.h"
@@ -36,10 +36,5 @@ void print_fault_report(kstd::Sink& sink, const Fault& fault, std::string_view i
 // True while a report is being printed: a fault now is a fault in the
 // reporting code, and the dispatcher stops instead of reporting it again.
 bool fault_report_in_progress();
-
-// "#0 <rip>" then the frame-pointer chain from `rbp`, checking every frame
-// is mapped before reading it, so a corrupt chain ends the list instead of
-// faulting again.
-void print_fault_backtrace(kstd::Sink& sink, uint64_t rip, uint64_t rbp, std::string_view indent);
 
 } // namespace interrupts

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include "arch/x86_64/address.h"
 #include "arch/x86_64/interrupt_frame.h"
 #include "interrupts/exceptions.h"
 #include "kstd/expected.h"
@@ -58,6 +59,6 @@ void set_fault_interceptor(FaultInterceptor interceptor);
 // #BP: how many have been handled, and where the last one returned to (the
 // instruction after the INT3).
 uint64_t breakpoint_count();
-uint64_t last_breakpoint_return_address();
+arch::VirtAddr last_breakpoint_return_address();
 
 } // namespace interrupts

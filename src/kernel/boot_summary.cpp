@@ -54,7 +54,7 @@ void print_boot_summary(const boot::BootInfo& info)
     } else {
         println("boot: usable RAM {} in {} regions:", Size{info.usable_bytes()}, info.memory_region_count);
         for (const boot::MemoryRegion& region : info.memory_map()) {
-            println("  [{:#014x} - {:#014x}) {:<16} {}", region.base.value(), region.end().value(),
+            println("  [{:#014x} - {:#014x}) {:<16} {}", region.base, region.end(),
                     boot::to_string(region.type), Size{region.length});
         }
     }

@@ -1,4 +1,5 @@
 #include "kernel/deliberate_faults.h"
+#include "arch/x86_64/address.h"
 
 namespace kernel::deliberate {
 
@@ -16,12 +17,14 @@ void breakpoint()
 
 [[gnu::noinline]] void write_through_null()
 {
-    // An address the compiler cannot see through (it would turn a literal
-    // null dereference into UD2): the asm makes `address` opaque.
-    uint64_t address = 0;
-    asm volatile("" : "+r"(address));
+    // A pointer the compiler cannot see through (it would turn a literal
+    // null dereference into UD2).
+    auto* target = arch::VirtAddr().as_pointer<volatile uint64_t>();
+    // An empty asm that claims to change `target` in its register: the
+    // compiler can no longer tell it is null.
+    asm volatile("" : "+r"(target));
     // Nothing is mapped below the kernel's half, so this store faults.
-    *reinterpret_cast<volatile uint64_t*>(address) = 0xDEAD;
+    *target = 0xDEAD;
 }
 
 [[gnu::noinline]] uint64_t overflow_stack(uint64_t depth)

@@ -216,7 +216,7 @@ kstd::Expected<void, MapError> AddressSpace::unmap_range(arch::VirtAddr start, u
             return kstd::unexpected(slot.error());
         const uint64_t size = level_bytes(slot->level);
         if (!slot->entry->present()) {
-            done = arch::align_up(page.value() + 1, size) - start.value(); // skip the hole this entry covers
+            done = (page + 1).align_up(size) - start; // skip the hole this entry covers
             continue;
         }
         if (!page.is_aligned(size) || bytes - done < size)

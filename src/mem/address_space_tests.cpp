@@ -85,7 +85,7 @@ KTEST(address_space, map_write_read_unmap_then_the_next_access_faults)
     EXPECT_EQ(*unmapped, frame);
     EXPECT_EQ(kernel_space().table_frames(), tables_before, "the empty PT and PD were freed");
     EXPECT_FAULT(PageFault, (void)*ktest::opaque(through_page));
-    EXPECT_EQ(ktest::last_fault().cr2, page.value());
+    EXPECT_EQ(ktest::last_fault().cr2, page);
     EXPECT_EQ(ktest::last_fault().frame.error_code & 1, 0u, "not present");
     EXPECT_TRUE(failed_with(kernel_space().translate(page), MapError::NotMapped));
     mem::physical::free(frame);
@@ -108,7 +108,7 @@ KTEST(address_space, read_only_and_no_execute_pages_fault_on_write_and_fetch)
     if (arch::no_execute_enabled()) {
         EXPECT_FAULT(PageFault, ktest::opaque(code)());
         EXPECT_EQ(ktest::last_fault().frame.error_code & 0x11, 0x11u, "present + instruction fetch");
-        EXPECT_EQ(ktest::last_fault().cr2, page.value());
+        EXPECT_EQ(ktest::last_fault().cr2, page);
     }
     ASSERT_TRUE(kernel_space().protect(page, {.writable = false, .executable = true}).has_value());
     ktest::opaque(code)(); // now it may run: the RET returns

@@ -10,7 +10,7 @@ uint64_t g_direct_map_bytes = 0; // 0: not active yet
 arch::VirtAddr phys_to_virt(arch::PhysAddr address)
 {
     if (g_direct_map_bytes != 0)
-        return address.value() < g_direct_map_bytes ? arch::VirtAddr(arch::layout::direct_map_base + address.value()) : arch::VirtAddr();
+        return address.value() < g_direct_map_bytes ? direct_map_address(address) : arch::VirtAddr();
     return arch::boot_map_virtual(address);
 }
 

@@ -13,6 +13,14 @@
 
 namespace mem {
 
+// Where the direct map puts physical `address`, whether or not the direct
+// map is active or reaches that far (the kernel's page tables are built with
+// this; everything else uses phys_to_virt).
+constexpr arch::VirtAddr direct_map_address(arch::PhysAddr address)
+{
+    return arch::VirtAddr(arch::layout::direct_map_base + address.value());
+}
+
 // The virtual address of physical `address`: through the direct map once it
 // is active, through the boot window before; a null arch::VirtAddr if neither
 // reaches it.

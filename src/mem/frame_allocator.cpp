@@ -9,12 +9,12 @@ namespace {
 // rounding up keeps the arithmetic simple and costs one metadata entry).
 uint64_t frame_count_of(PhysRange span, arch::PhysAddr base)
 {
-    return (arch::align_up(span.end.value(), arch::frame_size) - base.value()) / arch::frame_size;
+    return (span.end.align_up(arch::frame_size) - base) / arch::frame_size;
 }
 
 arch::PhysAddr base_of(PhysRange span)
 {
-    return arch::PhysAddr(arch::align_down(span.start.value(), FrameAllocator::max_run_bytes));
+    return span.start.align_down(FrameAllocator::max_run_bytes);
 }
 
 } // namespace
@@ -53,8 +53,8 @@ kstd::Expected<void, FrameError> FrameAllocator::initialize(PhysRange span, std:
     // (metadata_bytes() counted the slack); each element is created by
     // placement new, so the pointer refers to live FrameIndex objects.
     std::byte* const links = metadata.data() + m_frame_count;
-    const uint64_t padding = arch::align_up(reinterpret_cast<uintptr_t>(links), alignof(FrameIndex))
-        - reinterpret_cast<uintptr_t>(links);
+    const arch::VirtAddr links_at = arch::VirtAddr::of(links);
+    const uint64_t padding = links_at.align_up(alignof(FrameIndex)) - links_at;
     m_next = reinterpret_cast<FrameIndex*>(links + padding);
     m_previous = m_next + m_frame_count;
     for (FrameIndex i = 0; i < m_frame_count; ++i) {
@@ -72,14 +72,13 @@ kstd::Expected<void, FrameError> FrameAllocator::add_free_range(PhysRange range)
     if (!m_initialized)
         return fail(FrameErrorKind::NotInitialized, range.start, 0);
     // Only whole frames: round the start up and the end down.
-    const PhysRange frames{arch::PhysAddr(arch::align_up(range.start.value(), arch::frame_size)),
-                           arch::PhysAddr(arch::align_down(range.end.value(), arch::frame_size))};
+    const PhysRange frames{range.start.align_up(arch::frame_size), range.end.align_down(arch::frame_size)};
     if (frames.empty())
         return {};
     if (!m_span.contains(frames))
         return fail(FrameErrorKind::OutsideSpan, range.start, 0);
-    const FrameIndex first = static_cast<FrameIndex>((frames.start.value() - m_base.value()) / arch::frame_size);
-    const FrameIndex last = static_cast<FrameIndex>((frames.end.value() - m_base.value()) / arch::frame_size);
+    const FrameIndex first = static_cast<FrameIndex>((frames.start - m_base) / arch::frame_size);
+    const FrameIndex last = static_cast<FrameIndex>((frames.end - m_base) / arch::frame_size);
     // Check everything before changing anything: a failed call leaves the
     // allocator as it was.
     for (FrameIndex i = first; i < last; ++i) {
@@ -135,9 +134,9 @@ kstd::Expected<void, FrameError> FrameAllocator::free_run(arch::PhysAddr first, 
     if (order > max_order)
         return fail(FrameErrorKind::InvalidOrder, first, order);
     if (first < m_base || !first.is_aligned(arch::frame_size)
-        || (first.value() - m_base.value()) / arch::frame_size >= m_frame_count)
+        || (first - m_base) / arch::frame_size >= m_frame_count)
         return fail(FrameErrorKind::NotAllocated, first, order);
-    const auto index = static_cast<FrameIndex>((first.value() - m_base.value()) / arch::frame_size);
+    const auto index = static_cast<FrameIndex>((first - m_base) / arch::frame_size);
 
     if (is_run_start(index, state_used_run)) {
         if (order_at(index) != order)

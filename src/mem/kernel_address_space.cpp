@@ -87,8 +87,8 @@ void load_kernel_address_space(std::span<const PhysRange> direct_ranges)
     // The direct map: RAM, data only.
     const bool huge_pages = arch::cpu_features().huge_pages;
     for (const PhysRange& range : direct_ranges) {
-        map_or_panic(g_kernel->map_range(arch::VirtAddr(arch::layout::direct_map_base + range.start.value()),
-                                         range.start, range.size(), arch::Protection::read_write(), huge_pages),
+        map_or_panic(g_kernel->map_range(direct_map_address(range.start), range.start, range.size(),
+                                         arch::Protection::read_write(), huge_pages),
                      "the direct map");
     }
 

@@ -55,7 +55,7 @@ KTEST(kernel_address_space, writing_to_text_faults)
     auto* text = reinterpret_cast<volatile uint8_t*>(&code_in_text); // the first byte of a function
     const uint8_t first = *text;
     EXPECT_FAULT(PageFault, *ktest::opaque(text) = 0xCC);
-    EXPECT_EQ(ktest::last_fault().cr2, arch::VirtAddr::of(text).value());
+    EXPECT_EQ(ktest::last_fault().cr2, arch::VirtAddr::of(text));
     EXPECT_EQ(ktest::last_fault().frame.error_code & 3, 3u, "present + write");
     kstd::StringBuffer<200> words;
     kstd::format_to(words, "{}", interrupts::diagnose(ktest::last_fault()));
@@ -75,7 +75,7 @@ KTEST(kernel_address_space, executing_from_the_heap_faults)
     buffer[0] = 0xC3; // RET: it would return at once if it could run
     auto code = reinterpret_cast<void (*)()>(buffer); // heap memory as a function
     EXPECT_FAULT(PageFault, ktest::opaque(code)());
-    EXPECT_EQ(ktest::last_fault().cr2, arch::VirtAddr::of(buffer).value());
+    EXPECT_EQ(ktest::last_fault().cr2, arch::VirtAddr::of(buffer));
     EXPECT_EQ(ktest::last_fault().frame.error_code & 0x11, 0x11u, "present + instruction fetch");
     kstd::StringBuffer<200> words;
     kstd::format_to(words, "{}", interrupts::diagnose(ktest::last_fault()));

@@ -22,15 +22,15 @@ static_assert(sizeof(heap::FixedSizeBlockAllocator) <= 512 && sizeof(heap::Linke
               "HeapInstance::m_storage holds any design");
 
 // The next unused part of the heap area. Regions are never handed out twice.
-uint64_t g_next_region = arch::layout::heap_region_base;
+arch::VirtAddr g_next_region(arch::layout::heap_region_base);
 
 arch::VirtAddr take_region()
 {
-    if (arch::layout::heap_region_end - g_next_region < HeapInstance::region_size)
+    if (arch::VirtAddr(arch::layout::heap_region_end) - g_next_region < HeapInstance::region_size)
         core::panic("the kernel heap area is used up ({} regions)",
                       (arch::layout::heap_region_end - arch::layout::heap_region_base) / HeapInstance::region_size);
-    const arch::VirtAddr region(g_next_region);
-    g_next_region += HeapInstance::region_size;
+    const arch::VirtAddr region = g_next_region;
+    g_next_region = g_next_region + HeapInstance::region_size;
     return region;
 }
 

@@ -1,5 +1,4 @@
 #include "mem/mapped_region_backend.h"
-#include "mem/heap/heap_address.h"
 #include "arch/x86_64/page_size.h"
 
 namespace mem {
@@ -28,7 +27,7 @@ void MappedRegionBackend::release()
 
 bool MappedRegionBackend::contains(const void* pointer) const
 {
-    return heap::address_of(pointer) - m_start.value() < m_size;
+    return arch::VirtAddr::of(pointer) - m_start < m_size;
 }
 
 } // namespace mem

@@ -1,8 +1,10 @@
 #include "mem/memory.h"
 #include "arch/x86_64/boot_map.h"
+#include "core/backtrace.h"
 #include "core/panic.h"
 #include "mem/direct_map.h"
 #include "mem/kernel_address_space.h"
+#include "mem/page_walk.h"
 #include "arch/x86_64/page_size.h"
 #include "mem/phys_range_set.h"
 #include "mem/physical_memory.h"
@@ -24,8 +26,7 @@ void collect_direct_ranges(const boot::BootInfo& info)
         if (region.type != boot::MemoryType::Available && region.type != boot::MemoryType::AcpiReclaimable
             && region.type != boot::MemoryType::AcpiNvs)
             continue;
-        const PhysRange pages{arch::PhysAddr(arch::align_down(region.base.value(), arch::page_size)),
-                              arch::PhysAddr(arch::align_up(region.end().value(), arch::page_size))};
+        const PhysRange pages{region.base.align_down(arch::page_size), region.end().align_up(arch::page_size)};
         if (!g_direct_ranges.add(pages))
             core::panic("direct map: too many memory regions");
     }
@@ -35,9 +36,12 @@ void collect_direct_ranges(const boot::BootInfo& info)
 
 void initialize_memory(const boot::BootInfo& info, arch::PhysAddr boot_info_address, std::optional<HeapDesign> heap)
 {
+    // From here on a panic's backtrace reads only frame records the page
+    // tables map (the walk works on the boot tables as on the kernel's).
+    core::set_frame_record_check(frame_record_mapped);
     // Frames below 1 GiB first: the page tables are written through the boot
     // window until the direct map is loaded; the rest after that.
-    physical::initialize(info, boot_info_address, arch::layout::boot_map_size);
+    physical::initialize(info, boot_info_address, arch::PhysAddr(arch::layout::boot_map_size));
     collect_direct_ranges(info);
     load_kernel_address_space(g_direct_ranges.ranges());
     physical::add_remaining_frames();

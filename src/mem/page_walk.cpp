@@ -107,4 +107,11 @@ bool is_mapped(arch::VirtAddr address)
     return translate_active(address).has_value();
 }
 
+bool frame_record_mapped(arch::VirtAddr record)
+{
+    // A record is 8-aligned, so its two words share a page unless it starts
+    // in the page's last word.
+    return is_mapped(record) && is_mapped(record + 8);
+}
+
 } // namespace mem

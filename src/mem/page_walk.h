@@ -114,4 +114,8 @@ arch::PhysAddr active_root();
 kstd::Expected<Translation, MapError> translate_active(arch::VirtAddr address);
 bool is_mapped(arch::VirtAddr address);
 
+// Are both words of the frame record at `record` (arch/x86_64/frame_chain.h)
+// mapped in the active tables? The check backtraces walk with.
+bool frame_record_mapped(arch::VirtAddr record);
+
 } // namespace mem

@@ -1,5 +1,6 @@
 #include "mem/page_walk.h"
 #include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/kernel_stacks.h"
 #include "arch/x86_64/memory_layout.h"
 #include "ktest/ktest.h"
 #include "mem/kernel_address_space.h"
@@ -85,4 +86,14 @@ KTEST(page_walk, protect_changes_one_page_of_the_kernel_tables)
     auto restored = mem::translate_active(page);
     ASSERT_OK(restored);
     EXPECT_TRUE(restored->protection.writable);
+}
+
+KTEST(page_walk, a_frame_record_is_mapped_only_if_both_its_words_are)
+{
+    // IST2's guard page lies right above IST1's stack (kernel_stacks.cpp).
+    const arch::GuardedStack& ist2 = arch::interrupt_stack(arch::InterruptStack::NonMaskableInterrupt);
+    EXPECT_TRUE(mem::is_mapped(ist2.guard - 8));
+    EXPECT_TRUE(mem::frame_record_mapped(ist2.guard - 16));
+    EXPECT_FALSE(mem::frame_record_mapped(ist2.guard - 8), "its second word is in the guard page");
+    EXPECT_FALSE(mem::frame_record_mapped(ist2.guard));
 }

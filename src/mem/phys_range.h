@@ -11,7 +11,7 @@ struct PhysRange {
     arch::PhysAddr start;
     arch::PhysAddr end;
 
-    constexpr uint64_t size() const { return end > start ? end.value() - start.value() : 0; }
+    constexpr uint64_t size() const { return end > start ? end - start : 0; }
     constexpr bool empty() const { return end <= start; }
     constexpr bool contains(arch::PhysAddr address) const { return address >= start && address < end; }
     constexpr bool contains(const PhysRange& other) const

@@ -67,12 +67,12 @@ void PhysRangeSet::shrink_to_alignment(uint64_t alignment)
 {
     size_t kept = 0;
     for (size_t i = 0; i < m_count; ++i) {
-        const uint64_t start = arch::align_up(m_ranges[i].start.value(), alignment);
-        const uint64_t end = arch::align_down(m_ranges[i].end.value(), alignment);
-        // arch::align_up of an address near 2^64 can wrap to a small number.
-        if (start < m_ranges[i].start.value() || end <= start)
+        const arch::PhysAddr start = m_ranges[i].start.align_up(alignment);
+        const arch::PhysAddr end = m_ranges[i].end.align_down(alignment);
+        // Aligning an address near 2^64 up can wrap to a small number.
+        if (start < m_ranges[i].start || end <= start)
             continue;
-        m_ranges[kept++] = PhysRange{arch::PhysAddr(start), arch::PhysAddr(end)};
+        m_ranges[kept++] = PhysRange{start, end};
     }
     m_count = kept;
 }
@@ -80,11 +80,11 @@ void PhysRangeSet::shrink_to_alignment(uint64_t alignment)
 std::optional<arch::PhysAddr> PhysRangeSet::find_space(uint64_t size, uint64_t alignment) const
 {
     for (const PhysRange& range : ranges()) {
-        const uint64_t start = arch::align_up(range.start.value(), alignment);
-        if (start < range.start.value() || start >= range.end.value())
+        const arch::PhysAddr start = range.start.align_up(alignment);
+        if (start < range.start || start >= range.end)
             continue;
-        if (range.end.value() - start >= size)
-            return arch::PhysAddr(start);
+        if (range.end - start >= size)
+            return start;
     }
     return std::nullopt;
 }

@@ -15,15 +15,15 @@ namespace {
 sync::Spinlock g_lock("frame allocator");
 FrameAllocator g_frames;
 PhysRangeSet g_usable; // what is left for the allocator (metadata removed)
-uint64_t g_first_limit = 0;
+arch::PhysAddr g_first_limit;
 uint64_t g_usable_bytes = 0;
 PhysRange g_metadata;
 bool g_initialized = false;
 
-uint64_t kernel_image_end()
+arch::PhysAddr kernel_image_end()
 {
     // A linker symbol: its address is the value (the physical end of the image).
-    return reinterpret_cast<uint64_t>(__kernel_phys_end);
+    return arch::PhysAddr(reinterpret_cast<uint64_t>(__kernel_phys_end));
 }
 
 void remove_or_panic(PhysRangeSet& set, PhysRange range)
@@ -33,11 +33,10 @@ void remove_or_panic(PhysRangeSet& set, PhysRange range)
 }
 
 // Adds the part of every usable range inside [low, high).
-void add_ranges_between(uint64_t low, uint64_t high)
+void add_ranges_between(arch::PhysAddr low, arch::PhysAddr high)
 {
     for (const PhysRange& range : g_usable.ranges()) {
-        const PhysRange part{arch::PhysAddr(range.start.value() < low ? low : range.start.value()),
-                             arch::PhysAddr(range.end.value() > high ? high : range.end.value())};
+        const PhysRange part{range.start < low ? low : range.start, range.end > high ? high : range.end};
         if (part.empty())
             continue;
         if (auto added = g_frames.add_free_range(part); !added)
@@ -47,7 +46,7 @@ void add_ranges_between(uint64_t low, uint64_t high)
 
 } // namespace
 
-void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, uint64_t first_limit)
+void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, arch::PhysAddr first_limit)
 {
     KASSERT(!g_initialized, "the physical memory manager is initialised once");
     if (!info.has_memory_map)
@@ -61,12 +60,11 @@ void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, ui
     g_usable_bytes = g_usable.total_bytes();
     // The first MiB (real-mode structures, BIOS, VGA) and the image, which
     // GRUB loaded at 1 MiB: never handed out.
-    remove_or_panic(g_usable, {arch::PhysAddr(0), arch::PhysAddr(arch::align_up(kernel_image_end(), arch::frame_size))});
-    remove_or_panic(g_usable, {arch::PhysAddr(arch::align_down(boot_info_address.value(), arch::frame_size)),
-                               arch::PhysAddr(arch::align_up(boot_info_address.value() + info.total_size, arch::frame_size))});
+    remove_or_panic(g_usable, {arch::PhysAddr(0), kernel_image_end().align_up(arch::frame_size)});
+    remove_or_panic(g_usable, {boot_info_address.align_down(arch::frame_size),
+                               (boot_info_address + info.total_size).align_up(arch::frame_size)});
     for (const boot::BootModule& module : info.boot_modules())
-        remove_or_panic(g_usable, {arch::PhysAddr(arch::align_down(module.start.value(), arch::frame_size)),
-                                   arch::PhysAddr(arch::align_up(module.end.value(), arch::frame_size))});
+        remove_or_panic(g_usable, {module.start.align_down(arch::frame_size), module.end.align_up(arch::frame_size)});
     g_usable.shrink_to_alignment(arch::frame_size);
     if (g_usable.empty())
         core::panic("memory map: no usable memory above the kernel image");
@@ -76,7 +74,7 @@ void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, ui
     const PhysRange span = g_usable.bounds();
     const uint64_t bytes = arch::align_up(FrameAllocator::metadata_bytes(span), arch::frame_size);
     auto place = g_usable.find_space(bytes, arch::frame_size);
-    if (!place || place->value() + bytes > first_limit)
+    if (!place || *place + bytes > first_limit)
         core::panic("no room for {} bytes of frame metadata below {:#x}", bytes, first_limit);
     g_metadata = {*place, *place + bytes};
     remove_or_panic(g_usable, g_metadata);
@@ -84,15 +82,16 @@ void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, ui
     if (auto ready = g_frames.initialize(span, {metadata, bytes}); !ready)
         core::panic("frame allocator: {}", ready.error());
     g_first_limit = first_limit;
-    add_ranges_between(0, first_limit);
+    add_ranges_between(arch::PhysAddr(0), first_limit);
     g_initialized = true;
 }
 
 void add_remaining_frames()
 {
     sync::SpinlockGuard guard(g_lock);
-    add_ranges_between(g_first_limit, ~0ull);
-    g_first_limit = ~0ull;
+    const arch::PhysAddr end_of_everything(~0ull);
+    add_ranges_between(g_first_limit, end_of_everything);
+    g_first_limit = end_of_everything;
 }
 
 bool initialized()

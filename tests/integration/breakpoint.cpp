@@ -17,7 +17,7 @@ KTEST(breakpoint, int3_is_reported_and_execution_continues_after_it)
     // CPU resumes (#BP is a trap: the saved RIP is the next instruction).
     asm volatile("leaq 1f(%%rip), %0\n\tint3\n1:" : "=r"(after_int3) : : "memory");
     EXPECT_EQ(interrupts::breakpoint_count(), before + 1);
-    EXPECT_EQ(interrupts::last_breakpoint_return_address(), after_int3);
+    EXPECT_EQ(interrupts::last_breakpoint_return_address(), arch::VirtAddr(after_int3));
 }
 
 KTEST(breakpoint, every_general_register_survives_the_handler)

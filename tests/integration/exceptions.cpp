@@ -95,7 +95,7 @@ KTEST(exceptions, page_fault_on_an_unmapped_address_has_it_in_cr2)
     EXPECT_FAULT(PageFault, (void)*pointer);
     const interrupts::Fault& fault = ktest::last_fault();
     EXPECT_EQ(fault.vector(), 14u);
-    EXPECT_EQ(fault.cr2, unmapped_address + 0x18);
+    EXPECT_EQ(fault.cr2, arch::VirtAddr(unmapped_address + 0x18));
     EXPECT_EQ(fault.frame.error_code, 0u, "not present, read, supervisor");
     EXPECT_EQ(interrupts::diagnose(fault).cause, FaultCause::UnmappedAddress);
     kstd::StringBuffer<4096> buffer;
@@ -112,7 +112,7 @@ KTEST(exceptions, null_pointer_write)
     auto* pointer = ktest::opaque(reinterpret_cast<volatile uint32_t*>(0x10));
     EXPECT_FAULT(PageFault, *pointer = 5);
     const interrupts::Fault& fault = ktest::last_fault();
-    EXPECT_EQ(fault.cr2, 0x10u);
+    EXPECT_EQ(fault.cr2, arch::VirtAddr(0x10));
     EXPECT_EQ(fault.frame.error_code, PageFaultError::write);
     kstd::StringBuffer<4096> buffer;
     EXPECT_TRUE(contains(report_text(buffer), "null-pointer dereference: write at 0x0000000000000010"));
@@ -124,7 +124,7 @@ KTEST(exceptions, call_through_a_null_function_pointer)
     auto function = ktest::opaque(reinterpret_cast<void (*)()>(0));
     EXPECT_FAULT(PageFault, function());
     const interrupts::Fault& fault = ktest::last_fault();
-    EXPECT_EQ(fault.cr2, 0u);
+    EXPECT_TRUE(fault.cr2.is_null());
     EXPECT_EQ(fault.frame.rip, 0u, "the fetch itself faulted");
     EXPECT_NE(fault.frame.error_code & PageFaultError::instruction_fetch, 0u);
     EXPECT_EQ(interrupts::diagnose(fault).cause, FaultCause::NullPointer);
@@ -137,7 +137,7 @@ KTEST(exceptions, write_to_read_only_memory)
     const uint8_t value = *target; // reading is still allowed
     EXPECT_FAULT(PageFault, *target = static_cast<uint8_t>(value + 1));
     const interrupts::Fault& fault = ktest::last_fault();
-    EXPECT_EQ(fault.cr2, probe_page().value() + 100);
+    EXPECT_EQ(fault.cr2, probe_page() + 100);
     EXPECT_EQ(fault.frame.error_code, PageFaultError::present | PageFaultError::write);
     EXPECT_EQ(interrupts::diagnose(fault).cause, FaultCause::WriteToReadOnly);
     kstd::StringBuffer<4096> buffer;
@@ -157,7 +157,7 @@ KTEST(exceptions, execution_of_no_execute_memory)
     ASSERT_OK(mem::kernel_address_space().protect(probe_page(), arch::Protection::read_write()));
     EXPECT_FAULT(PageFault, function());
     const interrupts::Fault& fault = ktest::last_fault();
-    EXPECT_EQ(fault.cr2, probe_page().value());
+    EXPECT_EQ(fault.cr2, probe_page());
     EXPECT_EQ(fault.frame.rip, probe_page().value());
     EXPECT_EQ(fault.frame.error_code, PageFaultError::present | PageFaultError::instruction_fetch);
     kstd::StringBuffer<4096> buffer;
@@ -170,7 +170,7 @@ KTEST(exceptions, touching_a_guard_page_is_reported_as_a_stack_overflow)
     // The last word below IST2's stack: in its guard page, deliberately.
     auto* guard = ktest::opaque((ist2.bottom - 8).as_pointer<volatile uint64_t>());
     EXPECT_FAULT(PageFault, *guard = 0);
-    EXPECT_EQ(ktest::last_fault().cr2, (ist2.bottom - 8).value());
+    EXPECT_EQ(ktest::last_fault().cr2, ist2.bottom - 8);
     kstd::StringBuffer<4096> buffer;
     EXPECT_TRUE(contains(report_text(buffer), "kernel stack overflow: the NMI stack (IST2) ran into its guard page"));
 }

@@ -34,9 +34,9 @@ KTEST(stack_overflow, double_fault_runs_on_ist1_and_reports_the_overflow)
     ktest::print_fault(fault);
 
     const arch::GuardedStack& ist1 = arch::interrupt_stack(arch::InterruptStack::DoubleFault);
-    EXPECT_TRUE(ist1.contains(arch::VirtAddr(fault.frame_address)), "the handler's frame {:#x} is on IST1 [{:#x}, {:#x})",
+    EXPECT_TRUE(ist1.contains(fault.frame_address), "the handler's frame {:#x} is on IST1 [{:#x}, {:#x})",
                 fault.frame_address, ist1.bottom, ist1.top);
-    EXPECT_TRUE(boot_stack().guard_contains(arch::VirtAddr(fault.cr2)), "CR2 {:#x} is the boot stack's guard page", fault.cr2);
+    EXPECT_TRUE(boot_stack().guard_contains(fault.cr2), "CR2 {:#x} is the boot stack's guard page", fault.cr2);
     const interrupts::FaultDiagnosis diagnosis = interrupts::diagnose(fault);
     EXPECT_EQ(diagnosis.cause, interrupts::FaultCause::StackOverflow);
     ASSERT_NOT_NULL(diagnosis.stack);

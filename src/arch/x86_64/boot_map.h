@@ -22,7 +22,8 @@ constexpr VirtAddr boot_map_virtual(PhysAddr phys)
 // Is `address` inside the boot window (the image and low memory)?
 constexpr bool in_boot_window(VirtAddr address)
 {
-    return address.value() >= layout::kernel_vma && address.value() - layout::kernel_vma < layout::boot_map_size;
+    const VirtAddr start(layout::kernel_vma);
+    return address >= start && address - start < layout::boot_map_size;
 }
 
 } // namespace arch

@@ -22,13 +22,14 @@ inline uint64_t read_cr0()
     return value;
 }
 
-inline uint64_t read_cr2()
+// The linear address of the last page fault.
+inline VirtAddr read_cr2()
 {
     uint64_t value;
     // CR2 holds the linear address of the last page fault (SDM vol. 3, 6.15,
     // "Interrupt 14"). "memory": the value depends on accesses made before.
     asm volatile("mov %%cr2, %0" : "=r"(value) : : "memory");
-    return value;
+    return VirtAddr(value);
 }
 
 inline uint64_t read_cr3()

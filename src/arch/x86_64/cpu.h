@@ -2,6 +2,7 @@
 // Thin, named wrappers around single privileged x86_64 instructions.
 
 #include <cstdint>
+#include "arch/x86_64/address.h"
 
 namespace arch {
 
@@ -67,12 +68,14 @@ inline CpuidResult cpuid(uint32_t leaf, uint32_t subleaf = 0)
     return r;
 }
 
-inline uint64_t read_frame_pointer()
+// The address of the caller's frame record (arch/x86_64/frame_chain.h).
+inline VirtAddr read_frame_pointer()
 {
     uint64_t rbp;
-    // The kernel is built with frame pointers, so RBP heads the frame chain.
+    // The kernel is built with frame pointers, so RBP heads the frame chain;
+    // it holds a virtual address on the current stack.
     asm volatile("mov %%rbp, %0" : "=r"(rbp));
-    return rbp;
+    return VirtAddr(rbp);
 }
 
 inline void pause()

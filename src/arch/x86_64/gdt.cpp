@@ -44,8 +44,9 @@ struct TssDescriptor {
     uint64_t high;
 };
 
-TssDescriptor tss_descriptor(uint64_t base, uint32_t limit)
+TssDescriptor tss_descriptor(VirtAddr tss, uint32_t limit)
 {
+    const uint64_t base = tss.value(); // cut into the descriptor's base fields below
     const uint64_t low = (limit & 0xFFFFull) | ((base & 0xFF'FFFFull) << 16) | tss_type_available | present
         | (static_cast<uint64_t>((limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
     return {low, base >> 32};
@@ -54,6 +55,8 @@ TssDescriptor tss_descriptor(uint64_t base, uint32_t limit)
 // Written by the CPU: LTR sets the TSS descriptor's busy bit.
 alignas(16) uint64_t g_gdt[entry_count];
 
+// The operand of LGDT/SGDT, laid out as the CPU reads and writes it (SDM
+// vol. 3, figure 3-11), so its base stays a raw linear address.
 struct [[gnu::packed]] DescriptorTablePointer {
     uint16_t limit;
     uint64_t base;
@@ -69,12 +72,11 @@ void load()
     g_gdt[user_data_selector / 8] = data_segment(3);
     g_gdt[user_code_selector / 8] = code_segment(3);
     // The TSS is a kernel object: its address is a virtual address.
-    const TssDescriptor tss = tss_descriptor(reinterpret_cast<uint64_t>(&task_state_segment()),
-                                             sizeof(TaskStateSegment) - 1);
+    const TssDescriptor tss = tss_descriptor(VirtAddr::of(&task_state_segment()), sizeof(TaskStateSegment) - 1);
     g_gdt[tss_selector / 8] = tss.low;
     g_gdt[tss_selector / 8 + 1] = tss.high;
 
-    const DescriptorTablePointer pointer{sizeof g_gdt - 1, table_address()};
+    const DescriptorTablePointer pointer{sizeof g_gdt - 1, table_address().value()};
     // LGDT only reads the pointer; the segment registers keep their cached
     // descriptors until reloaded. CS can only be reloaded by a far transfer:
     // LRETQ pops RIP then CS (SDM vol. 2A, "RET", far return in 64-bit mode).
@@ -108,13 +110,13 @@ Registers read_registers()
     // SGDT stores GDTR; STR stores the TR selector. Both only read state.
     asm volatile("sgdt %0" : "=m"(pointer));
     asm volatile("str %w0" : "=r"(task_register));
-    return {pointer.base, pointer.limit, task_register};
+    return {VirtAddr(pointer.base), pointer.limit, task_register};
 }
 
-uint64_t table_address()
+VirtAddr table_address()
 {
     // The table is a kernel object: its address is a virtual address.
-    return reinterpret_cast<uint64_t>(g_gdt);
+    return VirtAddr::of(g_gdt);
 }
 
 uint64_t entry(unsigned index)

@@ -15,6 +15,7 @@
 // from STAR[63:48] + 8 and + 16 (SDM vol. 2B, "SYSRET").
 
 #include <cstdint>
+#include "arch/x86_64/address.h"
 
 namespace arch::gdt {
 
@@ -31,13 +32,13 @@ void load();
 
 // What GDTR and TR hold now (for tests and reports).
 struct Registers {
-    uint64_t base;
+    VirtAddr base;
     uint16_t limit;
     uint16_t task_register;
 };
 Registers read_registers();
 
-uint64_t table_address();
+VirtAddr table_address();
 uint64_t entry(unsigned index);
 
 } // namespace arch::gdt

@@ -45,11 +45,10 @@ KTEST(gdt, the_tss_points_at_the_interrupt_stacks)
 {
     const uint64_t low = arch::gdt::entry(5);
     const uint64_t high = arch::gdt::entry(6);
-    const uint64_t base = ((low >> 16) & 0xFF'FFFF) | (((low >> 56) & 0xFF) << 24) | (high << 32);
-    // The TSS is a kernel object: its address is a virtual address.
-    EXPECT_EQ(base, reinterpret_cast<uint64_t>(&arch::task_state_segment()));
+    const arch::VirtAddr base(((low >> 16) & 0xFF'FFFF) | (((low >> 56) & 0xFF) << 24) | (high << 32));
+    EXPECT_EQ(base, arch::VirtAddr::of(&arch::task_state_segment()));
     for (unsigned i = 1; i <= arch::interrupt_stack_count; ++i) {
         const auto which = static_cast<arch::InterruptStack>(i);
-        EXPECT_EQ(arch::interrupt_stack_pointer(which), arch::interrupt_stack(which).top.value(), "IST{}", i);
+        EXPECT_EQ(arch::interrupt_stack_pointer(which), arch::interrupt_stack(which).top, "IST{}", i);
     }
 }

@@ -11,13 +11,14 @@
 // #BP (3) and #OF (4) have DPL 3 so INT3/INTO will also work from user mode.
 
 #include <cstdint>
+#include "arch/x86_64/address.h"
 
 namespace arch::idt {
 
 inline constexpr unsigned vector_count = 256;
 
 struct Gate {
-    uint64_t handler;  // linear address of the entry stub
+    VirtAddr handler;  // the entry stub
     uint16_t selector; // code segment the handler runs in
     uint8_t ist;       // 0: stay on the current stack, 1-7: IST entry
     uint8_t dpl;       // lowest privilege that may raise it with INT n
@@ -32,7 +33,7 @@ void load();
 Gate gate(uint8_t vector);
 
 struct Register {
-    uint64_t base;
+    VirtAddr base;
     uint16_t limit;
 };
 Register read_register();

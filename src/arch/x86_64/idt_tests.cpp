@@ -14,7 +14,7 @@ KTEST(idt, all_256_gates_are_present_interrupt_gates_into_the_stubs)
         ASSERT_TRUE(gate.present, "vector {}", vector);
         ASSERT_TRUE(gate.interrupt_gate, "vector {}", vector);
         ASSERT_EQ(gate.selector, arch::gdt::kernel_code_selector, "vector {}", vector);
-        ASSERT_EQ(gate.handler, interrupt_stub_table[vector], "vector {}", vector);
+        ASSERT_EQ(gate.handler, arch::VirtAddr(interrupt_stub_table[vector]), "vector {}", vector);
     }
 }
 

@@ -10,7 +10,9 @@
 //   rsp ss           Mode Stack Frame": always all five in 64-bit mode)
 //
 // Handlers may change the frame; the stub restores the registers from it
-// and returns with IRETQ.
+// and returns with IRETQ. The fields stay raw integers because the CPU and
+// the stub define this layout; code that uses rip, rsp or rbp as an address
+// wraps it in arch::VirtAddr.
 
 #include <cstddef>
 #include <cstdint>

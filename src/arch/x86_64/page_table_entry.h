@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include "arch/x86_64/address.h"
+#include "arch/x86_64/page_size.h"
 
 namespace arch {
 
@@ -108,9 +109,9 @@ private:
 static_assert(sizeof(PageTableEntry) == 8);
 
 // One page table of any level: 512 entries in one 4 KiB frame.
-struct alignas(4096) PageTable {
+struct alignas(page_size) PageTable {
     PageTableEntry entries[PageTableEntry::entries_per_table];
 };
-static_assert(sizeof(PageTable) == 4096);
+static_assert(sizeof(PageTable) == page_size);
 
 } // namespace arch

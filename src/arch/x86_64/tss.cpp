@@ -24,9 +24,9 @@ void initialize_task_state_segment()
     g_tss.io_map_base = sizeof(TaskStateSegment); // no I/O permission bitmap
 }
 
-uint64_t interrupt_stack_pointer(InterruptStack which)
+VirtAddr interrupt_stack_pointer(InterruptStack which)
 {
-    return g_tss.ist[static_cast<unsigned>(which) - 1];
+    return VirtAddr(g_tss.ist[static_cast<unsigned>(which) - 1]);
 }
 
 } // namespace arch

@@ -9,6 +9,8 @@
 
 namespace arch {
 
+// Laid out as the CPU reads it, so the stack pointers stay raw linear
+// addresses; interrupt_stack_pointer() reads them back typed.
 struct [[gnu::packed]] TaskStateSegment {
     uint32_t reserved0;
     uint64_t rsp[3];  // stack for entering ring 0/1/2 from a less privileged ring
@@ -25,6 +27,7 @@ static_assert(sizeof(TaskStateSegment) == 104);
 TaskStateSegment& task_state_segment();
 void initialize_task_state_segment();
 
-uint64_t interrupt_stack_pointer(InterruptStack which);
+// What the CPU loads into RSP on entry through IST entry `which`.
+VirtAddr interrupt_stack_pointer(InterruptStack which);
 
 } // namespace arch

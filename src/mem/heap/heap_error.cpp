@@ -1,6 +1,10 @@
 #include "mem/heap/heap_error.h"
+#include "mem/heap/heap_allocator.h"
 
 namespace mem::heap {
+
+// The BadAlignment text names the limit, one page: keep the two in step.
+static_assert(HeapAllocator::max_alignment == 4096, "update the BadAlignment text below");
 
 std::string_view to_string(HeapErrorKind kind)
 {
