@@ -28,8 +28,8 @@ uint64_t kernel_image_end()
 
 void remove_or_panic(PhysRangeSet& set, PhysRange range)
 {
-    if (!set.remove(range))
-        core::panic("memory map: too many ranges to remove {}", range);
+    if (auto removed = set.remove(range); !removed)
+        core::panic("memory map: cannot set {} aside: {}", range, removed.error());
 }
 
 // Adds the part of every usable range inside [low, high).
@@ -55,8 +55,8 @@ void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, ui
     for (const boot::MemoryRegion& region : info.memory_map()) {
         if (region.type != boot::MemoryType::Available)
             continue;
-        if (!g_usable.add({region.base, region.end()}))
-            core::panic("memory map: too many usable regions");
+        if (auto added = g_usable.add({region.base, region.end()}); !added)
+            core::panic("memory map: too many usable regions: {}", added.error());
     }
     g_usable_bytes = g_usable.total_bytes();
     // The first MiB (real-mode structures, BIOS, VGA) and the image, which
