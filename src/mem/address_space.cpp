@@ -39,9 +39,7 @@ kstd::Expected<arch::PageTableEntry*, MapError> AddressSpace::create_entry(arch:
 {
     arch::PhysAddr table_address = m_root;
     for (unsigned level = 0;; ++level) {
-        arch::PageTable* table = table_at(table_address);
-        if (!table)
-            return kstd::unexpected(MapError::Unreachable);
+        arch::PageTable* table = TRY(table_at(table_address));
         arch::PageTableEntry& entry = table->entries[table_index(address, level)];
         if (level == target_level)
             return &entry;
@@ -49,12 +47,12 @@ kstd::Expected<arch::PageTableEntry*, MapError> AddressSpace::create_entry(arch:
             auto frame = physical::allocate();
             if (!frame)
                 return kstd::unexpected(MapError::OutOfFrames);
-            arch::PageTable* fresh = table_at(*frame);
+            auto fresh = table_at(*frame);
             if (!fresh) {
                 physical::free(*frame);
-                return kstd::unexpected(MapError::Unreachable);
+                return kstd::unexpected(fresh.error());
             }
-            *fresh = arch::PageTable{};
+            **fresh = arch::PageTable{};
             ++m_table_frames;
             entry = arch::PageTableEntry(*frame, table_flags);
         } else if (entry.huge()) {
@@ -201,7 +199,8 @@ void AddressSpace::free_empty_tables(arch::VirtAddr address, unsigned leaf)
         if (!parent)
             break;
         const arch::PhysAddr table = (*parent)->address();
-        if (!table_is_empty(*table_at(table)))
+        // create_entry made this table and checked then that it is reachable.
+        if (!table_is_empty(*MUST(table_at(table))))
             break;
         **parent = arch::PageTableEntry();
         physical::free(table);

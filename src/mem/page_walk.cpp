@@ -25,9 +25,12 @@ void format_value(kstd::Sink& sink, MapError error, const kstd::FormatSpec& spec
     kstd::format_string(sink, to_string(error), spec);
 }
 
-arch::PageTable* table_at(arch::PhysAddr table)
+kstd::Expected<arch::PageTable*, MapError> table_at(arch::PhysAddr table)
 {
-    return phys_to_pointer<arch::PageTable>(table);
+    auto pointer = phys_to_pointer<arch::PageTable>(table);
+    if (!pointer)
+        return kstd::unexpected(MapError::Unreachable);
+    return *pointer;
 }
 
 kstd::Expected<PageSlot, MapError> find_leaf(arch::PhysAddr root, arch::VirtAddr address)
@@ -36,9 +39,7 @@ kstd::Expected<PageSlot, MapError> find_leaf(arch::PhysAddr root, arch::VirtAddr
         return kstd::unexpected(MapError::NotCanonical);
     arch::PhysAddr table_address = root;
     for (unsigned level = 0;; ++level) {
-        arch::PageTable* table = table_at(table_address);
-        if (!table)
-            return kstd::unexpected(MapError::Unreachable);
+        arch::PageTable* table = TRY(table_at(table_address));
         PageTableEntry& entry = table->entries[table_index(address, level)];
         // PS is defined in PDPT and PD entries only (SDM vol. 3, tables 4-16, 4-18).
         const bool large_leaf = (level == 1 || level == 2) && entry.huge();
@@ -54,9 +55,7 @@ kstd::Expected<PageTableEntry*, MapError> entry_at(arch::PhysAddr root, arch::Vi
         return kstd::unexpected(MapError::NotCanonical);
     arch::PhysAddr table_address = root;
     for (unsigned current = 0;; ++current) {
-        arch::PageTable* table = table_at(table_address);
-        if (!table)
-            return kstd::unexpected(MapError::Unreachable);
+        arch::PageTable* table = TRY(table_at(table_address));
         PageTableEntry& entry = table->entries[table_index(address, current)];
         if (current == level)
             return &entry;

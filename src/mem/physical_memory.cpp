@@ -80,8 +80,10 @@ void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, ui
         core::panic("no room for {} bytes of frame metadata below {:#x}", bytes, first_limit);
     g_metadata = {*place, *place + bytes};
     remove_or_panic(g_usable, g_metadata);
-    auto* metadata = phys_to_pointer<std::byte>(g_metadata.start);
-    if (auto ready = g_frames.initialize(span, {metadata, bytes}); !ready)
+    auto metadata = phys_to_pointer<std::byte>(g_metadata.start);
+    if (!metadata)
+        core::panic("frame metadata at {} is unreachable: {}", g_metadata.start, metadata.error());
+    if (auto ready = g_frames.initialize(span, {*metadata, bytes}); !ready)
         core::panic("frame allocator: {}", ready.error());
     g_first_limit = first_limit;
     add_ranges_between(0, first_limit);
