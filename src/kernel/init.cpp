@@ -79,7 +79,8 @@ void initialize(const boot::BootHandoff& handoff, InitStage up_to)
     init_memory(handoff);
     if (up_to < InitStage::Timing)
         return;
-    (void)drivers::calibrate_tsc(); // 0 (no PIT): durations stay unknown, and reports say so
+    if (auto tsc = drivers::calibrate_tsc(); !tsc)
+        core::println("timing: cannot calibrate the TSC, durations stay unknown: {}", tsc.error());
     if (up_to < InitStage::Interrupts)
         return;
     init_interrupts();
