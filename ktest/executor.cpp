@@ -200,7 +200,7 @@ bool run_hooks(const char* suite, HookKind kind, Phase phase)
 
 void print_duration(const CaseInfo& info, uint64_t tsc_ticks)
 {
-    // Kernels that stop before the Timing stage calibrate here, once.
+    // Kernels that stop before the Timing stage calibrate at their first case.
     if (!arch::tsc::calibrated()) {
         if (auto hz = drivers::calibrate_tsc(); !hz) {
             core::println("{}# {}.{}: duration unknown: {}", case_indent, info.suite, info.name, hz.error());
