@@ -38,8 +38,9 @@ ktest::Options read_options(kernel::InitStage stage)
     static char text[1024];
     auto size = drivers::fw_cfg::read_file("opt/ktest/args", text);
     if (!size) {
+        // No device or no such file: the runner passed no options.
         if (size.error() == drivers::fw_cfg::Error::TooLarge) {
-            core::println("# ktest: opt/ktest/args is longer than {} bytes", sizeof text);
+            core::println("# ktest: opt/ktest/args: {} ({} bytes)", size.error(), sizeof text);
             ktest::qemu_exit(ktest::ExitCode::Failed);
         }
         return options;

@@ -15,11 +15,12 @@ std::span<const std::byte> boot_info_bytes(arch::PhysAddr address)
 {
     if (address.value() == 0 || !address.is_aligned(8))
         core::panic("multiboot2 boot information address {} is null or not 8-byte aligned", address);
-    const arch::VirtAddr header = arch::boot_map_virtual(address);
-    if (header.is_null() || arch::boot_map_virtual(address + max_boot_info_size).is_null())
-        core::panic("multiboot2 boot information at {} is outside the first GiB the boot code maps", address);
+    const auto header = arch::boot_map_virtual(address);
+    const auto last = arch::boot_map_virtual(address + (max_boot_info_size - 1));
+    if (!header || !last)
+        core::panic("multiboot2 boot information at {}: {}", address, (header ? last : header).error());
     // The boot window maps this physical range; the bytes are GRUB's structure.
-    const auto* bytes = header.as_pointer<const std::byte>();
+    const auto* bytes = header->as_pointer<const std::byte>();
     auto total = multiboot2_total_size(std::span<const std::byte>(bytes, 8));
     if (!total)
         core::panic("multiboot2 boot information is malformed: {}", total.error());

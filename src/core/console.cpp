@@ -2,16 +2,29 @@
 
 namespace core {
 
-bool ConsoleMux::attach(Console& console)
+std::string_view to_string(ConsoleError error)
+{
+    switch (error) {
+    case ConsoleError::MuxFull: return "the console mux is full: every slot holds a console";
+    }
+    return "unknown console error";
+}
+
+void format_value(kstd::Sink& sink, ConsoleError error, const kstd::FormatSpec& spec)
+{
+    kstd::format_string(sink, to_string(error), spec);
+}
+
+kstd::Expected<void, ConsoleError> ConsoleMux::attach(Console& console)
 {
     for (size_t i = 0; i < m_count; ++i) {
         if (m_consoles[i] == &console)
-            return true;
+            return {};
     }
     if (m_count == max_consoles)
-        return false;
+        return kstd::unexpected(ConsoleError::MuxFull);
     m_consoles[m_count++] = &console;
-    return true;
+    return {};
 }
 
 void ConsoleMux::detach(Console& console)

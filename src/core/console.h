@@ -4,10 +4,18 @@
 // and the VGA text screen), so all output reaches both.
 
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
+#include "kstd/expected.h"
 #include "kstd/format.h"
 
 namespace core {
+
+enum class ConsoleError : uint8_t {
+    MuxFull, // every slot of the mux holds a console already
+};
+std::string_view to_string(ConsoleError error);
+void format_value(kstd::Sink& sink, ConsoleError error, const kstd::FormatSpec& spec);
 
 class Console : public kstd::Sink {
 public:
@@ -21,8 +29,9 @@ class ConsoleMux final : public Console {
 public:
     static constexpr size_t max_consoles = 4;
 
-    // Returns false (and attaches nothing) when all slots are taken.
-    [[nodiscard]] bool attach(Console& console);
+    // Attaching a console that is attached already does nothing. MuxFull
+    // (and nothing attached) when all slots are taken.
+    [[nodiscard]] kstd::Expected<void, ConsoleError> attach(Console& console);
     void detach(Console& console);
     void write(std::string_view text) override;
     size_t count() const { return m_count; }

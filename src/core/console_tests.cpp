@@ -20,8 +20,8 @@ KTEST(console_mux, forwards_every_write_to_each_console)
 {
     core::ConsoleMux mux;
     RecordingConsole a, b;
-    ASSERT_TRUE(mux.attach(a));
-    ASSERT_TRUE(mux.attach(b));
+    ASSERT_OK(mux.attach(a));
+    ASSERT_OK(mux.attach(b));
     kstd::format_to(mux, "n={}", 5);
     EXPECT_STREQ(a.text(), "n=5");
     EXPECT_STREQ(b.text(), "n=5");
@@ -31,10 +31,10 @@ KTEST(console_mux, attach_twice_is_once_and_detach_stops_output)
 {
     core::ConsoleMux mux;
     RecordingConsole a, b;
-    ASSERT_TRUE(mux.attach(a));
-    ASSERT_TRUE(mux.attach(a));
+    ASSERT_OK(mux.attach(a));
+    ASSERT_OK(mux.attach(a));
     EXPECT_EQ(mux.count(), 1u);
-    ASSERT_TRUE(mux.attach(b));
+    ASSERT_OK(mux.attach(b));
     mux.detach(a);
     mux.write("x");
     EXPECT_STREQ(a.text(), "");
@@ -46,6 +46,7 @@ KTEST(console_mux, refuses_a_fifth_console)
     core::ConsoleMux mux;
     RecordingConsole consoles[core::ConsoleMux::max_consoles + 1];
     for (size_t i = 0; i < core::ConsoleMux::max_consoles; ++i)
-        EXPECT_TRUE(mux.attach(consoles[i]));
-    EXPECT_FALSE(mux.attach(consoles[core::ConsoleMux::max_consoles]));
+        EXPECT_OK(mux.attach(consoles[i]));
+    EXPECT_ERROR(mux.attach(consoles[core::ConsoleMux::max_consoles]), core::ConsoleError::MuxFull);
+    EXPECT_EQ(mux.count(), core::ConsoleMux::max_consoles, "the refused console is not attached");
 }

@@ -38,7 +38,12 @@ std::string_view to_string(Error error)
     case Error::NotFound: return "no such fw_cfg file";
     case Error::TooLarge: return "fw_cfg file larger than the buffer";
     }
-    return "?";
+    return "unknown fw_cfg error";
+}
+
+void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec)
+{
+    kstd::format_string(sink, to_string(error), spec);
 }
 
 bool present()

@@ -9,16 +9,20 @@
 // check fails and nothing is read.
 
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include "kstd/expected.h"
+#include "kstd/format.h"
 
 namespace drivers::fw_cfg {
 
-enum class Error { NotPresent, NotFound, TooLarge };
+enum class Error : uint8_t { NotPresent, NotFound, TooLarge };
 
 std::string_view to_string(Error error);
+void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec);
 
+// Is there a fw_cfg device (its signature reads "QEMU")?
 bool present();
 
 // Reads the named file into `buffer`; returns its size.

@@ -50,11 +50,27 @@ uint64_t cycles_to_ns(uint64_t cycles)
 
 } // namespace
 
-uint64_t measure_tsc_ticks(uint32_t microseconds)
+static_assert(measure_count(max_measure_microseconds) <= 0xFFFF && measure_count(max_measure_microseconds + 1) > 0xFFFF);
+
+std::string_view to_string(MeasureError error)
 {
-    uint64_t count = static_cast<uint64_t>(input_hz) * microseconds / 1'000'000;
-    if (count > 0xFFFF)
-        count = 0xFFFF;
+    switch (error) {
+    case MeasureError::DurationOutOfRange: return "the duration does not fit one PIT channel 2 count (1 us to 54.9 ms)";
+    case MeasureError::NoResponse: return "PIT channel 2 never reached its terminal count (no PIT?)";
+    }
+    return "unknown PIT measurement error";
+}
+
+void format_value(kstd::Sink& sink, MeasureError error, const kstd::FormatSpec& spec)
+{
+    kstd::format_string(sink, to_string(error), spec);
+}
+
+kstd::Expected<uint64_t, MeasureError> measure_tsc_ticks(uint32_t microseconds)
+{
+    const uint64_t count = measure_count(microseconds);
+    if (count == 0 || count > 0xFFFF)
+        return kstd::unexpected(MeasureError::DurationOutOfRange);
 
     const uint8_t saved = control_port_b.read();
     control_port_b.write(static_cast<uint8_t>(saved & ~(gate2 | speaker))); // gate low: hold
@@ -69,7 +85,7 @@ uint64_t measure_tsc_ticks(uint32_t microseconds)
         now = arch::read_timestamp_counter();
         if (now - start > give_up_after_tsc_ticks) {
             control_port_b.write(saved);
-            return 0;
+            return kstd::unexpected(MeasureError::NoResponse);
         }
     }
     now = arch::read_timestamp_counter();

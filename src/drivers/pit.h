@@ -14,10 +14,24 @@ namespace drivers::pit {
 
 inline constexpr uint32_t input_hz = 1'193'182;
 
-// Counts TSC ticks while PIT channel 2 counts down `microseconds` (at most
-// 54 ms: one 16-bit count). Uses polling, no interrupts. Returns 0 if the
-// PIT never signals the end (no PIT present).
-uint64_t measure_tsc_ticks(uint32_t microseconds);
+enum class MeasureError : uint8_t {
+    DurationOutOfRange, // not 1 to 54925 us: one 16-bit count of channel 2
+    NoResponse,         // channel 2 never reached its terminal count (no PIT?)
+};
+std::string_view to_string(MeasureError error);
+void format_value(kstd::Sink& sink, MeasureError error, const kstd::FormatSpec& spec);
+
+// The longest channel 2 can count in one go: 0xFFFF input clocks.
+inline constexpr uint32_t max_measure_microseconds = 54'925;
+
+// Counts TSC ticks while PIT channel 2 counts down `microseconds` (1 to
+// max_measure_microseconds). Uses polling, no interrupts.
+[[nodiscard]] kstd::Expected<uint64_t, MeasureError> measure_tsc_ticks(uint32_t microseconds);
+// The channel 2 count (PIT input clocks) measure_tsc_ticks() waits for.
+constexpr uint64_t measure_count(uint32_t microseconds)
+{
+    return static_cast<uint64_t>(input_hz) * microseconds / 1'000'000;
+}
 
 // --- The periodic timer: channel 0 on IRQ 0 ----------------------------------
 

@@ -4,6 +4,7 @@
 
 #include "drivers/pit.h"
 #include "arch/x86_64/cpu.h"
+#include "drivers/tsc_calibration.h"
 #include "ktest/ktest.h"
 #include "sync/interrupt_guard.h"
 
@@ -16,6 +17,19 @@ KTEST(pit, rejects_rates_it_cannot_produce)
     EXPECT_EQ(too_slow.error(), drivers::pit::TimerError::FrequencyOutOfRange);
     EXPECT_FALSE(drivers::pit::start_timer(20'000).has_value());
     EXPECT_EQ(drivers::pit::timer_frequency_hz(), drivers::pit::default_timer_hz, "the rate is unchanged");
+}
+
+KTEST(pit, measuring_refuses_a_duration_one_count_cannot_hold)
+{
+    using drivers::pit::MeasureError;
+    EXPECT_ERROR(drivers::pit::measure_tsc_ticks(0), MeasureError::DurationOutOfRange);
+    EXPECT_ERROR(drivers::pit::measure_tsc_ticks(drivers::pit::max_measure_microseconds + 1),
+                 MeasureError::DurationOutOfRange);
+    EXPECT_ERROR(drivers::measure_tsc_frequency_hz(2, drivers::pit::max_measure_microseconds + 1),
+                 MeasureError::DurationOutOfRange);
+    auto ticks = drivers::pit::measure_tsc_ticks(100);
+    ASSERT_OK(ticks);
+    EXPECT_GT(*ticks, 0u);
 }
 
 KTEST(pit, the_divisor_and_period_follow_from_the_input_clock)

@@ -14,7 +14,20 @@ constexpr uint16_t divisor_115200 = 1;              // 115200 / 115200
 constexpr uint32_t transmit_spin_limit = 1'000'000;
 } // namespace
 
-bool SerialPort::initialize()
+std::string_view to_string(SerialError error)
+{
+    switch (error) {
+    case SerialError::NoLoopbackEcho: return "no UART echoed the loopback test byte (no 16550 at this port?)";
+    }
+    return "unknown serial port error";
+}
+
+void format_value(kstd::Sink& sink, SerialError error, const kstd::FormatSpec& spec)
+{
+    kstd::format_string(sink, to_string(error), spec);
+}
+
+kstd::Expected<void, SerialError> SerialPort::initialize()
 {
     port(InterruptEnable).write(0x00);
     port(LineControl).write(line_control_dlab);
@@ -29,7 +42,9 @@ bool SerialPort::initialize()
     port(Data).write(probe);
     m_present = port(Data).read() == probe;
     port(ModemControl).write(modem_normal);
-    return m_present;
+    if (!m_present)
+        return kstd::unexpected(SerialError::NoLoopbackEcho);
+    return {};
 }
 
 void SerialPort::transmit(uint8_t byte)

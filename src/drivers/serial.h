@@ -4,10 +4,19 @@
 // than dropping characters.
 
 #include <cstdint>
+#include <string_view>
 #include "arch/x86_64/port.h"
 #include "core/console.h"
+#include "kstd/expected.h"
+#include "kstd/format.h"
 
 namespace drivers {
+
+enum class SerialError : uint8_t {
+    NoLoopbackEcho, // the loopback self-test byte did not come back: no working UART there
+};
+std::string_view to_string(SerialError error);
+void format_value(kstd::Sink& sink, SerialError error, const kstd::FormatSpec& spec);
 
 class SerialPort final : public core::Console {
 public:
@@ -15,9 +24,10 @@ public:
 
     constexpr explicit SerialPort(uint16_t base) : m_base(base) {}
 
-    // 115200 baud, 8 data bits, no parity, 1 stop bit, FIFOs on. Returns
-    // false if no UART answers the loopback test; the port then stays off.
-    bool initialize();
+    // 115200 baud, 8 data bits, no parity, 1 stop bit, FIFOs on.
+    // NoLoopbackEcho if no UART answers the loopback test; the port then
+    // stays off (writes to it are dropped without waiting).
+    [[nodiscard]] kstd::Expected<void, SerialError> initialize();
     bool present() const { return m_present; }
 
     void write(std::string_view text) override;

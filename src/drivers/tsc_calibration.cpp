@@ -1,6 +1,6 @@
 #include "drivers/tsc_calibration.h"
 #include "arch/x86_64/tsc.h"
-#include "drivers/pit.h"
+#include "core/panic.h"
 
 namespace drivers {
 
@@ -13,24 +13,31 @@ constexpr int calibration_runs = 5;
 constexpr uint32_t run_microseconds = 2'000;
 } // namespace
 
-uint64_t measure_tsc_frequency_hz(int runs, uint32_t microseconds)
+kstd::Expected<uint64_t, pit::MeasureError> measure_tsc_frequency_hz(int runs, uint32_t microseconds)
 {
+    KASSERT(runs >= 1, "runs = {}", runs);
     uint64_t fewest = UINT64_MAX;
+    pit::MeasureError last_error = pit::MeasureError::NoResponse;
     for (int run = 0; run < runs; ++run) {
-        const uint64_t ticks = pit::measure_tsc_ticks(microseconds);
-        if (ticks != 0 && ticks < fewest)
-            fewest = ticks;
+        auto ticks = pit::measure_tsc_ticks(microseconds);
+        if (!ticks) {
+            if (ticks.error() == pit::MeasureError::DurationOutOfRange)
+                return kstd::unexpected(ticks.error()); // every run would say the same
+            last_error = ticks.error();
+            continue;
+        }
+        if (*ticks < fewest)
+            fewest = *ticks;
     }
     if (fewest == UINT64_MAX)
-        return 0; // no PIT
+        return kstd::unexpected(last_error);
     // The PIT counted a whole number of its input clocks (2386 for 2 ms).
-    const uint64_t pit_clocks = static_cast<uint64_t>(pit::input_hz) * microseconds / 1'000'000;
-    return fewest * pit::input_hz / pit_clocks;
+    return fewest * pit::input_hz / pit::measure_count(microseconds);
 }
 
-uint64_t calibrate_tsc()
+kstd::Expected<uint64_t, pit::MeasureError> calibrate_tsc()
 {
-    const uint64_t hz = measure_tsc_frequency_hz(calibration_runs, run_microseconds);
+    const uint64_t hz = TRY(measure_tsc_frequency_hz(calibration_runs, run_microseconds));
     arch::tsc::set_frequency_hz(hz);
     return hz;
 }

@@ -6,6 +6,7 @@ namespace drivers {
 
 namespace {
 constexpr arch::PhysAddr vga_text_phys(0xB8000);
+static_assert(vga_text_phys.value() < arch::layout::boot_map_size, "the boot window reaches the VGA buffer");
 
 // CRT controller (VGA register reference: CRTC registers 0x0A, 0x0B, 0x0E, 0x0F).
 constexpr arch::Port8 crtc_index(0x3D4);
@@ -31,7 +32,8 @@ void write_crtc(uint8_t index, uint8_t value)
 void VgaTextConsole::initialize()
 {
     // The text buffer is reached through the boot window onto low memory.
-    m_buffer = arch::boot_map_virtual(vga_text_phys).as_pointer<volatile uint16_t>(); // the VGA text buffer, in the boot window
+    // The VGA text buffer, in the boot window (the static_assert above).
+    m_buffer = MUST(arch::boot_map_virtual(vga_text_phys)).as_pointer<volatile uint16_t>();
     clear();
     // A thin underline cursor on scan lines 14-15; keep the reserved bits.
     write_crtc(crtc_cursor_start, static_cast<uint8_t>((read_crtc(crtc_cursor_start) & 0xC0) | 14));

@@ -28,7 +28,7 @@ KTEST_SUITE_TEARDOWN(vga_text)
     drivers::VgaTextConsole& vga = drivers::vga_text();
     vga.set_color(drivers::VgaColor::LightGray, drivers::VgaColor::Black);
     vga.clear();
-    ASSERT_TRUE(core::console().attach(vga));
+    ASSERT_OK(core::console().attach(vga));
 }
 
 KTEST_SETUP(vga_text)

@@ -28,12 +28,14 @@ KTEST(pic, nothing_is_left_in_service_between_interrupts)
 
 KTEST(pic, masking_the_timer_stops_its_interrupts)
 {
+    auto tsc_hz = arch::tsc::frequency_hz();
+    ASSERT_OK(tsc_hz, "the wait below is timed with the TSC");
     const uint64_t vector = interrupts::vector_of_irq(interrupts::irq::timer);
     interrupts::pic::mask(interrupts::irq::timer);
     const uint64_t masked_count = interrupts::count(vector);
     const uint64_t start = arch::read_timestamp_counter();
     // Wait about 5 ms (the timer runs at 1 kHz or so): no tick may arrive.
-    const uint64_t five_ms = arch::tsc::frequency_hz() / 200;
+    const uint64_t five_ms = *tsc_hz / 200;
     while (arch::read_timestamp_counter() - start < five_ms)
         arch::pause();
     const uint64_t after_wait = interrupts::count(vector);

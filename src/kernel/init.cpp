@@ -22,10 +22,13 @@ namespace {
 void init_consoles()
 {
     drivers::vga_text().initialize();
-    // Neither attach can fail: the mux has room for four consoles.
-    (void)core::console().attach(drivers::vga_text());
-    if (drivers::com1().initialize())
-        (void)core::console().attach(drivers::com1());
+    // The mux has room for four consoles and these are the first two: a
+    // failed attach is a broken invariant.
+    MUST(core::console().attach(drivers::vga_text()));
+    if (auto serial = drivers::com1().initialize(); !serial)
+        core::println("COM1: not available: {}", serial.error()); // on VGA only, then
+    else
+        MUST(core::console().attach(drivers::com1()));
 }
 
 void init_cpu()
@@ -76,7 +79,8 @@ void initialize(const boot::BootHandoff& handoff, InitStage up_to)
     init_memory(handoff);
     if (up_to < InitStage::Timing)
         return;
-    (void)drivers::calibrate_tsc(); // 0 (no PIT): durations stay unknown, and reports say so
+    if (auto tsc = drivers::calibrate_tsc(); !tsc)
+        core::println("timing: cannot calibrate the TSC, durations stay unknown: {}", tsc.error());
     if (up_to < InitStage::Interrupts)
         return;
     init_interrupts();

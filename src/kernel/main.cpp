@@ -42,10 +42,14 @@ void print_help()
 
 void print_timing()
 {
-    const uint64_t tsc_khz = arch::tsc::frequency_hz() / 1000;
-    core::println("time: TSC {}.{:03} MHz (calibrated against the PIT), timer {} Hz (period {} ns), uptime {} ms",
-                    tsc_khz / 1000, tsc_khz % 1000, drivers::pit::timer_frequency_hz(),
-                    drivers::pit::timer_period_ns(), drivers::pit::uptime_ms());
+    if (auto tsc_hz = arch::tsc::frequency_hz()) {
+        const uint64_t tsc_khz = *tsc_hz / 1000;
+        core::print("time: TSC {}.{:03} MHz (calibrated against the PIT)", tsc_khz / 1000, tsc_khz % 1000);
+    } else {
+        core::print("time: TSC rate unknown ({})", tsc_hz.error());
+    }
+    core::println(", timer {} Hz (period {} ns), uptime {} ms", drivers::pit::timer_frequency_hz(),
+                  drivers::pit::timer_period_ns(), drivers::pit::uptime_ms());
 }
 
 // The interactive part: echo typed text, with a line length so Backspace

@@ -43,12 +43,12 @@ kstd::Expected<arch::PageTableEntry*, MapError> AddressSpace::create_entry(arch:
             auto frame = physical::allocate();
             if (!frame)
                 return kstd::unexpected(MapError::OutOfFrames);
-            arch::PageTable* fresh = table_at(*frame);
+            auto fresh = table_at(*frame);
             if (!fresh) {
                 physical::free(*frame);
-                return kstd::unexpected(MapError::Unreachable);
+                return kstd::unexpected(fresh.error());
             }
-            *fresh = arch::PageTable{};
+            **fresh = arch::PageTable{};
             ++m_count;
             return *frame;
         }
@@ -196,7 +196,8 @@ void AddressSpace::free_empty_tables(arch::VirtAddr address, unsigned leaf)
         if (!parent)
             break;
         const arch::PhysAddr table = (*parent)->address();
-        if (!table_is_empty(*table_at(table)))
+        // create_entry made this table and checked then that it is reachable.
+        if (!table_is_empty(*MUST(table_at(table))))
             break;
         **parent = arch::PageTableEntry();
         physical::free(table);

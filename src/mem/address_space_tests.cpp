@@ -72,7 +72,7 @@ KTEST(address_space, map_write_read_unmap_then_the_next_access_faults)
     volatile uint64_t* through_page = page.as_pointer<volatile uint64_t>();
     through_page[7] = 0x1234'5678'9ABC'DEF0;
     EXPECT_EQ(through_page[7], 0x1234'5678'9ABC'DEF0u);
-    EXPECT_EQ(mem::phys_to_pointer<volatile uint64_t>(frame)[7], 0x1234'5678'9ABC'DEF0u,
+    EXPECT_EQ(MUST(mem::phys_to_pointer<volatile uint64_t>(frame))[7], 0x1234'5678'9ABC'DEF0u,
               "the direct map sees the same frame");
     auto translated = kernel_space().translate(page + 0x38);
     ASSERT_TRUE(translated.has_value());
@@ -146,7 +146,7 @@ KTEST(address_space, map_range_uses_2_mib_pages_where_aligned)
     EXPECT_EQ(second->page_bytes, 2u << 20);
     EXPECT_EQ(second->physical, *run + (2ull << 20));
     start.as_pointer<volatile uint32_t>()[0] = 77;
-    EXPECT_EQ(mem::phys_to_pointer<volatile uint32_t>(*run + 0x1000)[0], 77u);
+    EXPECT_EQ(MUST(mem::phys_to_pointer<volatile uint32_t>(*run + 0x1000))[0], 77u);
     EXPECT_TRUE(failed_with(kernel_space().unmap(scratch + (6ull << 20)), MapError::LargePage));
     ASSERT_TRUE(kernel_space().unmap_range(start, bytes).has_value());
     EXPECT_FALSE(kernel_space().translate(start).has_value());

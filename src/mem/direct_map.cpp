@@ -7,11 +7,31 @@ namespace {
 uint64_t g_direct_map_bytes = 0; // 0: not active yet
 } // namespace
 
-arch::VirtAddr phys_to_virt(arch::PhysAddr address)
+std::string_view to_string(DirectMapError error)
 {
-    if (g_direct_map_bytes != 0)
-        return address.value() < g_direct_map_bytes ? direct_map_address(address) : arch::VirtAddr();
-    return arch::boot_map_virtual(address);
+    switch (error) {
+    case DirectMapError::OutsideBootWindow:
+        return "the physical address is past the 1 GiB boot window (the direct map is not active yet)";
+    case DirectMapError::OutsideDirectMap: return "the physical address is past the end of the direct map";
+    }
+    return "unknown direct map error";
+}
+
+void format_value(kstd::Sink& sink, DirectMapError error, const kstd::FormatSpec& spec)
+{
+    kstd::format_string(sink, to_string(error), spec);
+}
+
+kstd::Expected<arch::VirtAddr, DirectMapError> phys_to_virt(arch::PhysAddr address)
+{
+    if (g_direct_map_bytes != 0) {
+        if (address.value() >= g_direct_map_bytes)
+            return kstd::unexpected(DirectMapError::OutsideDirectMap);
+        return direct_map_address(address);
+    }
+    if (auto window = arch::boot_map_virtual(address))
+        return *window;
+    return kstd::unexpected(DirectMapError::OutsideBootWindow);
 }
 
 void activate_direct_map(uint64_t mapped_bytes)

@@ -8,8 +8,11 @@
 // only); phys_to_virt() hides which one is in use.
 
 #include <cstdint>
+#include <string_view>
 #include "arch/x86_64/address.h"
 #include "arch/x86_64/memory_layout.h"
+#include "kstd/expected.h"
+#include "kstd/format.h"
 
 namespace mem {
 
@@ -21,15 +24,23 @@ constexpr arch::VirtAddr direct_map_address(arch::PhysAddr address)
     return arch::VirtAddr(arch::layout::direct_map_base + address.value());
 }
 
-// The virtual address of physical `address`: through the direct map once it
-// is active, through the boot window before; a null arch::VirtAddr if neither
-// reaches it.
-arch::VirtAddr phys_to_virt(arch::PhysAddr address);
 
+enum class DirectMapError : uint8_t {
+    OutsideBootWindow, // before the direct map: only the boot window's first GiB is reachable
+    OutsideDirectMap,  // past the end of the physical memory the direct map covers
+};
+std::string_view to_string(DirectMapError error);
+void format_value(kstd::Sink& sink, DirectMapError error, const kstd::FormatSpec& spec);
+
+// The virtual address of physical `address`: through the direct map once it
+// is active, through the boot window before.
+[[nodiscard]] kstd::Expected<arch::VirtAddr, DirectMapError> phys_to_virt(arch::PhysAddr address);
+
+// The same as a pointer to the T the caller knows lives there.
 template <typename T>
-T* phys_to_pointer(arch::PhysAddr address)
+[[nodiscard]] kstd::Expected<T*, DirectMapError> phys_to_pointer(arch::PhysAddr address)
 {
-    return phys_to_virt(address).as_pointer<T>();
+    return TRY(phys_to_virt(address)).template as_pointer<T>();
 }
 
 // Called once the kernel's page tables (with the direct map of physical

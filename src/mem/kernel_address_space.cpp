@@ -73,9 +73,10 @@ void load_kernel_address_space(std::span<const PhysRange> direct_ranges)
     auto root = physical::allocate();
     if (!root)
         core::panic("kernel page tables: no frame for the PML4: {}", root.error());
-    arch::PageTable* root_table = phys_to_pointer<arch::PageTable>(*root);
-    KASSERT(root_table != nullptr, "the PML4 frame must be in the boot window");
-    *root_table = arch::PageTable{};
+    auto root_table = phys_to_pointer<arch::PageTable>(*root);
+    if (!root_table)
+        core::panic("kernel page tables: the PML4 frame {} is unreachable: {}", *root, root_table.error());
+    **root_table = arch::PageTable{};
     g_kernel = new (g_storage) AddressSpace(*root);
 
     // Every kernel-half PML4 entry gets its PDPT now, once: later address

@@ -2,6 +2,7 @@
 // (kernel_address_space.cpp): the direct map, the image by section, the
 // guard pages, the heap's pages.
 
+#include "arch/x86_64/boot_map.h"
 #include "arch/x86_64/kernel_stacks.h"
 #include "interrupts/fault_diagnosis.h"
 #include "kstd/format.h"
@@ -120,4 +121,22 @@ KTEST(kernel_address_space, the_direct_map_covers_all_ram_with_large_pages)
                      .has_value());
     // Address 0: the null page is never mapped.
     EXPECT_FAULT(PageFault, (void)*ktest::opaque(reinterpret_cast<volatile uint8_t*>(0)));
+}
+
+KTEST(kernel_address_space, phys_to_virt_reaches_ram_and_refuses_what_lies_past_it)
+{
+    auto first = mem::phys_to_virt(arch::PhysAddr(0x1000));
+    ASSERT_OK(first);
+    EXPECT_EQ(first->value(), arch::layout::direct_map_base + 0x1000);
+    const arch::PhysAddr end(mem::direct_map_bytes());
+    auto last = mem::phys_to_virt(arch::PhysAddr(end.value() - 8));
+    ASSERT_OK(last);
+    EXPECT_EQ(last->value(), arch::layout::direct_map_base + end.value() - 8);
+    EXPECT_ERROR(mem::phys_to_virt(end), mem::DirectMapError::OutsideDirectMap);
+    EXPECT_ERROR(mem::phys_to_pointer<uint64_t>(end), mem::DirectMapError::OutsideDirectMap);
+    EXPECT_ERROR(mem::table_at(end), mem::MapError::Unreachable);
+    // The boot window alone stops at 1 GiB, whatever the direct map covers.
+    EXPECT_OK(arch::boot_map_virtual(arch::PhysAddr(arch::layout::boot_map_size - 1)));
+    EXPECT_ERROR(arch::boot_map_virtual(arch::PhysAddr(arch::layout::boot_map_size)),
+                 arch::BootWindowError::OutsideBootWindow);
 }

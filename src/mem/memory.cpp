@@ -20,15 +20,15 @@ PhysRangeSet g_direct_ranges;
 
 void collect_direct_ranges(const boot::BootInfo& info)
 {
-    if (!g_direct_ranges.add({arch::PhysAddr(0), arch::PhysAddr(1ull << 20)}))
-        core::panic("direct map: cannot record the first MiB");
+    if (auto added = g_direct_ranges.add({arch::PhysAddr(0), arch::PhysAddr(1ull << 20)}); !added)
+        core::panic("direct map: cannot record the first MiB: {}", added.error());
     for (const boot::MemoryRegion& region : info.memory_map()) {
         if (region.type != boot::MemoryType::Available && region.type != boot::MemoryType::AcpiReclaimable
             && region.type != boot::MemoryType::AcpiNvs)
             continue;
         const PhysRange pages{region.base.align_down(arch::page_size), region.end().align_up(arch::page_size)};
-        if (!g_direct_ranges.add(pages))
-            core::panic("direct map: too many memory regions");
+        if (auto added = g_direct_ranges.add(pages); !added)
+            core::panic("direct map: too many memory regions: {}", added.error());
     }
 }
 

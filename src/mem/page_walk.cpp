@@ -25,9 +25,12 @@ void format_value(kstd::Sink& sink, MapError error, const kstd::FormatSpec& spec
     kstd::format_string(sink, to_string(error), spec);
 }
 
-arch::PageTable* table_at(arch::PhysAddr table)
+kstd::Expected<arch::PageTable*, MapError> table_at(arch::PhysAddr table)
 {
-    return phys_to_pointer<arch::PageTable>(table);
+    auto pointer = phys_to_pointer<arch::PageTable>(table);
+    if (!pointer)
+        return kstd::unexpected(MapError::Unreachable);
+    return *pointer;
 }
 
 namespace {
@@ -35,9 +38,7 @@ namespace {
 // The entry for `address` in the table at `table` (a table of `level`).
 kstd::Expected<PageTableEntry*, MapError> entry_in(arch::PhysAddr table, arch::VirtAddr address, unsigned level)
 {
-    arch::PageTable* tables = table_at(table);
-    if (!tables)
-        return kstd::unexpected(MapError::Unreachable);
+    arch::PageTable* tables = TRY(table_at(table));
     return &tables->entries[table_index(address, level)];
 }
 

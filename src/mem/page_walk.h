@@ -60,8 +60,8 @@ constexpr unsigned level_of_page(uint64_t page_bytes)
     return page_bytes == arch::huge_page_size ? 1 : page_bytes == arch::large_page_size ? 2 : leaf_level;
 }
 
-// The page table at physical `table`, or null if no mapping reaches it.
-arch::PageTable* table_at(arch::PhysAddr table);
+// The page table at physical `table`; Unreachable if no mapping reaches it.
+[[nodiscard]] kstd::Expected<arch::PageTable*, MapError> table_at(arch::PhysAddr table);
 
 // One entry on the walk and the level of its table.
 struct PageSlot {

@@ -3,6 +3,11 @@
 
 namespace mem {
 
+void format_value(kstd::Sink& sink, const RangeSetFull& error, const kstd::FormatSpec&)
+{
+    kstd::format_to(sink, "the range set is full (all {} ranges in use) at {}", PhysRangeSet::capacity, error.range);
+}
+
 kstd::Expected<void, RangeSetFull> PhysRangeSet::add(PhysRange range)
 {
     if (range.empty())
@@ -14,11 +19,8 @@ kstd::Expected<void, RangeSetFull> PhysRangeSet::add(PhysRange range)
     size_t last = first;
     while (last < m_count && m_ranges[last].start <= range.end)
         ++last;
-    if (first == last) {
-        if (!insert(first, range))
-            return kstd::unexpected(RangeSetFull{range});
-        return {};
-    }
+    if (first == last)
+        return insert(first, range);
     PhysRange merged = range;
     if (m_ranges[first].start < merged.start)
         merged.start = m_ranges[first].start;
@@ -44,10 +46,9 @@ kstd::Expected<void, RangeSetFull> PhysRangeSet::remove(PhysRange range)
             // `range` is strictly inside: split.
             const PhysRange right{range.end, current.end};
             if (m_count == capacity)
-                return kstd::unexpected(RangeSetFull{range});
+                return kstd::unexpected(RangeSetFull{range}); // before anything changes
             current.end = range.start;
-            if (!insert(index + 1, right))
-                return kstd::unexpected(RangeSetFull{range});
+            MUST(insert(index + 1, right)); // there was room: checked above
             return {};
         }
         if (keeps_left) {
@@ -120,15 +121,15 @@ void PhysRangeSet::erase(size_t index, size_t how_many)
     m_count -= how_many;
 }
 
-bool PhysRangeSet::insert(size_t index, PhysRange range)
+kstd::Expected<void, RangeSetFull> PhysRangeSet::insert(size_t index, PhysRange range)
 {
     if (m_count == capacity)
-        return false;
+        return kstd::unexpected(RangeSetFull{range});
     for (size_t i = m_count; i > index; --i)
         m_ranges[i] = m_ranges[i - 1];
     m_ranges[index] = range;
     ++m_count;
-    return true;
+    return {};
 }
 
 } // namespace mem

@@ -20,6 +20,9 @@ struct RangeSetFull {
     PhysRange range; // the range being added or removed
 };
 
+// Prints "the range set is full (all 256 ranges in use) at [0x... - 0x...)".
+void format_value(kstd::Sink& sink, const RangeSetFull& error, const kstd::FormatSpec& spec);
+
 class PhysRangeSet {
 public:
     // The boot memory map keeps at most 128 regions (boot::BootInfo); each
@@ -48,7 +51,8 @@ public:
 
 private:
     void erase(size_t index, size_t how_many);
-    [[nodiscard]] bool insert(size_t index, PhysRange range);
+    // Puts `range` at `index`, moving the later ranges up.
+    [[nodiscard]] kstd::Expected<void, RangeSetFull> insert(size_t index, PhysRange range);
 
     std::array<PhysRange, capacity> m_ranges{};
     size_t m_count = 0;

@@ -28,8 +28,8 @@ arch::PhysAddr kernel_image_end()
 
 void remove_or_panic(PhysRangeSet& set, PhysRange range)
 {
-    if (!set.remove(range))
-        core::panic("memory map: too many ranges to remove {}", range);
+    if (auto removed = set.remove(range); !removed)
+        core::panic("memory map: cannot set {} aside: {}", range, removed.error());
 }
 
 // Adds the part of every usable range inside [low, high).
@@ -54,8 +54,8 @@ void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, ar
     for (const boot::MemoryRegion& region : info.memory_map()) {
         if (region.type != boot::MemoryType::Available)
             continue;
-        if (!g_usable.add({region.base, region.end()}))
-            core::panic("memory map: too many usable regions");
+        if (auto added = g_usable.add({region.base, region.end()}); !added)
+            core::panic("memory map: too many usable regions: {}", added.error());
     }
     g_usable_bytes = g_usable.total_bytes();
     // The first MiB (real-mode structures, BIOS, VGA) and the image, which
@@ -78,8 +78,10 @@ void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, ar
         core::panic("no room for {} bytes of frame metadata below {:#x}", bytes, first_limit);
     g_metadata = {*place, *place + bytes};
     remove_or_panic(g_usable, g_metadata);
-    auto* metadata = phys_to_pointer<std::byte>(g_metadata.start);
-    if (auto ready = g_frames.initialize(span, {metadata, bytes}); !ready)
+    auto metadata = phys_to_pointer<std::byte>(g_metadata.start);
+    if (!metadata)
+        core::panic("frame metadata at {} is unreachable: {}", g_metadata.start, metadata.error());
+    if (auto ready = g_frames.initialize(span, {*metadata, bytes}); !ready)
         core::panic("frame allocator: {}", ready.error());
     g_first_limit = first_limit;
     add_ranges_between(arch::PhysAddr(0), first_limit);

@@ -47,7 +47,7 @@ KTEST(physical_memory, allocate_every_frame_then_free_all_and_the_counters_retur
         }
         if (frame->value() < image_end() || metadata.contains(*frame) || !frame->is_aligned(arch::frame_size))
             ++bad_frames;
-        *mem::phys_to_pointer<uint64_t>(*frame) = head.value();
+        *MUST(mem::phys_to_pointer<uint64_t>(*frame)) = head.value();
         head = *frame;
         ++count;
     }
@@ -55,7 +55,7 @@ KTEST(physical_memory, allocate_every_frame_then_free_all_and_the_counters_retur
     EXPECT_EQ(mem::physical::statistics().free_frames, 0u);
     EXPECT_EQ(bad_frames, 0u, "no frame of the first MiB, the image or the metadata");
     while (head.value() != 0) {
-        const arch::PhysAddr next(*mem::phys_to_pointer<uint64_t>(head));
+        const arch::PhysAddr next(*MUST(mem::phys_to_pointer<uint64_t>(head)));
         mem::physical::free(head);
         head = next;
     }

@@ -4,16 +4,19 @@
 
 namespace runtime {
 
-void* allocate(size_t size, size_t alignment, bool may_fail)
+kstd::Expected<void*, mem::heap::HeapError> try_allocate(size_t size, size_t alignment)
 {
     if (!mem::kernel_heap::ready())
         core::panic("operator new({} bytes, alignment {}) called before the kernel heap exists", size, alignment);
-    auto memory = mem::kernel_heap::allocate(size, alignment);
-    if (memory)
-        return *memory;
-    if (may_fail)
-        return nullptr;
-    core::panic("operator new({} bytes, alignment {}) failed: {}", size, alignment, memory.error());
+    return mem::kernel_heap::allocate(size, alignment);
+}
+
+void* allocate(size_t size, size_t alignment)
+{
+    auto memory = try_allocate(size, alignment);
+    if (!memory)
+        core::panic("operator new({} bytes, alignment {}) failed: {}", size, alignment, memory.error());
+    return *memory;
 }
 
 void deallocate(void* pointer)

@@ -3,13 +3,18 @@
 // manager: the kernel heap (mem/kernel_heap.h), from the Memory init stage on.
 
 #include <cstddef>
+#include "kstd/expected.h"
+#include "mem/heap/heap_error.h"
 
 namespace runtime {
 
-// Returns null only when `may_fail` is set (the nothrow forms); otherwise an
-// allocation that cannot be satisfied panics with the requested size. Before
-// the heap exists every allocation panics (nothing may allocate that early).
-void* allocate(size_t size, size_t alignment, bool may_fail);
+// Memory from the kernel heap, or the heap's error (out of memory, a bad
+// alignment) as a value. Before the heap exists every allocation panics
+// (nothing may allocate that early).
+[[nodiscard]] kstd::Expected<void*, mem::heap::HeapError> try_allocate(size_t size, size_t alignment);
+// The same, but an allocation that cannot be satisfied panics with the
+// requested size and the heap's error: never null.
+void* allocate(size_t size, size_t alignment);
 // Panics on a pointer the heap did not hand out, or a double free (where the
 // heap's design can tell).
 void deallocate(void* pointer);

@@ -1,6 +1,7 @@
 // Every replaceable operator new/delete the compiler may call ([new.delete]),
-// routed to runtime::allocate/deallocate. The kernel has no exceptions: the
-// plain forms panic on failure (inside allocate), the nothrow forms return null.
+// routed to runtime::allocate/try_allocate/deallocate. The kernel has no
+// exceptions: the plain forms panic on failure (inside allocate); the nothrow
+// forms return null, the one way [new.delete] lets them report it.
 
 #include <cstddef>
 #include <new>
@@ -17,21 +18,25 @@ size_t to_size(std::align_val_t alignment)
 {
     return static_cast<size_t>(alignment);
 }
+void* or_null(kstd::Expected<void*, mem::heap::HeapError> memory)
+{
+    return memory ? *memory : nullptr;
+}
 } // namespace
 
-void* operator new(size_t size) { return runtime::allocate(size, default_alignment, false); }
-void* operator new[](size_t size) { return runtime::allocate(size, default_alignment, false); }
-void* operator new(size_t size, const std::nothrow_t&) noexcept { return runtime::allocate(size, default_alignment, true); }
-void* operator new[](size_t size, const std::nothrow_t&) noexcept { return runtime::allocate(size, default_alignment, true); }
-void* operator new(size_t size, std::align_val_t alignment) { return runtime::allocate(size, to_size(alignment), false); }
-void* operator new[](size_t size, std::align_val_t alignment) { return runtime::allocate(size, to_size(alignment), false); }
+void* operator new(size_t size) { return runtime::allocate(size, default_alignment); }
+void* operator new[](size_t size) { return runtime::allocate(size, default_alignment); }
+void* operator new(size_t size, const std::nothrow_t&) noexcept { return or_null(runtime::try_allocate(size, default_alignment)); }
+void* operator new[](size_t size, const std::nothrow_t&) noexcept { return or_null(runtime::try_allocate(size, default_alignment)); }
+void* operator new(size_t size, std::align_val_t alignment) { return runtime::allocate(size, to_size(alignment)); }
+void* operator new[](size_t size, std::align_val_t alignment) { return runtime::allocate(size, to_size(alignment)); }
 void* operator new(size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept
 {
-    return runtime::allocate(size, to_size(alignment), true);
+    return or_null(runtime::try_allocate(size, to_size(alignment)));
 }
 void* operator new[](size_t size, std::align_val_t alignment, const std::nothrow_t&) noexcept
 {
-    return runtime::allocate(size, to_size(alignment), true);
+    return or_null(runtime::try_allocate(size, to_size(alignment)));
 }
 
 void operator delete(void* pointer) noexcept { runtime::deallocate(pointer); }

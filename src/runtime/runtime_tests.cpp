@@ -5,6 +5,7 @@
 #include <new>
 #include "ktest/ktest.h"
 #include "mem/kernel_heap.h"
+#include "runtime/allocation.h"
 
 extern "C" uintptr_t __stack_chk_guard;
 
@@ -107,6 +108,20 @@ KTEST(runtime, huge_nothrow_new_returns_null)
     ASSERT_NOT_NULL(small, "a small nothrow new succeeds");
     EXPECT_EQ(*small, 42);
     delete small;
+}
+
+KTEST(runtime, try_allocate_returns_the_heap_error_as_a_value)
+{
+    auto huge = runtime::try_allocate(launder_size(1ull << 40), 16);
+    ASSERT_FALSE(huge.has_value(), "1 TiB does not fit the heap's 64 GiB region");
+    EXPECT_EQ(huge.error().kind, mem::heap::HeapErrorKind::OutOfMemory, "{}", huge.error());
+    EXPECT_EQ(huge.error().size, 1ull << 40);
+    auto misaligned = runtime::try_allocate(16, 3);
+    ASSERT_FALSE(misaligned.has_value());
+    EXPECT_EQ(misaligned.error().kind, mem::heap::HeapErrorKind::BadAlignment, "{}", misaligned.error());
+    auto small = runtime::try_allocate(32, 16);
+    ASSERT_OK(small);
+    runtime::deallocate(*small);
 }
 
 KTEST(runtime, delete_of_a_pointer_the_heap_never_gave_panics, ktest::should_panic("operator delete("))

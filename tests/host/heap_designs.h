@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 #include <type_traits>
+#include "kstd/allocator.h"
 #include "mem/heap/bump_allocator.h"
 #include "mem/heap/fixed_region_backend.h"
 #include "mem/heap/fixed_size_block_allocator.h"
@@ -106,23 +107,25 @@ struct FixedSizeBlockDesign {
 using HeapDesigns = ::testing::Types<BumpDesign, LinkedListDesign, FixedSizeBlockDesign>;
 
 
-// kstd containers over a heap under test: try_allocate returns null on
-// failure; allocate must not fail in these tests.
+// kstd containers over a heap under test: try_allocate returns the heap's
+// failure as a value; allocate must not fail in these tests.
 struct HeapPolicy {
     HeapAllocator* heap;
-    void* try_allocate(size_t bytes, size_t alignment) noexcept
+    kstd::Expected<void*, kstd::AllocationFailure> try_allocate(size_t bytes, size_t alignment) noexcept
     {
         auto memory = heap->allocate(bytes, alignment);
-        return memory ? *memory : nullptr;
+        if (!memory)
+            return kstd::unexpected(kstd::AllocationFailure{bytes});
+        return *memory;
     }
     void* allocate(size_t bytes, size_t alignment)
     {
-        void* memory = try_allocate(bytes, alignment);
-        if (memory == nullptr) {
+        auto memory = heap->allocate(bytes, alignment);
+        if (!memory) {
             ADD_FAILURE() << "heap out of memory for " << bytes << " bytes";
             std::abort();
         }
-        return memory;
+        return *memory;
     }
     void deallocate(void* memory, size_t, size_t) noexcept
     {

@@ -94,6 +94,10 @@ TEST(PhysRangeSet, reports_when_full)
     auto add = set.add(range(0x10000000, 0x10001000));
     ASSERT_FALSE(add.has_value());
     EXPECT_EQ(add.error().range, range(0x10000000, 0x10001000));
+    kstd::StringBuffer<128> text;
+    kstd::format_to(text, "{}", add.error());
+    EXPECT_EQ(text.view(),
+              "the range set is full (all 256 ranges in use) at [0x0000000010000000 - 0x0000000010001000)");
     // Splitting needs a slot too; a failed split changes nothing.
     auto split = set.remove(range(0x200, 0x400));
     ASSERT_FALSE(split.has_value());

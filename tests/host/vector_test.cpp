@@ -26,12 +26,12 @@ struct Tracked {
 // An allocator that fails after a number of allocations.
 struct LimitedAllocator {
     int* remaining;
-    void* try_allocate(size_t bytes, size_t alignment) noexcept
+    kstd::Expected<void*, kstd::AllocationFailure> try_allocate(size_t bytes, size_t alignment) noexcept
     {
         if (*remaining == 0)
-            return nullptr;
+            return kstd::unexpected(kstd::AllocationFailure{bytes});
         --*remaining;
-        return ::operator new(bytes, std::align_val_t(alignment), std::nothrow);
+        return ::operator new(bytes, std::align_val_t(alignment));
     }
     void* allocate(size_t bytes, size_t alignment) { return ::operator new(bytes, std::align_val_t(alignment)); }
     void deallocate(void* memory, size_t bytes, size_t alignment) noexcept
@@ -131,6 +131,9 @@ TEST(Vector, fallible_growth_reports_failure_and_keeps_the_contents)
     auto failed = v.try_push_back(5);
     ASSERT_FALSE(failed.has_value());
     EXPECT_EQ(failed.error().bytes, 8 * sizeof(int));
+    kstd::StringBuffer<64> text;
+    kstd::format_to(text, "{}", failed.error());
+    EXPECT_EQ(text.view(), "out of memory: could not allocate 32 bytes");
     EXPECT_EQ(v.size(), 4u);
     EXPECT_EQ(v[3], 4);
     auto reserve = v.try_reserve(100);

@@ -37,9 +37,10 @@ uint64_t reference_tsc_hz()
 {
     static uint64_t hz = 0;
     if (hz == 0) {
-        hz = drivers::measure_tsc_frequency_hz(reference_runs, reference_microseconds);
+        // Without a reference rate nothing here can be judged: a broken invariant of this kernel.
+        hz = MUST(drivers::measure_tsc_frequency_hz(reference_runs, reference_microseconds));
         core::println("    # timer: TSC {} kHz (shortest of {} runs of {} us; the boot calibration said {} kHz)",
-                        hz / 1000, reference_runs, reference_microseconds, arch::tsc::frequency_hz() / 1000);
+                        hz / 1000, reference_runs, reference_microseconds, MUST(arch::tsc::frequency_hz()) / 1000);
     }
     return hz;
 }

@@ -7,16 +7,38 @@
 // src/mem/kernel_address_space.cpp) keep the window, read/write and
 // no-execute, beside the direct map; mem::phys_to_virt is the general way.
 
+#include <cstdint>
+#include <string_view>
 #include "arch/x86_64/address.h"
 #include "arch/x86_64/memory_layout.h"
+#include "kstd/expected.h"
+#include "kstd/format.h"
 
 namespace arch {
 
-// Virtual address of physical `phys` in the boot window, or a null VirtAddr
-// if the boot window does not reach it.
-constexpr VirtAddr boot_map_virtual(PhysAddr phys)
+enum class BootWindowError : uint8_t {
+    OutsideBootWindow, // the physical address is not in the first GiB the boot window maps
+};
+
+inline std::string_view to_string(BootWindowError error)
 {
-    return phys.value() < layout::boot_map_size ? VirtAddr(layout::kernel_vma + phys.value()) : VirtAddr();
+    switch (error) {
+    case BootWindowError::OutsideBootWindow: return "the physical address is past the 1 GiB boot window";
+    }
+    return "unknown boot window error";
+}
+
+inline void format_value(kstd::Sink& sink, BootWindowError error, const kstd::FormatSpec& spec)
+{
+    kstd::format_string(sink, to_string(error), spec);
+}
+
+// Virtual address of physical `phys` in the boot window.
+inline kstd::Expected<VirtAddr, BootWindowError> boot_map_virtual(PhysAddr phys)
+{
+    if (phys.value() >= layout::boot_map_size)
+        return kstd::unexpected(BootWindowError::OutsideBootWindow);
+    return VirtAddr(layout::kernel_vma + phys.value());
 }
 
 // Is `address` inside the boot window (the image and low memory)?

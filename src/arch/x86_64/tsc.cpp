@@ -8,6 +8,19 @@ namespace {
 uint64_t g_frequency_hz = 0;
 } // namespace
 
+std::string_view to_string(Error error)
+{
+    switch (error) {
+    case Error::NotCalibrated: return "the TSC rate is not calibrated";
+    }
+    return "unknown TSC error";
+}
+
+void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec)
+{
+    kstd::format_string(sink, to_string(error), spec);
+}
+
 void set_frequency_hz(uint64_t hz)
 {
     g_frequency_hz = hz;
@@ -18,8 +31,10 @@ bool calibrated()
     return g_frequency_hz != 0;
 }
 
-uint64_t frequency_hz()
+kstd::Expected<uint64_t, Error> frequency_hz()
 {
+    if (g_frequency_hz == 0)
+        return kstd::unexpected(Error::NotCalibrated);
     return g_frequency_hz;
 }
 
@@ -28,10 +43,10 @@ uint64_t now()
     return read_timestamp_counter();
 }
 
-uint64_t to_nanoseconds(uint64_t ticks)
+kstd::Expected<uint64_t, Error> to_nanoseconds(uint64_t ticks)
 {
     if (g_frequency_hz == 0)
-        return 0;
+        return kstd::unexpected(Error::NotCalibrated);
     // ticks * 1e9 / f, split so nothing overflows for any f below 18 GHz
     // (and without 128-bit division, which would pull in libgcc code).
     const uint64_t seconds = ticks / g_frequency_hz;

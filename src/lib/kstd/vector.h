@@ -86,12 +86,12 @@ public:
     void reserve(size_t capacity)
     {
         if (capacity > m_capacity)
-            reallocate(capacity, false);
+            reallocate(capacity);
     }
     [[nodiscard]] Expected<void, AllocationFailure> try_reserve(size_t capacity)
     {
-        if (capacity > m_capacity && !reallocate(capacity, true))
-            return unexpected(AllocationFailure{bytes_for(capacity)});
+        if (capacity > m_capacity)
+            TRY(try_reallocate(capacity));
         return {};
     }
 
@@ -99,17 +99,14 @@ public:
     T& emplace_back(Args&&... args)
     {
         if (m_size == m_capacity)
-            reallocate(grown_capacity(m_size + 1), false);
+            reallocate(grown_capacity(m_size + 1));
         return *new (m_data + m_size++) T(std::forward<Args>(args)...);
     }
     template <typename... Args>
     [[nodiscard]] Expected<T*, AllocationFailure> try_emplace_back(Args&&... args)
     {
-        if (m_size == m_capacity) {
-            const size_t capacity = grown_capacity(m_size + 1);
-            if (!reallocate(capacity, true))
-                return unexpected(AllocationFailure{bytes_for(capacity)});
-        }
+        if (m_size == m_capacity)
+            TRY(try_reallocate(grown_capacity(m_size + 1)));
         return new (m_data + m_size++) T(std::forward<Args>(args)...);
     }
     void push_back(const T& value) { emplace_back(value); }
@@ -122,11 +119,8 @@ public:
     // Appends copies of `values` (which must not point into this vector).
     [[nodiscard]] Expected<void, AllocationFailure> try_append(std::span<const T> values)
     {
-        if (m_size + values.size() > m_capacity) {
-            const size_t capacity = grown_capacity(m_size + values.size());
-            if (!reallocate(capacity, true))
-                return unexpected(AllocationFailure{bytes_for(capacity)});
-        }
+        if (m_size + values.size() > m_capacity)
+            TRY(try_reallocate(grown_capacity(m_size + values.size())));
         for (const T& value : values)
             new (m_data + m_size++) T(value);
         return {};
@@ -139,13 +133,13 @@ public:
     void resize(size_t size)
     {
         if (size > m_capacity)
-            reallocate(size, false);
+            reallocate(size);
         resize_within_capacity(size);
     }
     [[nodiscard]] Expected<void, AllocationFailure> try_resize(size_t size)
     {
-        if (size > m_capacity && !reallocate(size, true))
-            return unexpected(AllocationFailure{bytes_for(size)});
+        if (size > m_capacity)
+            TRY(try_reallocate(size));
         resize_within_capacity(size);
         return {};
     }
@@ -185,20 +179,27 @@ private:
         return {};
     }
 
-    // Moves the elements into storage for `capacity` elements. Returns false
-    // only when `may_fail` and the allocator has no memory.
-    bool reallocate(size_t capacity, bool may_fail)
+    // Moves the elements into storage for `capacity` elements, or reports
+    // that the allocator has no memory for it (and leaves the vector as it was).
+    [[nodiscard]] Expected<void, AllocationFailure> try_reallocate(size_t capacity)
     {
-        const size_t bytes = bytes_for(capacity);
-        if (may_fail && capacity > max_size())
-            return false;
-        void* memory = may_fail ? m_allocator.try_allocate(bytes, alignof(T)) : m_allocator.allocate(bytes, alignof(T));
-        if (memory == nullptr) {
-            if (may_fail)
-                return false;
+        if (capacity > max_size())
+            return unexpected(AllocationFailure{bytes_for(capacity)});
+        void* memory = TRY(m_allocator.try_allocate(bytes_for(capacity), alignof(T)));
+        adopt(static_cast<T*>(memory), capacity);
+        return {};
+    }
+    // The same through the allocator's infallible form, whose failure is the
+    // allocator's policy (the kernel panics with the size).
+    void reallocate(size_t capacity)
+    {
+        void* memory = m_allocator.allocate(bytes_for(capacity), alignof(T));
+        if (memory == nullptr)
             __builtin_trap(); // allocate() broke its promise never to return null
-        }
-        T* data = static_cast<T*>(memory);
+        adopt(static_cast<T*>(memory), capacity);
+    }
+    void adopt(T* data, size_t capacity)
+    {
         for (size_t i = 0; i < m_size; ++i) {
             new (data + i) T(std::move(m_data[i]));
             m_data[i].~T();
@@ -206,7 +207,6 @@ private:
         release_storage();
         m_data = data;
         m_capacity = capacity;
-        return true;
     }
     void resize_within_capacity(size_t size)
     {

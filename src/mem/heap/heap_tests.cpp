@@ -71,10 +71,12 @@ Box<T> make_box(HeapAllocator& heap, T value, HeapError* error = nullptr)
 // kstd containers on the heap under test.
 struct HeapPolicy {
     HeapAllocator* heap;
-    void* try_allocate(size_t bytes, size_t alignment) noexcept
+    kstd::Expected<void*, kstd::AllocationFailure> try_allocate(size_t bytes, size_t alignment) noexcept
     {
         auto memory = heap->allocate(bytes, alignment);
-        return memory ? *memory : nullptr;
+        if (!memory)
+            return kstd::unexpected(kstd::AllocationFailure{bytes});
+        return *memory;
     }
     void* allocate(size_t bytes, size_t alignment)
     {
