@@ -1,4 +1,4 @@
-// KTEST cases for the console mux (src/drivers/console.cpp).
+// KTEST cases for the console mux (src/core/console.cpp).
 
 #include "core/console.h"
 #include "ktest/ktest.h"

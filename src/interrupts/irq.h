@@ -1,6 +1,6 @@
 #pragma once
 // Hardware interrupt lines (IRQ 0-15) of the two 8259A PICs, delivered at
-// vectors 32-47 (drivers/pic.h remaps them there).
+// vectors 32-47 (interrupts/pic.h remaps them there).
 //
 // Registering a handler unmasks its line; the dispatcher sends the end of
 // interrupt after the handler returns. IRQ 7 and 15 may be spurious: those
