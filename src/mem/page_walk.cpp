@@ -25,18 +25,11 @@ void format_value(kstd::Sink& sink, MapError error, const kstd::FormatSpec& spec
     kstd::format_string(sink, to_string(error), spec);
 }
 
-kstd::Expected<arch::PageTable*, MapError> table_at(arch::PhysAddr table)
-{
-    auto pointer = phys_to_pointer<arch::PageTable>(table);
-    if (!pointer)
-        return kstd::unexpected(MapError::Unreachable);
-    return *pointer;
-}
-
 namespace {
 
 // The entry for `address` in the table at `table` (a table of `level`).
-kstd::Expected<PageTableEntry*, MapError> entry_in(arch::PhysAddr table, arch::VirtAddr address, unsigned level)
+// Inlined: it runs at every level of every walk.
+[[gnu::always_inline]] inline kstd::Expected<PageTableEntry*, MapError> entry_in(arch::PhysAddr table, arch::VirtAddr address, unsigned level)
 {
     arch::PageTable* tables = TRY(table_at(table));
     return &tables->entries[table_index(address, level)];

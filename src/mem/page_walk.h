@@ -18,6 +18,7 @@
 #include "arch/x86_64/page_table_entry.h"
 #include "kstd/expected.h"
 #include "kstd/format.h"
+#include "mem/direct_map.h"
 
 namespace mem {
 
@@ -61,7 +62,13 @@ constexpr unsigned level_of_page(uint64_t page_bytes)
 }
 
 // The page table at physical `table`; Unreachable if no mapping reaches it.
-[[nodiscard]] kstd::Expected<arch::PageTable*, MapError> table_at(arch::PhysAddr table);
+[[nodiscard]] inline kstd::Expected<arch::PageTable*, MapError> table_at(arch::PhysAddr table)
+{
+    auto pointer = phys_to_pointer<arch::PageTable>(table);
+    if (!pointer)
+        return kstd::unexpected(MapError::Unreachable);
+    return *pointer;
+}
 
 // One entry on the walk and the level of its table.
 struct PageSlot {

@@ -50,6 +50,8 @@ inline void check_access(bool ok, const char* what, const std::source_location& 
 
 template <typename T, typename E>
 class [[nodiscard]] Expected {
+    static constexpr bool Trivial = std::is_trivially_copyable_v<T> && std::is_trivially_copyable_v<E>;
+
 public:
     using Value = T;
     using Error = E;
@@ -58,14 +60,20 @@ public:
     constexpr Expected(T&& value) : m_has_value(true) { new (&m_value) T(std::move(value)); }
     template <typename G>
     constexpr Expected(Unexpected<G> u) : m_has_value(false) { new (&m_error) E(std::move(u.error)); }
-    Expected(const Expected& other) : m_has_value(other.m_has_value)
+    // Copy, move and destruction are trivial when T's and E's are, so that an
+    // Expected of a pointer or an integer and an error enum travels in
+    // registers like the plain value it replaces (the page walk returns one
+    // per level).
+    Expected(const Expected&) requires Trivial = default;
+    Expected(const Expected& other) requires(!Trivial) : m_has_value(other.m_has_value)
     {
         if (m_has_value)
             new (&m_value) T(other.m_value);
         else
             new (&m_error) E(other.m_error);
     }
-    Expected(Expected&& other) : m_has_value(other.m_has_value)
+    Expected(Expected&&) requires Trivial = default;
+    Expected(Expected&& other) requires(!Trivial) : m_has_value(other.m_has_value)
     {
         if (m_has_value)
             new (&m_value) T(std::move(other.m_value));
@@ -73,7 +81,8 @@ public:
             new (&m_error) E(std::move(other.m_error));
     }
     Expected& operator=(const Expected&) = delete;
-    ~Expected()
+    ~Expected() requires Trivial = default;
+    ~Expected() requires(!Trivial)
     {
         if (m_has_value)
             m_value.~T();
