@@ -10,10 +10,6 @@ std::string_view to_string(ConsoleError error)
     return "unknown console error";
 }
 
-void format_value(kstd::Sink& sink, ConsoleError error, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(error), spec);
-}
 
 kstd::Expected<void, ConsoleError> ConsoleMux::attach(Console& console)
 {

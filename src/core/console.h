@@ -15,7 +15,6 @@ enum class ConsoleError : uint8_t {
     MuxFull, // every slot of the mux holds a console already
 };
 std::string_view to_string(ConsoleError error);
-void format_value(kstd::Sink& sink, ConsoleError error, const kstd::FormatSpec& spec);
 
 class Console : public kstd::Sink {
 public:

@@ -41,10 +41,6 @@ std::string_view to_string(Error error)
     return "unknown fw_cfg error";
 }
 
-void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(error), spec);
-}
 
 bool present()
 {

@@ -20,7 +20,6 @@ namespace drivers::fw_cfg {
 enum class Error : uint8_t { NotPresent, NotFound, TooLarge };
 
 std::string_view to_string(Error error);
-void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec);
 
 // Is there a fw_cfg device (its signature reads "QEMU")?
 bool present();

@@ -112,10 +112,6 @@ std::string_view to_string(Error error)
     return "unknown keyboard error";
 }
 
-void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(error), spec);
-}
 
 kstd::Expected<void, Error> initialize()
 {

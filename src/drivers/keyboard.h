@@ -23,7 +23,6 @@ inline constexpr size_t queue_capacity = 128;
 
 enum class Error : uint8_t { NoController, ControllerTimeout, IrqUnavailable };
 std::string_view to_string(Error error);
-void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec);
 
 // Sets up the controller (port 1 on with its interrupt and translation to
 // scan code set 1, port 2 off) and takes IRQ 1. Call with interrupts off.

@@ -61,10 +61,6 @@ std::string_view to_string(MeasureError error)
     return "unknown PIT measurement error";
 }
 
-void format_value(kstd::Sink& sink, MeasureError error, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(error), spec);
-}
 
 kstd::Expected<uint64_t, MeasureError> measure_tsc_ticks(uint32_t microseconds)
 {
@@ -102,10 +98,6 @@ std::string_view to_string(TimerError error)
     return "unknown timer error";
 }
 
-void format_value(kstd::Sink& sink, TimerError error, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(error), spec);
-}
 
 kstd::Expected<void, TimerError> start_timer(uint32_t hz)
 {

@@ -19,7 +19,6 @@ enum class MeasureError : uint8_t {
     NoResponse,         // channel 2 never reached its terminal count (no PIT?)
 };
 std::string_view to_string(MeasureError error);
-void format_value(kstd::Sink& sink, MeasureError error, const kstd::FormatSpec& spec);
 
 // The longest channel 2 can count in one go: 0xFFFF input clocks.
 inline constexpr uint32_t max_measure_microseconds = 54'925;
@@ -41,7 +40,6 @@ inline constexpr uint32_t max_timer_hz = 10'000; // a tick every 100 us is plent
 
 enum class TimerError : uint8_t { FrequencyOutOfRange, IrqUnavailable };
 std::string_view to_string(TimerError error);
-void format_value(kstd::Sink& sink, TimerError error, const kstd::FormatSpec& spec);
 
 // Programs channel 0 as a rate generator at `hz` (the divisor input_hz / hz
 // rounded, so the real rate differs slightly: see timer_period_ns()) and

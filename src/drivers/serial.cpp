@@ -22,10 +22,6 @@ std::string_view to_string(SerialError error)
     return "unknown serial port error";
 }
 
-void format_value(kstd::Sink& sink, SerialError error, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(error), spec);
-}
 
 kstd::Expected<void, SerialError> SerialPort::initialize()
 {

@@ -16,7 +16,6 @@ enum class SerialError : uint8_t {
     NoLoopbackEcho, // the loopback self-test byte did not come back: no working UART there
 };
 std::string_view to_string(SerialError error);
-void format_value(kstd::Sink& sink, SerialError error, const kstd::FormatSpec& spec);
 
 class SerialPort final : public core::Console {
 public:

@@ -29,7 +29,6 @@ enum class Error : uint8_t {
     AlreadyRegistered,
 };
 std::string_view to_string(Error error);
-void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec);
 
 // A handler for a software vector (48-255), e.g. for INT n. Handlers run
 // with interrupts off, on the interrupted stack.

@@ -17,10 +17,6 @@ std::string_view to_string(DirectMapError error)
     return "unknown direct map error";
 }
 
-void format_value(kstd::Sink& sink, DirectMapError error, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(error), spec);
-}
 
 kstd::Expected<arch::VirtAddr, DirectMapError> phys_to_virt(arch::PhysAddr address)
 {

@@ -30,7 +30,6 @@ enum class DirectMapError : uint8_t {
     OutsideDirectMap,  // past the end of the physical memory the direct map covers
 };
 std::string_view to_string(DirectMapError error);
-void format_value(kstd::Sink& sink, DirectMapError error, const kstd::FormatSpec& spec);
 
 // The virtual address of physical `address`: through the direct map once it
 // is active, through the boot window before.

@@ -20,10 +20,6 @@ std::string_view to_string(MapError error)
     return "unknown mapping error";
 }
 
-void format_value(kstd::Sink& sink, MapError error, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(error), spec);
-}
 
 namespace {
 

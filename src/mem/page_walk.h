@@ -36,7 +36,6 @@ enum class MapError : uint8_t {
 };
 
 std::string_view to_string(MapError error);
-void format_value(kstd::Sink& sink, MapError error, const kstd::FormatSpec& spec);
 
 // Bits of the address that index the table at `level` (39, 30, 21, 12).
 constexpr unsigned level_shift(unsigned level)

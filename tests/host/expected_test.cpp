@@ -14,10 +14,6 @@ std::string_view to_string(Oops oops)
     return oops == Oops::Broken ? "it is broken" : "it is empty";
 }
 
-void format_value(kstd::Sink& sink, Oops oops, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(oops), spec);
-}
 
 kstd::Expected<int, Oops> parse(int input)
 {

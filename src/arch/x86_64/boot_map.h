@@ -28,10 +28,6 @@ inline std::string_view to_string(BootWindowError error)
     return "unknown boot window error";
 }
 
-inline void format_value(kstd::Sink& sink, BootWindowError error, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(error), spec);
-}
 
 // Virtual address of physical `phys` in the boot window.
 inline kstd::Expected<VirtAddr, BootWindowError> boot_map_virtual(PhysAddr phys)

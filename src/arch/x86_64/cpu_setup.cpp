@@ -20,10 +20,6 @@ std::string_view to_string(CpuSetupError error)
     return "unknown CPU set-up error";
 }
 
-void format_value(kstd::Sink& sink, CpuSetupError error, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(error), spec);
-}
 
 kstd::Expected<void, CpuSetupError> initialize_cpu()
 {

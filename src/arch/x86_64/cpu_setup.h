@@ -22,7 +22,6 @@ enum class CpuSetupError : uint8_t {
     MissingRequiredFeature,  // see missing_required_feature() for which
 };
 std::string_view to_string(CpuSetupError error);
-void format_value(kstd::Sink& sink, CpuSetupError error, const kstd::FormatSpec& spec);
 
 [[nodiscard]] kstd::Expected<void, CpuSetupError> initialize_cpu();
 bool cpu_initialized();

@@ -16,10 +16,6 @@ std::string_view to_string(Error error)
     return "unknown TSC error";
 }
 
-void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec)
-{
-    kstd::format_string(sink, to_string(error), spec);
-}
 
 void set_frequency_hz(uint64_t hz)
 {

@@ -13,7 +13,6 @@ enum class Error : uint8_t {
     NotCalibrated, // no rate measured yet (or the PIT never answered): durations are unknown
 };
 std::string_view to_string(Error error);
-void format_value(kstd::Sink& sink, Error error, const kstd::FormatSpec& spec);
 
 // The measured rate, in ticks per second (0 forgets it).
 void set_frequency_hz(uint64_t hz);

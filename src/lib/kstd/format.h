@@ -44,6 +44,15 @@ struct FormatSpec {
     char type = 0;           // 0 means "the natural form for the value"
 };
 
+// Any enum with a `to_string(E)` beside it (found by argument-dependent
+// lookup) prints as that text, so an error enum needs no format_value of its
+// own: `println("cannot map: {}", error)`. Defined below format_string().
+template <typename E>
+    requires std::is_enum_v<E> && requires(E e) {
+        { to_string(e) } -> std::convertible_to<std::string_view>;
+    }
+void format_value(Sink& sink, E value, const FormatSpec& spec);
+
 namespace detail {
 
 enum class ArgKind : uint8_t { Signed, Unsigned, Bool, Char, String, Pointer, Custom };
@@ -299,6 +308,15 @@ void format_to(Sink& sink, FormatString<std::type_identity_t<Args>...> fmt, cons
 void format_unsigned(Sink& sink, uint64_t value, const FormatSpec& spec);
 void format_signed(Sink& sink, int64_t value, const FormatSpec& spec);
 void format_string(Sink& sink, std::string_view text, const FormatSpec& spec);
+
+template <typename E>
+    requires std::is_enum_v<E> && requires(E e) {
+        { to_string(e) } -> std::convertible_to<std::string_view>;
+    }
+void format_value(Sink& sink, E value, const FormatSpec& spec)
+{
+    format_string(sink, to_string(value), spec);
+}
 
 // A sink into a caller-provided buffer. It never writes past the end: what
 // does not fit is dropped and `truncated()` says so.
