@@ -20,7 +20,6 @@ struct Value {
 constexpr Value values[] = {
     {"KERNEL_VMA", arch::layout::kernel_vma},
     {"KERNEL_PHYS_START", arch::layout::kernel_physical_start},
-    {"BOOT_MAP_SIZE", arch::layout::boot_map_size},
     {"BOOT_IMAGE_PAGE_TABLES", arch::layout::boot_image_page_tables},
     {"BOOT_IMAGE_MAX_BYTES", arch::layout::boot_image_max_bytes},
     {"BOOT_STACK_SIZE", arch::layout::boot_stack_size},

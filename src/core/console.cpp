@@ -10,7 +10,6 @@ std::string_view to_string(ConsoleError error)
     return "unknown console error";
 }
 
-
 kstd::Expected<void, ConsoleError> ConsoleMux::attach(Console& console)
 {
     for (size_t i = 0; i < m_count; ++i) {

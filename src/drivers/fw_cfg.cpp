@@ -41,7 +41,6 @@ std::string_view to_string(Error error)
     return "unknown fw_cfg error";
 }
 
-
 bool present()
 {
     select(key_signature);

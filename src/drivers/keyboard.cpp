@@ -112,7 +112,6 @@ std::string_view to_string(Error error)
     return "unknown keyboard error";
 }
 
-
 kstd::Expected<void, Error> initialize()
 {
     // With no controller the bus floats and every read returns all ones.

@@ -61,7 +61,6 @@ std::string_view to_string(MeasureError error)
     return "unknown PIT measurement error";
 }
 
-
 kstd::Expected<uint64_t, MeasureError> measure_tsc_ticks(uint32_t microseconds)
 {
     const uint64_t count = measure_count(microseconds);
@@ -97,7 +96,6 @@ std::string_view to_string(TimerError error)
     }
     return "unknown timer error";
 }
-
 
 kstd::Expected<void, TimerError> start_timer(uint32_t hz)
 {

@@ -22,7 +22,6 @@ std::string_view to_string(SerialError error)
     return "unknown serial port error";
 }
 
-
 kstd::Expected<void, SerialError> SerialPort::initialize()
 {
     port(InterruptEnable).write(0x00);

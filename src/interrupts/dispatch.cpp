@@ -69,7 +69,6 @@ std::string_view to_string(Error error)
     return "unknown interrupt error";
 }
 
-
 kstd::Expected<void, Error> register_handler(uint8_t vector, Handler handler)
 {
     KASSERT(handler != nullptr);

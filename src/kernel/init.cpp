@@ -33,10 +33,13 @@ void init_consoles()
 
 void init_cpu()
 {
-    if (auto missing = arch::missing_required_feature(arch::cpu_features()))
-        core::panic("this CPU lacks {}, which the kernel requires", *missing);
-    if (auto cpu = arch::initialize_cpu(); !cpu)
-        core::panic("cannot set up the CPU: {}", cpu.error());
+    auto cpu = arch::initialize_cpu();
+    if (cpu)
+        return;
+    if (cpu.error() == arch::CpuSetupError::MissingRequiredFeature)
+        core::panic("this CPU lacks {}, which the kernel requires",
+                    *arch::missing_required_feature(arch::cpu_features()));
+    core::panic("cannot set up the CPU: {}", cpu.error());
 }
 
 // heap=fixed|linked|bump on the command line overrides the build's design.

@@ -17,7 +17,6 @@ std::string_view to_string(DirectMapError error)
     return "unknown direct map error";
 }
 
-
 kstd::Expected<arch::VirtAddr, DirectMapError> phys_to_virt(arch::PhysAddr address)
 {
     if (g_direct_map_bytes != 0) {

@@ -24,7 +24,6 @@ constexpr arch::VirtAddr direct_map_address(arch::PhysAddr address)
     return arch::VirtAddr(arch::layout::direct_map_base + address.value());
 }
 
-
 enum class DirectMapError : uint8_t {
     OutsideBootWindow, // before the direct map: only the boot window's first GiB is reachable
     OutsideDirectMap,  // past the end of the physical memory the direct map covers

@@ -20,7 +20,6 @@ std::string_view to_string(MapError error)
     return "unknown mapping error";
 }
 
-
 namespace {
 
 // The entry for `address` in the table at `table` (a table of `level`).

@@ -11,7 +11,6 @@ namespace mem::physical {
 
 namespace {
 
-
 sync::Spinlock g_lock("frame allocator");
 FrameAllocator g_frames;
 PhysRangeSet g_usable; // what is left for the allocator (metadata removed)

@@ -14,7 +14,6 @@ std::string_view to_string(Oops oops)
     return oops == Oops::Broken ? "it is broken" : "it is empty";
 }
 
-
 kstd::Expected<int, Oops> parse(int input)
 {
     if (input < 0)

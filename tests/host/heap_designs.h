@@ -106,7 +106,6 @@ struct FixedSizeBlockDesign {
 // CTest names the cases after the type: HeapReference.large_vec<host_test::BumpDesign>.
 using HeapDesigns = ::testing::Types<BumpDesign, LinkedListDesign, FixedSizeBlockDesign>;
 
-
 // kstd containers over a heap under test: try_allocate returns the heap's
 // failure as a value; allocate must not fail in these tests.
 struct HeapPolicy {

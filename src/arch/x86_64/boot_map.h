@@ -28,7 +28,6 @@ inline std::string_view to_string(BootWindowError error)
     return "unknown boot window error";
 }
 
-
 // Virtual address of physical `phys` in the boot window.
 inline kstd::Expected<VirtAddr, BootWindowError> boot_map_virtual(PhysAddr phys)
 {

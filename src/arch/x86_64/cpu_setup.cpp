@@ -20,7 +20,6 @@ std::string_view to_string(CpuSetupError error)
     return "unknown CPU set-up error";
 }
 
-
 kstd::Expected<void, CpuSetupError> initialize_cpu()
 {
     if (interrupts_enabled())

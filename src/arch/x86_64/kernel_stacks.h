@@ -18,7 +18,6 @@
 #include <span>
 #include <string_view>
 #include "arch/x86_64/address.h"
-#include "arch/x86_64/memory_layout.h"
 
 namespace arch {
 

@@ -16,7 +16,6 @@ std::string_view to_string(Error error)
     return "unknown TSC error";
 }
 
-
 void set_frequency_hz(uint64_t hz)
 {
     g_frequency_hz = hz;

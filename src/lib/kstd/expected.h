@@ -115,7 +115,11 @@ public:
 
     // For TRY and MUST: moves the value or the error out.
     T release_value() { return std::move(value()); }
-    E release_error() { return std::move(const_cast<E&>(error())); }
+    E release_error()
+    {
+        detail::check_access(!m_has_value, "error() of an Expected that holds a value", std::source_location::current());
+        return std::move(m_error);
+    }
 
 private:
     bool m_has_value;
@@ -144,7 +148,11 @@ public:
     }
 
     void release_value() const {}
-    E release_error() { return std::move(const_cast<E&>(error())); }
+    E release_error()
+    {
+        detail::check_access(!m_has_value, "error() of an Expected that holds a value", std::source_location::current());
+        return std::move(m_error);
+    }
 
 private:
     bool m_has_value;
