@@ -3,7 +3,7 @@
 // end QEMU with the verdict.
 
 #include "drivers/fw_cfg.h"
-#include "boot/boot_info.h"
+#include "boot/boot_loader.h"
 #include "kernel/init.h"
 #include "kernel/kernel_main.h"
 #include "core/print.h"

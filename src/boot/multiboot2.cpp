@@ -113,28 +113,6 @@ kstd::Expected<void, ParseError> parse_framebuffer(std::span<const std::byte> ta
 
 } // namespace
 
-std::string_view to_string(MemoryType type)
-{
-    switch (type) {
-    case MemoryType::Available: return "available";
-    case MemoryType::Reserved: return "reserved";
-    case MemoryType::AcpiReclaimable: return "ACPI reclaimable";
-    case MemoryType::AcpiNvs: return "ACPI NVS";
-    case MemoryType::BadRam: return "bad RAM";
-    }
-    return "reserved";
-}
-
-uint64_t BootInfo::usable_bytes() const
-{
-    uint64_t total = 0;
-    for (const MemoryRegion& region : memory_map()) {
-        if (region.type == MemoryType::Available)
-            total += region.length;
-    }
-    return total;
-}
-
 void format_value(kstd::Sink& sink, const ParseError& error, const kstd::FormatSpec&)
 {
     kstd::format_to(sink, "{}", error.what);
@@ -167,6 +145,7 @@ kstd::Expected<void, ParseError> parse_multiboot2(std::span<const std::byte> inf
     if (*total > info.size())
         return fail("total size is larger than the bytes available", 0, 0, *total);
     info = info.first(*total);
+    out.protocol = BootProtocol::Multiboot2;
     out.total_size = *total;
 
     size_t offset = header_size;

@@ -9,70 +9,16 @@
 // what is wrong and at which offset, never a fault. It is plain C++ and is
 // also tested on the host under sanitizers (tests/host).
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string_view>
 #include "kstd/expected.h"
 #include "kstd/format.h"
 #include "arch/x86_64/address.h"
+#include "boot/boot_info.h"
 
 namespace boot {
-
-enum class MemoryType : uint32_t {
-    Available = 1,
-    Reserved = 2,
-    AcpiReclaimable = 3,
-    AcpiNvs = 4,
-    BadRam = 5,
-};
-
-std::string_view to_string(MemoryType type);
-
-struct MemoryRegion {
-    arch::PhysAddr base;
-    uint64_t length;
-    MemoryType type;
-
-    arch::PhysAddr end() const { return base + length; }
-};
-
-struct BootModule {
-    arch::PhysAddr start;
-    arch::PhysAddr end;
-    std::string_view command_line;
-};
-
-struct FramebufferInfo {
-    arch::PhysAddr address;
-    uint32_t pitch;
-    uint32_t width;
-    uint32_t height;
-    uint8_t bits_per_pixel;
-    uint8_t type; // 0 indexed, 1 RGB, 2 EGA text
-};
-
-struct BootInfo {
-    static constexpr size_t max_memory_regions = 128;
-    static constexpr size_t max_modules = 16;
-
-    std::string_view command_line;
-    std::string_view bootloader_name;
-    std::array<MemoryRegion, max_memory_regions> memory_regions{};
-    size_t memory_region_count = 0;
-    bool has_memory_map = false;
-    std::array<BootModule, max_modules> modules{};
-    size_t module_count = 0;
-    std::optional<FramebufferInfo> framebuffer;
-    size_t total_size = 0;      // bytes of boot information
-    size_t unknown_tag_count = 0;
-
-    std::span<const MemoryRegion> memory_map() const { return {memory_regions.data(), memory_region_count}; }
-    std::span<const BootModule> boot_modules() const { return {modules.data(), module_count}; }
-    uint64_t usable_bytes() const;
-};
 
 struct ParseError {
     std::string_view what;  // a sentence fragment: "tag size 4 is smaller than the 8-byte tag header"

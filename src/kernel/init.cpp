@@ -3,7 +3,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/cpu_setup.h"
-#include "boot/boot_info.h"
+#include "boot/boot_loader.h"
 #include "boot/command_line.h"
 #include "core/panic.h"
 #include "core/print.h"
@@ -43,7 +43,7 @@ void init_cpu()
 }
 
 // heap=fixed|linked|bump on the command line overrides the build's design.
-void init_memory(const boot::BootHandoff& handoff)
+void init_memory()
 {
     std::optional<mem::HeapDesign> heap;
     if (auto word = boot::command_line_value(boot::command_line(), "heap")) {
@@ -51,7 +51,7 @@ void init_memory(const boot::BootHandoff& handoff)
         if (!heap)
             core::println("memory: unknown heap design \"{}\" (heap=fixed|linked|bump); using the default", *word);
     }
-    mem::initialize_memory(boot::boot_info(), handoff.boot_info, heap);
+    mem::initialize_memory(boot::boot_info(), heap);
 }
 
 // The PICs first (every line masked), then the devices unmask their lines as
@@ -79,7 +79,7 @@ void initialize(const boot::BootHandoff& handoff, InitStage up_to)
     init_cpu();
     if (up_to < InitStage::Memory)
         return;
-    init_memory(handoff);
+    init_memory();
     if (up_to < InitStage::Timing)
         return;
     if (auto tsc = drivers::calibrate_tsc(); !tsc)

@@ -9,7 +9,7 @@
 
 #include <cstdint>
 #include "boot/handoff.h"
-#include "boot/multiboot2.h"
+#include "boot/boot_info.h"
 
 namespace kernel {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/tsc.h"
-#include "boot/boot_info.h"
+#include "boot/boot_loader.h"
 #include "boot/command_line.h"
 #include "drivers/keyboard.h"
 #include "drivers/pit.h"

@@ -34,14 +34,14 @@ void collect_direct_ranges(const boot::BootInfo& info)
 
 } // namespace
 
-void initialize_memory(const boot::BootInfo& info, arch::PhysAddr boot_info_address, std::optional<HeapDesign> heap)
+void initialize_memory(const boot::BootInfo& info, std::optional<HeapDesign> heap)
 {
     // From here on a panic's backtrace reads only frame records the page
     // tables map (the walk works on the boot tables as on the kernel's).
     core::set_frame_record_check(frame_record_mapped);
     // Frames below 1 GiB first: the page tables are written through the boot
     // window until the direct map is loaded; the rest after that.
-    physical::initialize(info, boot_info_address, arch::PhysAddr(arch::layout::boot_map_size));
+    physical::initialize(info, arch::PhysAddr(arch::layout::boot_map_size));
     collect_direct_ranges(info);
     load_kernel_address_space(g_direct_ranges.ranges());
     physical::add_remaining_frames();

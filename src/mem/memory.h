@@ -3,13 +3,13 @@
 // tables with the direct map, and the kernel heap, in that order.
 
 #include <optional>
-#include "boot/multiboot2.h"
+#include "boot/boot_info.h"
 #include "arch/x86_64/address.h"
 #include "mem/kernel_heap.h"
 
 namespace mem {
 
 // `heap` overrides the build's default heap design (heap= on the command line).
-void initialize_memory(const boot::BootInfo& info, arch::PhysAddr boot_info_address, std::optional<HeapDesign> heap);
+void initialize_memory(const boot::BootInfo& info, std::optional<HeapDesign> heap);
 
 } // namespace mem

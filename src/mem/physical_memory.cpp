@@ -45,7 +45,7 @@ void add_ranges_between(arch::PhysAddr low, arch::PhysAddr high)
 
 } // namespace
 
-void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, arch::PhysAddr first_limit)
+void initialize(const boot::BootInfo& info, arch::PhysAddr first_limit)
 {
     KASSERT(!g_initialized, "the physical memory manager is initialised once");
     if (!info.has_memory_map)
@@ -60,8 +60,10 @@ void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, ar
     // The first MiB (real-mode structures, BIOS, VGA) and the image, which
     // GRUB loaded at 1 MiB: never handed out.
     remove_or_panic(g_usable, {arch::PhysAddr(0), kernel_image_end().align_up(arch::frame_size)});
-    remove_or_panic(g_usable, {boot_info_address.align_down(arch::frame_size),
-                               (boot_info_address + info.total_size).align_up(arch::frame_size)});
+    // The boot structures the kernel still reads (multiboot2's one, PVH's
+    // several): their strings are viewed in place.
+    for (const boot::KeptRange& kept : info.kept_ranges())
+        remove_or_panic(g_usable, {kept.start.align_down(arch::frame_size), kept.end.align_up(arch::frame_size)});
     for (const boot::BootModule& module : info.boot_modules())
         remove_or_panic(g_usable, {module.start.align_down(arch::frame_size), module.end.align_up(arch::frame_size)});
     g_usable.shrink_to_alignment(arch::frame_size);

@@ -6,7 +6,7 @@
 // is an error value (the caller decides).
 
 #include <cstdint>
-#include "boot/multiboot2.h"
+#include "boot/boot_info.h"
 #include "kstd/expected.h"
 #include "arch/x86_64/address.h"
 #include "mem/frame_allocator.h"
@@ -28,7 +28,7 @@ struct Statistics {
 // allocator. The frames above are added by add_remaining_frames(), once the
 // direct map reaches them (page tables built before that must lie in the
 // boot window). Panics if the memory map leaves nothing to work with.
-void initialize(const boot::BootInfo& info, arch::PhysAddr boot_info_address, arch::PhysAddr first_limit);
+void initialize(const boot::BootInfo& info, arch::PhysAddr first_limit);
 void add_remaining_frames();
 bool initialized();
 

@@ -6,7 +6,7 @@
 #include "kernel/init.h"
 #include "core/print.h"
 #include "ktest/binary.h"
-#include "boot/boot_info.h"
+#include "boot/boot_loader.h"
 #include "ktest/ktest.h"
 
 KTEST_INIT_STAGE(Consoles);

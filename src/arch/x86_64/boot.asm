@@ -1,9 +1,15 @@
-; 32-bit entry from GRUB to the 64-bit higher-half kernel.
+; 32-bit entry from the boot loader to the 64-bit higher-half kernel.
 ;
-; GRUB (Multiboot2 spec, section 3.3) enters _start in 32-bit protected mode
-; with paging off, EAX = 0x36D76289 and EBX = physical address of the boot
-; information. No stack is set up and the state of most registers is
-; undefined. We:
+; Two loaders, one path:
+;   - GRUB (Multiboot2 spec, section 3.3) enters _start in 32-bit protected
+;     mode with paging off, EAX = 0x36D76289 and EBX = physical address of the
+;     boot information.
+;   - QEMU's -kernel finds the XEN_ELFNOTE_PHYS32_ENTRY note below and enters
+;     pvh_start the same way (32-bit protected mode, paging off, flat
+;     segments, interrupts off; the Xen x86/HVM direct boot ABI) with EBX =
+;     physical address of the hvm_start_info; EAX is undefined, so pvh_start
+;     sets it to the start_info magic before joining _start.
+; No stack is set up and the state of most registers is undefined. We:
 ;   1. zero .bss (it also holds the page tables and the stack below),
 ;   2. check the magic, CPUID and long mode, printing a readable error if not,
 ;   3. build the boot page tables (identity map for the switch, higher half
@@ -18,6 +24,8 @@
 %include "generated/memory_layout.inc"
 
 MB2_BOOT_MAGIC      equ 0x36D76289
+PVH_BOOT_MAGIC      equ 0x336EC578     ; hvm_start_info.magic; boot/pvh.h
+XEN_ELFNOTE_PHYS32_ENTRY equ 18
 
 PTE_PRESENT         equ 1 << 0
 PTE_WRITABLE        equ 1 << 1
@@ -41,14 +49,29 @@ extern kernel_start
     out dx, al
 %endmacro
 
+; The PVH entry note (Xen's elfnote.h): name "Xen", type PHYS32_ENTRY, and
+; the 32-bit physical entry address. QEMU reads the address as 8 bytes in a
+; 64-bit ELF and pads the name to the segment's alignment: keep align=4.
+section .note.pvh note alloc noexec nowrite align=4
+    dd 4                            ; name size ("Xen" and NUL)
+    dd 8                            ; descriptor size
+    dd XEN_ELFNOTE_PHYS32_ENTRY
+    db "Xen", 0
+    dq pvh_start                    ; .boot.text is linked at its physical address
+
 section .boot.text progbits alloc exec nowrite align=16
 bits 32
+
+global pvh_start
+pvh_start:
+    mov eax, PVH_BOOT_MAGIC
+    ; fall through: the rest is the same as for GRUB
 
 global _start
 _start:
     cli
     cld
-    mov ebp, eax                    ; multiboot2 magic
+    mov ebp, eax                    ; multiboot2 or PVH magic
     mov esi, ebx                    ; boot information (physical)
 
     ; Zero .bss. Both ends are page aligned (linker script).
@@ -60,9 +83,13 @@ _start:
     rep stosd
 
     mov esp, PHYS(boot_stack_top)
+    mov [PHYS(boot_magic)], ebp     ; after the .bss is zeroed; read in 64-bit mode
 
     cmp ebp, MB2_BOOT_MAGIC
+    je .known_loader
+    cmp ebp, PVH_BOOT_MAGIC
     jne .bad_magic
+.known_loader:
     call require_cpuid
     call require_long_mode
     call require_pae
@@ -293,7 +320,7 @@ boot_gdt_pointer64:
     dq boot_gdt + KERNEL_VMA        ; same table through the higher half
 
 msg_bad_magic:
-    db "boot error: not started by a Multiboot2 boot loader (EAX is not 0x36D76289). Halted.", 13, 10, 0
+    db "boot error: not started by a Multiboot2 boot loader (EAX is not 0x36D76289) or through the PVH entry. Halted.", 13, 10, 0
 msg_no_cpuid:
     db "boot error: this CPU has no CPUID instruction; an x86_64 CPU is required. Halted.", 13, 10, 0
 msg_no_extended_cpuid:
@@ -314,13 +341,16 @@ higher_half_entry:
     mov rax, cr3
     mov cr3, rax
     xor ebp, ebp                    ; ends the frame-pointer chain for backtraces
-    mov edi, MB2_BOOT_MAGIC         ; checked above; passed on for the record
+    mov edi, [rel boot_magic]       ; checked above: which loader, for boot/boot_loader.cpp
     mov esi, esi                    ; zero-extends the boot information address
     call kernel_start
 .hang:
     cli
     hlt
     jmp .hang
+
+section .bss
+boot_magic:             resd 1
 
 section .bss.page_aligned nobits alloc write align=4096
 global boot_pml4
