@@ -15,6 +15,7 @@ help:
 	@echo "make run-serial   boot with COM1 on the terminal"
 	@echo "make debug        boot halted, waiting for gdb (prints the gdb command)"
 	@echo "make test         build and run every test through CTest"
+	@echo "make test T=GLOBS only the KTEST cases GLOBS selects (T='vga_text.*,heap.*')"
 	@echo "make bench-tests  time the test binaries against the floor kernel"
 	@echo "make bench        allocator and kernel benchmarks"
 	@echo "ACCEL=kvm|auto    use KVM (auto: only if a quick probe boots)"
@@ -37,8 +38,14 @@ run-serial: build
 debug: build
 	@tools/run.sh debug $(BUILD)/os.iso $(BUILD)/kernel.elf
 
+# make test T='vga_text.*': only the cases the globs select, in whichever
+# kernels hold them (tools/ktest_select.py).
 test: build
+ifdef T
+	python3 tools/ktest_select.py --build $(BUILD) '$(T)'
+else
 	ctest --test-dir $(BUILD) -j$(JOBS) --output-on-failure
+endif
 
 bench-tests: build
 	python3 tools/bench_tests.py --build $(BUILD) --write docs/performance.md

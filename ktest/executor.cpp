@@ -118,8 +118,18 @@ bool comes_before(const CaseInfo& a, const CaseInfo& b)
     return file_a != file_b ? file_a < file_b : a.line < b.line;
 }
 
-// Fills g_cases/g_suites with the cases the filter selects, grouped by suite
-// in the order suites first appear in the image.
+bool has_attribute(const CaseAttributes& attributes, RequiredAttribute required)
+{
+    switch (required) {
+    case RequiredAttribute::None: return true;
+    case RequiredAttribute::Slow: return attributes.slow;
+    case RequiredAttribute::ShouldPanic: return attributes.should_panic;
+    }
+    return false;
+}
+
+// Fills g_cases/g_suites with the cases the filter (and ktest.attr) selects,
+// grouped by suite in the order suites first appear in the image.
 void select_cases(const Options& options)
 {
     static uint16_t suite_of[max_cases];
@@ -129,7 +139,8 @@ void select_cases(const Options& options)
     for (const CaseInfo* info : registered_cases()) {
         kstd::StringBuffer<160> full_name;
         kstd::format_to(full_name, "{}.{}", info->suite, info->name);
-        if (!filter_selects(options.filter(), full_name.view()))
+        if (!filter_selects(options.filter(), full_name.view())
+            || !has_attribute(info->attributes, options.required_attribute))
             continue;
         if (count == max_cases)
             core::panic("more than {} test cases selected", max_cases);

@@ -52,6 +52,15 @@ kstd::Expected<void, OptionError> apply(std::string_view word, Options& options)
         options.shuffle = true;
         return {};
     }
+    if (name == "attr") {
+        if (value == "slow")
+            options.required_attribute = RequiredAttribute::Slow;
+        else if (value == "should_panic")
+            options.required_attribute = RequiredAttribute::ShouldPanic;
+        else
+            return kstd::unexpected(OptionError{"unknown attribute (slow, should_panic)", word});
+        return {};
+    }
     if (name == "repeat") {
         auto repeat = parse_number(value, word);
         if (!repeat)

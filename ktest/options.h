@@ -10,6 +10,8 @@
 //   ktest.seed=N         the shuffle's seed (implies ktest.shuffle)
 //   ktest.repeat=N       run the selection N times (1..10000)
 //   ktest.skip_slow      report cases marked ktest::slow as skipped
+//   ktest.attr=NAME      select only cases with the attribute NAME
+//                        (slow, should_panic), beside the filter
 
 #include <cstdint>
 #include <string_view>
@@ -17,6 +19,9 @@
 #include "kstd/format.h"
 
 namespace ktest {
+
+// A case attribute the selection can require (ktest.attr=).
+enum class RequiredAttribute : uint8_t { None, Slow, ShouldPanic };
 
 struct Options {
     static constexpr size_t max_filter = 256;
@@ -29,6 +34,7 @@ struct Options {
     bool skip_slow = false;
     uint64_t seed = 0;
     uint32_t repeat = 1;
+    RequiredAttribute required_attribute = RequiredAttribute::None;
 
     std::string_view filter() const { return {filter_storage, filter_length}; }
 };

@@ -30,7 +30,36 @@ need mtools           have mformat
 need libgtest-dev     test -f /usr/include/gtest/gtest.h
 need libbenchmark-dev test -f /usr/include/benchmark/benchmark.h
 
+# Linux's kunit.py (tools/testing/kunit), which CTest runs over our KTAP
+# logs: unpacked once from the linux-source package's tarball into the cache
+# (KESTREL_CACHE, default ~/.cache/kestrel; CMake looks there too). kunit.py
+# insists on living under tools/testing/kunit, so that path is kept.
+kunit_dir="${KESTREL_CACHE:-$HOME/.cache/kestrel}/linux/tools/testing/kunit"
+if [ ! -f "$kunit_dir/kunit.py" ]; then
+    need linux-source sh -c 'ls /usr/src/linux-source-*.tar.* >/dev/null 2>&1'
+fi
+
+unpack_kunit() {
+    [ -f "$kunit_dir/kunit.py" ] && return 0
+    local tarball
+    tarball=$(ls /usr/src/linux-source-*.tar.* 2>/dev/null | sort -V | tail -n 1)
+    if [ -z "$tarball" ]; then
+        echo "setup: no /usr/src/linux-source-*.tar.*: install it with: sudo apt-get install linux-source" >&2
+        return 1
+    fi
+    local top work
+    top=$(basename "$tarball" | sed -E 's/\.tar\..*$//')
+    work=$(mktemp -d)
+    echo "setup: unpacking kunit.py from $tarball"
+    tar -xf "$tarball" -C "$work" --wildcards "$top/tools/testing/kunit/*"
+    rm -rf "$kunit_dir"
+    mkdir -p "$(dirname "$kunit_dir")"
+    mv "$work/$top/tools/testing/kunit" "$kunit_dir"
+    rm -rf "$work"
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+    unpack_kunit
     exit 0
 fi
 
@@ -51,3 +80,4 @@ echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" "${install[@]}" -qq >/dev/null
+unpack_kunit

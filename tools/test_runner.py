@@ -3,6 +3,7 @@ and of the KTAP header real kernels print (RealKernelHeader: boots QEMU; runs
 when KESTREL_BUILD_DIR names a build directory, as CTest sets it).
 Run: python3 -m unittest -q test_runner   (from tools/; CTest: runner.selftest)"""
 
+import json
 import os
 import subprocess
 import sys
@@ -10,7 +11,9 @@ import tempfile
 import unittest
 from pathlib import Path
 
-import runner
+from ktest_runner import ktap, qemu, verdict
+
+RUNNER = Path(__file__).resolve().parent / "runner.py"
 
 PASSING = """KTAP version 1
 1..1
@@ -54,8 +57,8 @@ ok 2 list
 CUT_BETWEEN_SUITES = TWO_SUITES.split("\n    KTAP version 1\n    # Subtest: list")[0]
 
 
-def report_of(text: str) -> runner.KtapReport:
-    report = runner.KtapReport()
+def report_of(text: str) -> ktap.KtapReport:
+    report = ktap.KtapReport()
     for line in text.splitlines():
         report.feed(line)
     return report
@@ -86,31 +89,31 @@ class KtapReading(unittest.TestCase):
 
 class Verdicts(unittest.TestCase):
     def test_pass_needs_the_pass_exit_status_and_a_whole_report(self):
-        self.assertEqual(runner.classify(report_of(PASSING), runner.EXIT_PASSED).verdict, "passed")
-        self.assertEqual(runner.classify(report_of(PASSING), runner.EXIT_FAILED).verdict, "failed")
+        self.assertEqual(verdict.classify(report_of(PASSING), verdict.EXIT_PASSED).verdict, "passed")
+        self.assertEqual(verdict.classify(report_of(PASSING), verdict.EXIT_FAILED).verdict, "failed")
 
     def test_exit_status_zero_is_never_a_pass(self):
-        self.assertEqual(runner.classify(report_of(PASSING), 0).verdict, "failed")
+        self.assertEqual(verdict.classify(report_of(PASSING), 0).verdict, "failed")
 
     def test_cut_short_output_fails(self):
         cut = "\n".join(PASSING.splitlines()[:9])
-        outcome = runner.classify(report_of(cut), runner.EXIT_PASSED)
+        outcome = verdict.classify(report_of(cut), verdict.EXIT_PASSED)
         self.assertEqual(outcome.verdict, "failed")
         self.assertIn("incomplete", outcome.reason)
 
     def test_a_log_cut_between_two_suites_fails(self):
         self.assertTrue(CUT_BETWEEN_SUITES.endswith("ok 1 fmt"))
-        self.assertEqual(runner.classify(report_of(TWO_SUITES), runner.EXIT_PASSED).verdict, "passed")
-        outcome = runner.classify(report_of(CUT_BETWEEN_SUITES), runner.EXIT_PASSED)
+        self.assertEqual(verdict.classify(report_of(TWO_SUITES), verdict.EXIT_PASSED).verdict, "passed")
+        outcome = verdict.classify(report_of(CUT_BETWEEN_SUITES), verdict.EXIT_PASSED)
         self.assertEqual(outcome.verdict, "failed")
         self.assertIn("the plan announced 2 top-level result(s) but 1 arrived", outcome.reason)
-        self.assertEqual(runner.classify(report_of(CUT_BETWEEN_SUITES), None).verdict, "failed")  # a saved log
+        self.assertEqual(verdict.classify(report_of(CUT_BETWEEN_SUITES), None).verdict, "failed")  # a saved log
 
     def test_a_log_without_a_plan_fails(self):
         for text in (TWO_SUITES, CUT_BETWEEN_SUITES):
             without_plan = text.replace("KTAP version 1\n1..2\n", "KTAP version 1\n", 1)
             self.assertNotIn("\n1..2", without_plan)
-            outcome = runner.classify(report_of(without_plan), runner.EXIT_PASSED)
+            outcome = verdict.classify(report_of(without_plan), verdict.EXIT_PASSED)
             self.assertEqual(outcome.verdict, "failed")
             self.assertIn("no test plan", outcome.reason)
 
@@ -122,41 +125,41 @@ class Verdicts(unittest.TestCase):
         # version line and the plan, where older kunit.py never finds the plan.
         late = TWO_SUITES.replace("1..2\n# ktest: 2 case(s) in 2 suite(s)", "# ktest: 2 case(s) in 2 suite(s)\n1..2")
         self.assertNotEqual(late, TWO_SUITES)
-        outcome = runner.classify(report_of(late), runner.EXIT_PASSED)
+        outcome = verdict.classify(report_of(late), verdict.EXIT_PASSED)
         self.assertEqual(outcome.verdict, "failed")
         self.assertIn("malformed", outcome.reason)
         self.assertIn("# ktest: 2 case(s) in 2 suite(s)", outcome.reason)
         # A listing is a report too: its 1..0 also belongs right after the version line.
         listing = "KTAP version 1\n1..0\n# ktest: 1 case(s) selected; listing only, nothing runs\n# case fmt.ints (a.cpp:1)"
-        self.assertEqual(runner.classify(report_of(listing), runner.EXIT_PASSED).verdict, "passed")
+        self.assertEqual(verdict.classify(report_of(listing), verdict.EXIT_PASSED).verdict, "passed")
         listing_late = "KTAP version 1\n# case fmt.ints (a.cpp:1)\n1..0"
-        self.assertEqual(runner.classify(report_of(listing_late), runner.EXIT_PASSED).verdict, "failed")
+        self.assertEqual(verdict.classify(report_of(listing_late), verdict.EXIT_PASSED).verdict, "failed")
 
     def test_no_output_fails(self):
-        self.assertEqual(runner.classify(report_of(""), runner.EXIT_PASSED).verdict, "failed")
+        self.assertEqual(verdict.classify(report_of(""), verdict.EXIT_PASSED).verdict, "failed")
 
     def test_timeout_and_triple_fault_name_the_running_case(self):
         running = report_of(PASSING.split("    # fmt.skipped took")[0])
-        outcome = runner.classify(running, None, timed_out="too long")
+        outcome = verdict.classify(running, None, timed_out="too long")
         self.assertEqual((outcome.verdict, outcome.culprit), ("timeout", "fmt.skipped"))
-        outcome = runner.classify(running, 0, triple_fault=True)
+        outcome = verdict.classify(running, 0, triple_fault=True)
         self.assertEqual((outcome.verdict, outcome.culprit), ("triple fault", "fmt.skipped"))
 
     def test_kernel_panic_outside_cases(self):
         text = "KTAP version 1\nPANIC: boom\n  at a.cpp:1 in f()\n  backtrace:\n    #0 0xffffffff80101234"
-        outcome = runner.classify(report_of(text), runner.EXIT_FAILED)
+        outcome = verdict.classify(report_of(text), verdict.EXIT_FAILED)
         self.assertEqual(outcome.verdict, "panic")
         self.assertEqual(len(report_of(text).panic_lines), 4)
 
     def test_should_panic_binary(self):
         ok = "KTAP version 1\n1..1\n# RUN sp (should panic)\nPANIC: x\n  at a.cpp:1 in f()\n" \
              "# should-panic: panicked as expected\nok 1 sp"
-        self.assertEqual(runner.classify(report_of(ok), runner.EXIT_PASSED).verdict, "should-panic passed")
+        self.assertEqual(verdict.classify(report_of(ok), verdict.EXIT_PASSED).verdict, "should-panic passed")
         returned = "KTAP version 1\n1..1\n# RUN sp\n# did not panic: sp returned\nnot ok 1 sp"
-        self.assertEqual(runner.classify(report_of(returned), runner.EXIT_FAILED).verdict, "did not panic")
+        self.assertEqual(verdict.classify(report_of(returned), verdict.EXIT_FAILED).verdict, "did not panic")
 
     def test_fw_cfg_commas_are_escaped(self):
-        self.assertEqual(runner.qemu_fw_cfg_string("ktest.filter=a.*,b.*"), "ktest.filter=a.*,,b.*")
+        self.assertEqual(qemu.qemu_fw_cfg_string("ktest.filter=a.*,b.*"), "ktest.filter=a.*,,b.*")
 
 
 BUILD_DIR = os.environ.get("KESTREL_BUILD_DIR")
@@ -172,15 +175,15 @@ class RealKernelHeader(unittest.TestCase):
         self.assertTrue(path.exists(), f"{path} is not built")
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "com1.log"
-            subprocess.run([sys.executable, runner.__file__, str(path), "--quiet", "--color", "never",
+            subprocess.run([sys.executable, str(RUNNER), str(path), "--quiet", "--color", "never",
                             "--log", str(log), *options], capture_output=True, text=True, timeout=120)
             self.assertTrue(log.exists(), f"the runner saved no log of {image}")
             return log.read_text().splitlines()
 
     def test_unit_kernel_with_filter_shuffle_and_repeat(self):
-        lines = self.com1_lines("ktest/ktest-kernel.iso", "--filter", "format.*,intrusive_list.*", "--shuffle",
+        lines = self.com1_lines("ktest/ktest-kernel.elf", "--filter", "format.*,intrusive_list.*", "--shuffle",
                                 "--seed", "1", "--repeat", "2")
-        top_results = [line for line in lines if runner.RESULT_RE.match(line)]
+        top_results = [line for line in lines if ktap.RESULT_RE.match(line)]
         self.assertEqual(len(top_results), 4, "2 suites, twice")
         self.assertEqual(lines[:2], ["KTAP version 1", "1..4"])
         notes = [line for line in lines if line.startswith("# ktest:")]
@@ -189,13 +192,30 @@ class RealKernelHeader(unittest.TestCase):
             self.assertTrue(any(line.startswith(note) for line in notes), f"no note {note!r} in {notes}")
 
     def test_unit_kernel_listing_and_empty_selection(self):
-        self.assertEqual(self.com1_lines("ktest/ktest-kernel.iso", "--list")[:2], ["KTAP version 1", "1..0"])
-        lines = self.com1_lines("ktest/ktest-kernel.iso", "--filter", "no_such_suite.*")
+        self.assertEqual(self.com1_lines("ktest/ktest-kernel.elf", "--list")[:2], ["KTAP version 1", "1..0"])
+        lines = self.com1_lines("ktest/ktest-kernel.elf", "--filter", "no_such_suite.*")
         self.assertEqual(lines[:2], ["KTAP version 1", "1..0"])
         self.assertTrue(any(line.startswith("# ktest: no test case to run") for line in lines[2:]))
 
+    def test_attribute_selection_and_json(self):
+        lines = self.com1_lines("ktest/ktest-kernel.elf", "--attr", "slow", "--list")
+        cases = [line for line in lines if line.startswith("# case ")]
+        self.assertTrue(cases, "the unit kernel has a slow case (ktest_self.slow_cases_are_marked)")
+        self.assertTrue(all("[slow]" in line for line in cases), cases)
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "run.json"
+            subprocess.run([sys.executable, str(RUNNER), str(Path(BUILD_DIR) / "ktest/ktest-kernel.elf"), "--quiet",
+                            "--filter", "format.*", "--json", str(out)], capture_output=True, timeout=120)
+            result = json.loads(out.read_text())
+        self.assertEqual(result["name"], "KUnit Test Group")
+        self.assertEqual([group["name"] for group in result["sub_groups"]], ["format"])
+        statuses = {case["status"] for case in result["sub_groups"][0]["test_cases"]}
+        self.assertEqual(statuses, {"PASS"})
+        self.assertEqual(result["kestrel"]["verdict"], "passed")
+        self.assertEqual(result["kestrel"]["counts"]["passed"], len(result["sub_groups"][0]["test_cases"]))
+
     def test_should_panic_kernel(self):
-        lines = self.com1_lines("tests/should_panic-kassert_fails.iso")
+        lines = self.com1_lines("tests/should_panic-kassert_fails.elf")
         self.assertEqual(lines[:2], ["KTAP version 1", "1..1"])
 
 

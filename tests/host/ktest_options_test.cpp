@@ -93,3 +93,17 @@ TEST(KtestOptions, errors_say_what_and_which_word)
 }
 
 } // namespace
+
+TEST(KtestOptions, attribute_selection)
+{
+    ktest::Options options;
+    EXPECT_EQ(options.required_attribute, ktest::RequiredAttribute::None);
+    ASSERT_TRUE(ktest::parse_options("ktest.attr=slow", options).has_value());
+    EXPECT_EQ(options.required_attribute, ktest::RequiredAttribute::Slow);
+    ASSERT_TRUE(ktest::parse_options("ktest.attr=should_panic", options).has_value());
+    EXPECT_EQ(options.required_attribute, ktest::RequiredAttribute::ShouldPanic);
+    auto bad = ktest::parse_options("ktest.attr=fast", options);
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().what, "unknown attribute (slow, should_panic)");
+    EXPECT_EQ(bad.error().word, "ktest.attr=fast");
+}
