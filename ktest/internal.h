@@ -24,6 +24,7 @@ enum class Phase : uint8_t { Idle, SuiteSetup, CaseSetup, Body, CaseTeardown, Su
 // What is running now and what it has done so far.
 struct RunState {
     const CaseInfo* current = nullptr; // null in suite hooks
+    uint32_t param = 0;                // which value of a parameterised case
     Phase phase = Phase::Idle;
     JumpBuffer jump{};
     uint32_t failures = 0;
@@ -36,6 +37,7 @@ struct RunState {
     void reset_for(const CaseInfo* info, Phase next)
     {
         current = info;
+        param = 0;
         phase = next;
         failures = 0;
         skipped = false;
