@@ -432,6 +432,7 @@ ExitCode run_registered_cases(const Options& options)
     // cut between two suites from a whole one. Selecting the cases prints
     // nothing (it can only panic, which the runner reports as a panic).
     core::println("KTAP version 1");
+    internal::configure_benchmarks(options);
     select_cases(options);
     const bool runs = !options.list && g_case_count > 0;
     core::println("1..{}", runs ? g_suite_count * options.repeat : 0);

@@ -6,6 +6,7 @@
 #include "core/panic.h"
 #include "kstd/format.h"
 #include "ktest/ktest.h"
+#include "ktest/options.h"
 
 namespace ktest::internal {
 
@@ -52,6 +53,9 @@ RunState& state();
 // Diagnostic lines of a case are indented like its result line (KTAP
 // subtests are indented four spaces).
 inline constexpr std::string_view case_indent = "    ";
+
+// Benchmarks (ktest/bench.cpp) read ktest.bench_quick from the options.
+void configure_benchmarks(const Options& options);
 
 // Called by the kernel's panic() (see core::set_panic_observer).
 void on_panic(const core::PanicInfo& info);

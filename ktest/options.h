@@ -10,6 +10,7 @@
 //   ktest.seed=N         the shuffle's seed (implies ktest.shuffle)
 //   ktest.repeat=N       run the selection N times (1..10000)
 //   ktest.skip_slow      report cases marked ktest::slow as skipped
+//   ktest.bench_quick    benchmarks (KBENCH) run once, a few operations each
 
 #include <cstdint>
 #include <string_view>
@@ -27,6 +28,7 @@ struct Options {
     bool shuffle = false;
     bool seed_given = false;
     bool skip_slow = false;
+    bool bench_quick = false;
     uint64_t seed = 0;
     uint32_t repeat = 1;
 

@@ -4,6 +4,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "core/panic.h"
+#include "ktest/bench.h"
 #include "ktest/expect_fault.h"
 #include "ktest/glob.h"
 #include "ktest/internal.h"
@@ -180,6 +181,19 @@ KTEST(ktest_hooks, hooks_run_around_a_case)
 KTEST(ktest_hooks, hooks_run_around_another_case)
 {
     check_hook_counts();
+}
+
+KTEST(ktest_self, benchmark_summaries_show_the_median_and_the_noise)
+{
+    const uint64_t tenths[] = {300, 100, 200, 500, 400};
+    const ktest::BenchSummary summary = ktest::summarize(tenths, 5);
+    EXPECT_EQ(summary.median, 300u);
+    EXPECT_EQ(summary.minimum, 100u);
+    EXPECT_EQ(summary.maximum, 500u);
+    EXPECT_EQ(summary.spread, 1333u, "(50.0 - 10.0) / 30.0 = 133.3%");
+    const uint64_t one[] = {77};
+    EXPECT_EQ(ktest::summarize(one, 1).median, 77u);
+    EXPECT_EQ(ktest::summarize(one, 1).spread, 0u);
 }
 
 // Parameterised cases: every value runs, with its own value, as a case of
