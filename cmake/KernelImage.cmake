@@ -7,6 +7,9 @@
 #   unit     the tests beside the kernel code (kernel_test_objs) are linked
 #            and every KTEST() case is kept
 #   binary   only the KTEST cases of the file's own sources are kept
+#   bench    the tests beside the kernel code are linked as for unit, but
+#            the cases the executor runs are the KBENCH benchmarks
+#            (.ktest_benches); every other kind discards them
 # SOURCES of a unit or binary image are test code: they may include ktest/.
 #
 # Test kernels boot straight from the ELF (QEMU -kernel, through the PVH note
@@ -21,13 +24,16 @@ function(_kernel_linker_script kind out_var)
   set(script ${CMAKE_BINARY_DIR}/linker/${kind}.ld)
   if(kind STREQUAL "product")
     set(KTEST_SECTIONS "")
-    set(KTEST_DISCARD "        *(.ktest_cases) *(.ktest_local_cases) *(.ktest_hooks) *(.ktest_strings)")
+    set(KTEST_DISCARD "        *(.ktest_cases) *(.ktest_local_cases) *(.ktest_hooks) *(.ktest_strings) *(.ktest_benches)")
   elseif(kind STREQUAL "unit")
     set(KTEST_SECTIONS "        . = ALIGN(8);\n        __ktest_cases_start = .;\n        KEEP(*(.ktest_cases))\n        __ktest_cases_end = .;\n        . = ALIGN(8);\n        __ktest_hooks_start = .;\n        KEEP(*(.ktest_hooks))\n        __ktest_hooks_end = .;\n        *(.ktest_strings)")
-    set(KTEST_DISCARD "        *(.ktest_local_cases)")
+    set(KTEST_DISCARD "        *(.ktest_local_cases) *(.ktest_benches)")
   elseif(kind STREQUAL "binary")
     set(KTEST_SECTIONS "        . = ALIGN(8);\n        __ktest_cases_start = .;\n        KEEP(*(.ktest_local_cases))\n        __ktest_cases_end = .;\n        . = ALIGN(8);\n        __ktest_hooks_start = .;\n        KEEP(*(.ktest_local_hooks))\n        __ktest_hooks_end = .;\n        *(.ktest_strings)")
-    set(KTEST_DISCARD "        *(.ktest_cases) *(.ktest_hooks)")
+    set(KTEST_DISCARD "        *(.ktest_cases) *(.ktest_hooks) *(.ktest_benches)")
+  elseif(kind STREQUAL "bench")
+    set(KTEST_SECTIONS "        . = ALIGN(8);\n        __ktest_cases_start = .;\n        KEEP(*(.ktest_benches))\n        __ktest_cases_end = .;\n        . = ALIGN(8);\n        __ktest_hooks_start = .;\n        KEEP(*(.ktest_hooks))\n        __ktest_hooks_end = .;\n        *(.ktest_strings)")
+    set(KTEST_DISCARD "        *(.ktest_cases) *(.ktest_local_cases) *(.ktest_local_hooks)")
   else()
     message(FATAL_ERROR "unknown kernel image kind '${kind}'")
   endif()
@@ -38,7 +44,7 @@ endfunction()
 function(add_kernel_image name)
   cmake_parse_arguments(ARG "" "KIND;ISO;CMDLINE" "SOURCES;OBJECTS" ${ARGN})
   _kernel_linker_script(${ARG_KIND} script)
-  if(ARG_KIND STREQUAL "unit")
+  if(ARG_KIND STREQUAL "unit" OR ARG_KIND STREQUAL "bench")
     list(APPEND ARG_OBJECTS $<TARGET_OBJECTS:kernel_test_objs>)
   endif()
   add_executable(${name} ${ARG_SOURCES} $<TARGET_OBJECTS:kernel_objs> ${ARG_OBJECTS})

@@ -52,7 +52,44 @@ struct Suite {
     uint32_t count;
 };
 
-const CaseInfo* g_cases[max_cases]; // selected cases, grouped by suite
+// One case to run: a registered case, and for a parameterised one, which
+// of its values (each value is a case of its own: selected, shuffled,
+// listed and reported alone).
+struct Selected {
+    const CaseInfo* info;
+    uint32_t param;
+};
+
+Selected g_cases[max_cases]; // selected cases, grouped by suite
+
+// The executor's storage for a fixture: outside every frame a case or its
+// hooks run in, so an ASSERT_* that abandons those frames leaves the fixture
+// whole for its tear-down and destructor.
+alignas(max_fixture_alignment) std::byte g_fixture_storage[max_fixture_bytes];
+
+// A case's name as KTAP prints it: `name`, or `name[value]` for a value of a
+// parameterised case (the value's name made one token).
+struct CaseName {
+    const Selected& selected;
+};
+
+void format_value(kstd::Sink& sink, const CaseName& name, const kstd::FormatSpec&)
+{
+    sink.write(name.selected.info->name);
+    const CaseRunner* runner = name.selected.info->runner;
+    if (runner == nullptr || runner->param_count == 0)
+        return;
+    kstd::StringBuffer<64> value;
+    runner->write_param_name(value, name.selected.param);
+    sink.write("[");
+    write_name_token(sink, value.view());
+    sink.write(value.truncated() ? "...]" : "]");
+}
+
+uint32_t values_of(const CaseInfo& info)
+{
+    return info.runner != nullptr && info.runner->param_count > 0 ? info.runner->param_count : 1;
+}
 Suite g_suites[max_suites];
 uint32_t g_suite_count = 0;
 uint32_t g_case_count = 0;
@@ -112,10 +149,12 @@ bool same(const char* a, const char* b)
     return std::string_view(a) == std::string_view(b);
 }
 
-bool comes_before(const CaseInfo& a, const CaseInfo& b)
+bool comes_before(const Selected& a, const Selected& b)
 {
-    const std::string_view file_a(a.file), file_b(b.file);
-    return file_a != file_b ? file_a < file_b : a.line < b.line;
+    const std::string_view file_a(a.info->file), file_b(b.info->file);
+    if (file_a != file_b)
+        return file_a < file_b;
+    return a.info->line != b.info->line ? a.info->line < b.info->line : a.param < b.param;
 }
 
 bool has_attribute(const CaseAttributes& attributes, RequiredAttribute required)
@@ -133,28 +172,34 @@ bool has_attribute(const CaseAttributes& attributes, RequiredAttribute required)
 void select_cases(const Options& options)
 {
     static uint16_t suite_of[max_cases];
-    static const CaseInfo* selected[max_cases];
+    static Selected selected[max_cases];
     uint32_t count = 0;
     g_suite_count = 0;
     for (const CaseInfo* info : registered_cases()) {
-        kstd::StringBuffer<160> full_name;
-        kstd::format_to(full_name, "{}.{}", info->suite, info->name);
-        if (!filter_selects(options.filter(), full_name.view())
-            || !has_attribute(info->attributes, options.required_attribute))
-            continue;
-        if (count == max_cases)
-            core::panic("more than {} test cases selected", max_cases);
-        uint32_t suite = 0;
-        while (suite < g_suite_count && !same(g_suites[suite].name, info->suite))
-            ++suite;
-        if (suite == g_suite_count) {
-            if (g_suite_count == max_suites)
-                core::panic("more than {} test suites", max_suites);
-            g_suites[g_suite_count++] = Suite{info->suite, 0, 0};
+        kstd::StringBuffer<160> group_name;
+        kstd::format_to(group_name, "{}.{}", info->suite, info->name);
+        for (uint32_t param = 0; param < values_of(*info); ++param) {
+            // A value is selected by a pattern on its own name
+            // (suite.case[value]) or on the whole case's (suite.case).
+            kstd::StringBuffer<240> full_name;
+            kstd::format_to(full_name, "{}.{}", info->suite, CaseName{Selected{info, param}});
+            if (!filter_selects(options.filter(), full_name.view(), group_name.view())
+                || !has_attribute(info->attributes, options.required_attribute))
+                continue;
+            if (count == max_cases)
+                core::panic("more than {} test cases selected", max_cases);
+            uint32_t suite = 0;
+            while (suite < g_suite_count && !same(g_suites[suite].name, info->suite))
+                ++suite;
+            if (suite == g_suite_count) {
+                if (g_suite_count == max_suites)
+                    core::panic("more than {} test suites", max_suites);
+                g_suites[g_suite_count++] = Suite{info->suite, 0, 0};
+            }
+            ++g_suites[suite].count;
+            suite_of[count] = static_cast<uint16_t>(suite);
+            selected[count++] = Selected{info, param};
         }
-        ++g_suites[suite].count;
-        suite_of[count] = static_cast<uint16_t>(suite);
-        selected[count++] = info;
     }
     uint32_t next = 0;
     for (uint32_t s = 0; s < g_suite_count; ++s) {
@@ -170,11 +215,11 @@ void select_cases(const Options& options)
     // The compiler emits a file's registrations in no particular order; run a
     // suite's cases in source order (insertion sort: suites are small).
     for (uint32_t s = 0; s < g_suite_count; ++s) {
-        const CaseInfo** cases = g_cases + g_suites[s].first;
+        Selected* cases = g_cases + g_suites[s].first;
         for (uint32_t i = 1; i < g_suites[s].count; ++i) {
-            const CaseInfo* moving = cases[i];
+            const Selected moving = cases[i];
             uint32_t j = i;
-            while (j > 0 && comes_before(*moving, *cases[j - 1])) {
+            while (j > 0 && comes_before(moving, cases[j - 1])) {
                 cases[j] = cases[j - 1];
                 --j;
             }
@@ -183,9 +228,11 @@ void select_cases(const Options& options)
     }
 }
 
-// Runs one phase (a hook or the body) so that ASSERT_*, KTEST_SKIP and a
-// panic end it by resuming here. Returns true if `function` returned.
-bool run_protected(Phase phase, void (*function)())
+// Runs one phase (a hook, a fixture's step or the body) so that ASSERT_*,
+// KTEST_SKIP and a panic end it by resuming here. Returns true if `function`
+// returned.
+template <typename Function>
+bool run_protected(Phase phase, const Function& function)
 {
     g_state.phase = phase;
     if (internal::ktest_save_context(&g_state.jump) == 0) {
@@ -194,6 +241,38 @@ bool run_protected(Phase phase, void (*function)())
     }
     internal::disarm_fault_expectation(); // the phase may have ended inside an EXPECT_FAULT
     return false;
+}
+
+// The body of a case with a CaseRunner: without a fixture just the body;
+// with one, construct, set_up, the body, then tear_down and the destructor
+// whenever the fixture was constructed, however the steps before ended. The
+// body runs only if set_up returned (not after an ASSERT_*, a skip or a
+// panic in it). Returns true if the body returned.
+bool run_with_runner(const CaseRunner& runner, uint32_t param)
+{
+    if (runner.construct == nullptr)
+        return run_protected(Phase::Body, [&] { runner.body(nullptr, param); });
+    void* const fixture = g_fixture_storage;
+    if (!run_protected(Phase::CaseSetup, [&] { runner.construct(fixture, param); })) {
+        core::println("{}# the fixture's constructor did not finish; body not run", case_indent);
+        ++g_state.failures;
+        return false;
+    }
+    bool body_returned = false;
+    if (runner.set_up == nullptr || run_protected(Phase::CaseSetup, [&] { runner.set_up(fixture); })) {
+        if (!g_state.skipped)
+            body_returned = run_protected(Phase::Body, [&] { runner.body(fixture, param); });
+    } else if (!g_state.skipped) {
+        core::println("{}# the fixture's set_up did not finish; body not run", case_indent);
+    }
+    const bool panicked_in_body = g_state.panicked;
+    if (runner.tear_down != nullptr)
+        (void)run_protected(Phase::CaseTeardown, [&] { runner.tear_down(fixture); });
+    (void)run_protected(Phase::CaseTeardown, [&] { runner.destroy(fixture); });
+    // A panic in tear-down is a failure of its own (on_panic counted it);
+    // what should_panic judges is the body's.
+    g_state.panicked = panicked_in_body;
+    return body_returned;
 }
 
 // Runs every hook of `kind` for `suite`; false if one did not finish cleanly.
@@ -210,17 +289,19 @@ bool run_hooks(const char* suite, HookKind kind, Phase phase)
     return ok;
 }
 
-void print_duration(const CaseInfo& info, uint64_t tsc_ticks)
+void print_duration(const Selected& selected, uint64_t tsc_ticks)
 {
+    const CaseInfo& info = *selected.info;
     // Kernels that stop before the Timing stage calibrate at their first case.
     if (!arch::tsc::calibrated()) {
         if (auto hz = drivers::calibrate_tsc(); !hz) {
-            core::println("{}# {}.{}: duration unknown: {}", case_indent, info.suite, info.name, hz.error());
+            core::println("{}# {}.{}: duration unknown: {}", case_indent, info.suite, CaseName{selected},
+                          hz.error());
             return;
         }
     }
     const uint64_t ns = MUST(arch::tsc::to_nanoseconds(tsc_ticks)); // calibrated just above
-    core::println("{}# {}.{} took {}.{:03} ms", case_indent, info.suite, info.name, ns / 1'000'000,
+    core::println("{}# {}.{} took {}.{:03} ms", case_indent, info.suite, CaseName{selected}, ns / 1'000'000,
                     (ns / 1'000) % 1'000);
 }
 
@@ -231,27 +312,31 @@ bool contains(std::string_view text, const char* part)
 
 enum class Verdict { Passed, Failed, Skipped };
 
-Verdict run_case(const CaseInfo& info, uint32_t number, const Options& options, bool suite_ready)
+Verdict run_case(const Selected& selected, uint32_t number, const Options& options, bool suite_ready)
 {
+    const CaseInfo& info = *selected.info;
+    const CaseName name{selected};
     const CaseAttributes& attributes = info.attributes;
-    core::println("{}# RUN {}.{}{}{}", case_indent, info.suite, info.name, attributes.slow ? " [slow]" : "",
+    core::println("{}# RUN {}.{}{}{}", case_indent, info.suite, name, attributes.slow ? " [slow]" : "",
                     attributes.should_panic ? " [should_panic]" : "");
     if (!suite_ready) {
         core::println("{}# not run: the suite's setup failed", case_indent);
-        core::println("{}not ok {} {}", case_indent, number, info.name);
+        core::println("{}not ok {} {}", case_indent, number, name);
         return Verdict::Failed;
     }
     if (attributes.slow && options.skip_slow) {
-        core::println("{}ok {} {} # SKIP slow case (ktest.skip_slow)", case_indent, number, info.name);
+        core::println("{}ok {} {} # SKIP slow case (ktest.skip_slow)", case_indent, number, name);
         return Verdict::Skipped;
     }
 
     g_state.reset_for(&info, Phase::CaseSetup);
+    g_state.param = selected.param;
     const uint64_t start = arch::tsc::now();
     bool body_returned = false;
     bool body_panicked = false;
     if (run_hooks(info.suite, HookKind::CaseSetup, Phase::CaseSetup) && !g_state.skipped) {
-        body_returned = run_protected(Phase::Body, info.body);
+        body_returned = info.runner != nullptr ? run_with_runner(*info.runner, selected.param)
+                                               : run_protected(Phase::Body, info.body);
         body_panicked = g_state.panicked;
     } else if (!g_state.skipped) {
         core::println("{}# the case's setup failed; body not run", case_indent);
@@ -262,10 +347,10 @@ Verdict run_case(const CaseInfo& info, uint32_t number, const Options& options, 
     const uint64_t elapsed = arch::tsc::now() - start;
     g_state.phase = Phase::Idle;
     g_state.current = nullptr;
-    print_duration(info, elapsed);
+    print_duration(selected, elapsed);
 
     if (g_state.skipped && g_state.failures == 0) {
-        core::println("{}ok {} {} # SKIP {}", case_indent, number, info.name, g_state.skip_reason.view());
+        core::println("{}ok {} {} # SKIP {}", case_indent, number, name, g_state.skip_reason.view());
         return Verdict::Skipped;
     }
     bool passed = g_state.failures == 0;
@@ -279,7 +364,7 @@ Verdict run_case(const CaseInfo& info, uint32_t number, const Options& options, 
             core::println("{}# the panic message does not contain \"{}\"", case_indent, attributes.panic_message);
         }
     }
-    core::println("{}{} {} {}", case_indent, passed ? "ok" : "not ok", number, info.name);
+    core::println("{}{} {} {}", case_indent, passed ? "ok" : "not ok", number, name);
     return passed ? Verdict::Passed : Verdict::Failed;
 }
 
@@ -297,7 +382,7 @@ bool run_suite(const Suite& suite, uint32_t number, const Options& options, Tota
 
     Totals suite_totals;
     for (uint32_t i = 0; i < suite.count; ++i) {
-        switch (run_case(*g_cases[suite.first + i], i + 1, options, ready)) {
+        switch (run_case(g_cases[suite.first + i], i + 1, options, ready)) {
         case Verdict::Passed: ++suite_totals.passed; break;
         case Verdict::Failed: ++suite_totals.failed; break;
         case Verdict::Skipped: ++suite_totals.skipped; break;
@@ -325,8 +410,9 @@ void list_cases()
     core::println("# ktest: {} case(s) selected; listing only, nothing runs", g_case_count);
     for (uint32_t s = 0; s < g_suite_count; ++s) {
         for (uint32_t i = 0; i < g_suites[s].count; ++i) {
-            const CaseInfo& info = *g_cases[g_suites[s].first + i];
-            core::println("# case {}.{}{}{} ({}:{})", info.suite, info.name, info.attributes.slow ? " [slow]" : "",
+            const Selected& selected = g_cases[g_suites[s].first + i];
+            const CaseInfo& info = *selected.info;
+            core::println("# case {}.{}{}{} ({}:{})", info.suite, CaseName{selected}, info.attributes.slow ? " [slow]" : "",
                             info.attributes.should_panic ? " [should_panic]" : "", info.file, info.line);
         }
     }
@@ -339,6 +425,16 @@ internal::RunState& internal::state()
     return g_state;
 }
 
+void write_name_token(kstd::Sink& sink, std::string_view text)
+{
+    for (char c : text) {
+        const bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+            || c == '-' || c == '+';
+        const char out = keep ? c : '_';
+        sink.write(std::string_view(&out, 1));
+    }
+}
+
 ExitCode run_registered_cases(const Options& options)
 {
     // The top-level plan comes on the line right after the version line, before
@@ -347,6 +443,7 @@ ExitCode run_registered_cases(const Options& options)
     // cut between two suites from a whole one. Selecting the cases prints
     // nothing (it can only panic, which the runner reports as a panic).
     core::println("KTAP version 1");
+    internal::configure_benchmarks(options);
     select_cases(options);
     const bool runs = !options.list && g_case_count > 0;
     core::println("1..{}", runs ? g_suite_count * options.repeat : 0);
@@ -385,7 +482,7 @@ ExitCode run_registered_cases(const Options& options)
         if (options.shuffle) {
             shuffle(std::span<Suite>(g_suites, g_suite_count), random);
             for (uint32_t s = 0; s < g_suite_count; ++s)
-                shuffle(std::span<const CaseInfo*>(g_cases + g_suites[s].first, g_suites[s].count), random);
+                shuffle(std::span<Selected>(g_cases + g_suites[s].first, g_suites[s].count), random);
         }
         for (uint32_t s = 0; s < g_suite_count; ++s)
             all_ok &= run_suite(g_suites[s], ++number, options, totals);

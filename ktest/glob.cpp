@@ -29,6 +29,11 @@ bool glob_match(std::string_view pattern, std::string_view text)
 
 bool filter_selects(std::string_view filter, std::string_view full_name)
 {
+    return filter_selects(filter, full_name, full_name);
+}
+
+bool filter_selects(std::string_view filter, std::string_view full_name, std::string_view group_name)
+{
     bool any_positive = false;
     bool positive_match = false;
     while (!filter.empty()) {
@@ -38,12 +43,12 @@ bool filter_selects(std::string_view filter, std::string_view full_name)
         if (pattern.empty())
             continue;
         if (pattern.front() == '-') {
-            if (glob_match(pattern.substr(1), full_name))
+            if (glob_match(pattern.substr(1), full_name) || glob_match(pattern.substr(1), group_name))
                 return false;
             continue;
         }
         any_positive = true;
-        if (glob_match(pattern, full_name))
+        if (glob_match(pattern, full_name) || glob_match(pattern, group_name))
             positive_match = true;
     }
     return !any_positive || positive_match;

@@ -6,6 +6,7 @@
 #include "core/panic.h"
 #include "kstd/format.h"
 #include "ktest/ktest.h"
+#include "ktest/options.h"
 
 namespace ktest::internal {
 
@@ -24,6 +25,7 @@ enum class Phase : uint8_t { Idle, SuiteSetup, CaseSetup, Body, CaseTeardown, Su
 // What is running now and what it has done so far.
 struct RunState {
     const CaseInfo* current = nullptr; // null in suite hooks
+    uint32_t param = 0;                // which value of a parameterised case
     Phase phase = Phase::Idle;
     JumpBuffer jump{};
     uint32_t failures = 0;
@@ -36,6 +38,7 @@ struct RunState {
     void reset_for(const CaseInfo* info, Phase next)
     {
         current = info;
+        param = 0;
         phase = next;
         failures = 0;
         skipped = false;
@@ -50,6 +53,9 @@ RunState& state();
 // Diagnostic lines of a case are indented like its result line (KTAP
 // subtests are indented four spaces).
 inline constexpr std::string_view case_indent = "    ";
+
+// Benchmarks (ktest/bench.cpp) read ktest.bench_quick from the options.
+void configure_benchmarks(const Options& options);
 
 // Called by the kernel's panic() (see core::set_panic_observer).
 void on_panic(const core::PanicInfo& info);

@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <new>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -63,13 +64,32 @@ constexpr CaseAttributes make_attributes(Tags... tags)
 
 // --- Registration records --------------------------------------------------------
 
+// How a parameterised case or a fixture case runs (KTEST_P, KTEST_F,
+// KTEST_FP below); a plain KTEST has none and calls CaseInfo::body.
+struct CaseRunner {
+    // Parameters: the case runs once per value, each run its own KTAP result
+    // named `name[value]`. 0 for a case without parameters.
+    uint32_t param_count;
+    void (*write_param_name)(kstd::Sink& sink, uint32_t index); // the value's name, unsanitised
+    // Fixture: the executor constructs it in storage of its own (outside the
+    // frames an ASSERT abandons), then calls set_up, the body, tear_down and
+    // the destructor; tear_down and the destructor run however the body
+    // ended. Without a fixture, construct is null and body gets a null object.
+    void (*construct)(void* storage, uint32_t index);
+    void (*set_up)(void* fixture);      // null if the fixture has none
+    void (*body)(void* fixture, uint32_t index);
+    void (*tear_down)(void* fixture);   // null if the fixture has none
+    void (*destroy)(void* fixture);
+};
+
 struct CaseInfo {
     const char* suite;
     const char* name;
     const char* file;
     uint32_t line;
     CaseAttributes attributes;
-    void (*body)();
+    void (*body)();            // a plain KTEST; null when `runner` is set
+    const CaseRunner* runner;  // KTEST_P, KTEST_F, KTEST_FP; null for a plain KTEST
 };
 
 enum class HookKind : uint32_t { SuiteSetup, SuiteTeardown, CaseSetup, CaseTeardown };
@@ -244,6 +264,103 @@ template <typename R, typename C>
     return true;
 }
 
+// --- Parameters and fixtures (used by KTEST_P, KTEST_F, KTEST_FP) -------------------
+
+// A fixture lives in the executor's storage: this much, at most this aligned.
+inline constexpr size_t max_fixture_bytes = 16 * 1024;
+inline constexpr size_t max_fixture_alignment = 64;
+
+// Writes `text` as one KTAP name token: letters, digits, '_', '-' and '+'
+// stay, anything else (spaces, '.', '#', ',', '[') becomes '_'.
+void write_name_token(kstd::Sink& sink, std::string_view text);
+
+template <typename Values>
+constexpr uint32_t param_count(const Values& values)
+{
+    if constexpr (std::is_array_v<Values>)
+        return static_cast<uint32_t>(std::extent_v<Values>);
+    else
+        return static_cast<uint32_t>(values.size());
+}
+
+template <typename Values>
+using ParamType = std::remove_cvref_t<decltype(std::declval<const Values&>()[0])>;
+
+// A value's readable name: its `name` member if it has one, else the text
+// kstd's formatter gives it (integers, enums with to_string, format_value).
+template <typename T>
+void write_param_name(kstd::Sink& sink, const T& value)
+{
+    if constexpr (requires { std::string_view(value.name); }) {
+        sink.write(std::string_view(value.name));
+    } else {
+        static_assert(kstd::Formattable<T>, "a KTEST_P value needs a `name` member or a format_value");
+        kstd::format_to(sink, "{}", value);
+    }
+}
+
+template <typename F>
+concept HasSetUp = requires(F& fixture) { fixture.set_up(); };
+template <typename F>
+concept HasTearDown = requires(F& fixture) { fixture.tear_down(); };
+
+// The type-erased steps of a fixture case. `object` is always the storage
+// the executor constructed an F in (construct_fixture below), so the casts
+// from void* give back the object that was made there.
+template <typename F>
+void fixture_set_up(void* object)
+{
+    static_cast<F*>(object)->set_up();
+}
+template <typename F>
+void fixture_tear_down(void* object)
+{
+    static_cast<F*>(object)->tear_down();
+}
+template <typename F>
+void fixture_destroy(void* object)
+{
+    static_cast<F*>(object)->~F();
+}
+
+template <typename F>
+constexpr void check_fixture_fits()
+{
+    static_assert(sizeof(F) <= max_fixture_bytes, "the fixture is larger than ktest::max_fixture_bytes");
+    static_assert(alignof(F) <= max_fixture_alignment, "the fixture is aligned more than ktest allows");
+}
+
+template <typename F>
+constexpr auto set_up_of() -> void (*)(void*)
+{
+    if constexpr (HasSetUp<F>)
+        return &fixture_set_up<F>;
+    else
+        return nullptr;
+}
+template <typename F>
+constexpr auto tear_down_of() -> void (*)(void*)
+{
+    if constexpr (HasTearDown<F>)
+        return &fixture_tear_down<F>;
+    else
+        return nullptr;
+}
+
+// Constructs the fixture from the case's value if it takes one, else by default.
+template <typename F, typename P>
+void construct_fixture(void* storage, const P* param)
+{
+    check_fixture_fits<F>();
+    if constexpr (std::is_same_v<P, void>) {
+        ::new (storage) F();
+    } else if constexpr (std::is_constructible_v<F, const P&>) {
+        ::new (storage) F(*param);
+    } else {
+        ::new (storage) F();
+    }
+}
+
 // KTEST_SKIP and ASSERT_* leave the running case through these.
 [[noreturn]] void skip_current_case(std::string_view reason);
 [[noreturn]] void end_current_case();
@@ -265,16 +382,88 @@ template <typename R, typename C>
 
 // The section holds pointers (8 bytes, 8-aligned: a gap-free array), not the
 // records, whose alignment the compiler may raise.
-#define KTEST(suite, name, ...)                                                                                   \
-    static void ktest_body_##suite##__##name();                                                                   \
+#define KTEST_REGISTER_(registry, suite, name, body, runner, ...)                                                  \
     [[gnu::section(".ktest_strings")]] static const char ktest_suite_##suite##__##name[] = #suite;                \
     [[gnu::section(".ktest_strings")]] static const char ktest_name_##suite##__##name[] = #name;                  \
     static const ::ktest::CaseInfo ktest_case_##suite##__##name{ktest_suite_##suite##__##name,                    \
-        ktest_name_##suite##__##name, __FILE__, __LINE__, ::ktest::make_attributes(__VA_ARGS__),                  \
-        &ktest_body_##suite##__##name};                                                                           \
-    [[gnu::used, gnu::section(KTEST_CASES_SECTION_)]] static const ::ktest::CaseInfo* const                       \
-        ktest_case_pointer_##suite##__##name = &ktest_case_##suite##__##name;                                     \
+        ktest_name_##suite##__##name, __FILE__, __LINE__, ::ktest::make_attributes(__VA_ARGS__), body, runner};   \
+    [[gnu::used, gnu::section(registry)]] static const ::ktest::CaseInfo* const                                    \
+        ktest_case_pointer_##suite##__##name = &ktest_case_##suite##__##name;
+
+#define KTEST(suite, name, ...)                                                                                   \
+    static void ktest_body_##suite##__##name();                                                                   \
+    KTEST_REGISTER_(KTEST_CASES_SECTION_, suite, name, &ktest_body_##suite##__##name, nullptr, __VA_ARGS__)       \
     static void ktest_body_##suite##__##name()
+
+// One body over a list of values (a constexpr array or std::array); the body
+// sees the value as `param`, and each value is a case of its own, reported
+// as `name[value]`:
+//
+//   constexpr size_t sizes[] = {16, 64, 4096};
+//   KTEST_P(heap, allocates_every_size, sizes) { EXPECT_OK(heap.allocate(param)); }
+#define KTEST_P(suite, name, values, ...)                                                                         \
+    KTEST_P_IN_(KTEST_CASES_SECTION_, suite, name, values, __VA_ARGS__)
+#define KTEST_P_IN_(registry, suite, name, values, ...)                                                            \
+    using ktest_param_##suite##__##name = ::ktest::ParamType<decltype(values)>;                                   \
+    static void ktest_body_##suite##__##name([[maybe_unused]] const ktest_param_##suite##__##name& param);                         \
+    static const ::ktest::CaseRunner ktest_runner_##suite##__##name{::ktest::param_count(values),                 \
+        [](::kstd::Sink& sink, uint32_t index) { ::ktest::write_param_name(sink, (values)[index]); }, nullptr,     \
+        nullptr, [](void*, uint32_t index) { ktest_body_##suite##__##name((values)[index]); }, nullptr, nullptr};  \
+    KTEST_REGISTER_(registry, suite, name, nullptr, &ktest_runner_##suite##__##name, __VA_ARGS__)                  \
+    static void ktest_body_##suite##__##name([[maybe_unused]] const ktest_param_##suite##__##name& param)
+
+// A case in a fixture: a struct (or class with public members) whose
+// constructor and set_up() run before the body and whose tear_down() and
+// destructor run after it, however it ends (pass, failure, ASSERT_*,
+// KTEST_SKIP, a panic). The body is a member function of a struct derived
+// from the fixture, so it reads the fixture's members by name. The suite is
+// the fixture's name.
+//
+//   struct scratch_page { arch::VirtAddr page; void set_up(); void tear_down(); };
+//   KTEST_F(scratch_page, is_writable) { *page.as<uint64_t*>() = 1; }
+#define KTEST_F(fixture, name, ...)                                                                               \
+    namespace {                                                                                                   \
+    struct ktest_fixture_##fixture##__##name final : fixture {                                                    \
+        void ktest_body();                                                                                        \
+    };                                                                                                            \
+    }                                                                                                             \
+    static const ::ktest::CaseRunner ktest_runner_##fixture##__##name{0, nullptr,                                 \
+        [](void* storage, uint32_t) {                                                                             \
+            ::ktest::construct_fixture<ktest_fixture_##fixture##__##name, void>(storage, nullptr);                \
+        },                                                                                                        \
+        ::ktest::set_up_of<ktest_fixture_##fixture##__##name>(),                                                  \
+        /* the executor passes the object construct made */                                                       \
+        [](void* object, uint32_t) { static_cast<ktest_fixture_##fixture##__##name*>(object)->ktest_body(); },   \
+        ::ktest::tear_down_of<ktest_fixture_##fixture##__##name>(),                                               \
+        &::ktest::fixture_destroy<ktest_fixture_##fixture##__##name>};                                            \
+    KTEST_REGISTER_(KTEST_CASES_SECTION_, fixture, name, nullptr, &ktest_runner_##fixture##__##name, __VA_ARGS__) \
+    void ktest_fixture_##fixture##__##name::ktest_body()
+
+// A fixture case over a list of values: the fixture is constructed from the
+// value if it has such a constructor (else by default), and the body sees
+// the value as `param`.
+#define KTEST_FP(fixture, name, values, ...)                                                                      \
+    using ktest_param_##fixture##__##name = ::ktest::ParamType<decltype(values)>;                                 \
+    namespace {                                                                                                   \
+    struct ktest_fixture_##fixture##__##name final : fixture {                                                    \
+        using fixture::fixture;                                                                                   \
+        void ktest_body([[maybe_unused]] const ktest_param_##fixture##__##name& param);                                            \
+    };                                                                                                            \
+    }                                                                                                             \
+    static const ::ktest::CaseRunner ktest_runner_##fixture##__##name{::ktest::param_count(values),               \
+        [](::kstd::Sink& sink, uint32_t index) { ::ktest::write_param_name(sink, (values)[index]); },             \
+        [](void* storage, uint32_t index) {                                                                       \
+            ::ktest::construct_fixture<ktest_fixture_##fixture##__##name>(storage, &(values)[index]);             \
+        },                                                                                                        \
+        ::ktest::set_up_of<ktest_fixture_##fixture##__##name>(),                                                  \
+        /* the executor passes the object construct made */                                                       \
+        [](void* object, uint32_t index) {                                                                        \
+            static_cast<ktest_fixture_##fixture##__##name*>(object)->ktest_body((values)[index]);                 \
+        },                                                                                                        \
+        ::ktest::tear_down_of<ktest_fixture_##fixture##__##name>(),                                               \
+        &::ktest::fixture_destroy<ktest_fixture_##fixture##__##name>};                                            \
+    KTEST_REGISTER_(KTEST_CASES_SECTION_, fixture, name, nullptr, &ktest_runner_##fixture##__##name, __VA_ARGS__) \
+    void ktest_fixture_##fixture##__##name::ktest_body([[maybe_unused]] const ktest_param_##fixture##__##name& param)
 
 #define KTEST_HOOK_(suite, kind, tag)                                                                             \
     static void ktest_hook_##suite##__##tag();                                                                    \

@@ -73,6 +73,7 @@ kstd::Expected<void, OptionError> apply(std::string_view word, Options& options)
     bool* flag = name == "list" ? &options.list
         : name == "shuffle"     ? &options.shuffle
         : name == "skip_slow"   ? &options.skip_slow
+        : name == "bench_quick" ? &options.bench_quick
                                 : nullptr;
     if (!flag)
         return kstd::unexpected(OptionError{"unknown ktest option", word});

@@ -12,6 +12,7 @@
 //   ktest.skip_slow      report cases marked ktest::slow as skipped
 //   ktest.attr=NAME      select only cases with the attribute NAME
 //                        (slow, should_panic), beside the filter
+//   ktest.bench_quick    benchmarks (KBENCH) run once, a few operations each
 
 #include <cstdint>
 #include <string_view>
@@ -32,6 +33,7 @@ struct Options {
     bool shuffle = false;
     bool seed_given = false;
     bool skip_slow = false;
+    bool bench_quick = false;
     uint64_t seed = 0;
     uint32_t repeat = 1;
     RequiredAttribute required_attribute = RequiredAttribute::None;

@@ -1,9 +1,11 @@
 // The framework tests itself: filters, options, skips, hooks, should-panic
-// cases, and the C++ start-up it relies on. (The verdicts the runner gives for
+// cases, parameterised and fixture cases, and the C++ start-up it relies on. (The verdicts the runner gives for
 // failing kernels are proven by the detector kernels in tests/detectors.)
 
 #include "arch/x86_64/cpu.h"
 #include "core/panic.h"
+#include "ktest/bench.h"
+#include "ktest/expect_fault.h"
 #include "ktest/glob.h"
 #include "ktest/internal.h"
 #include "ktest/ktest.h"
@@ -49,6 +51,24 @@ KTEST(ktest_self, filters_include_and_exclude)
     EXPECT_FALSE(ktest::filter_selects("vga.*,serial.*", "format.x"));
     EXPECT_FALSE(ktest::filter_selects("vga.*,-vga.slow_*", "vga.slow_scroll"));
     EXPECT_TRUE(ktest::filter_selects("-vga.*", "format.x"), "only exclusions: everything else is in");
+}
+
+KTEST(ktest_self, filters_treat_each_value_as_a_case)
+{
+    // A value of a parameterised case answers to its own name and to its case's.
+    EXPECT_TRUE(ktest::filter_selects("heap.pair[64]", "heap.pair[64]", "heap.pair"));
+    EXPECT_FALSE(ktest::filter_selects("heap.pair[64]", "heap.pair[16]", "heap.pair"));
+    EXPECT_TRUE(ktest::filter_selects("heap.pair", "heap.pair[16]", "heap.pair"), "the case selects every value");
+    EXPECT_FALSE(ktest::filter_selects("-heap.pair", "heap.pair[16]", "heap.pair"), "and excludes every value");
+    EXPECT_FALSE(ktest::filter_selects("heap.*,-heap.pair[16]", "heap.pair[16]", "heap.pair"));
+    EXPECT_TRUE(ktest::filter_selects("heap.*,-heap.pair[16]", "heap.pair[64]", "heap.pair"));
+}
+
+KTEST(ktest_self, parameter_names_become_one_token)
+{
+    kstd::StringBuffer<64> token;
+    ktest::write_name_token(token, "fixed-size blocks.v2 #1,[x]+y");
+    EXPECT_STREQ(token.view(), "fixed-size_blocks_v2__1__x_+y");
 }
 
 KTEST(ktest_self, options_parse_and_reject_bad_words)
@@ -161,4 +181,135 @@ KTEST(ktest_hooks, hooks_run_around_a_case)
 KTEST(ktest_hooks, hooks_run_around_another_case)
 {
     check_hook_counts();
+}
+
+KTEST(ktest_self, benchmark_summaries_show_the_median_and_the_noise)
+{
+    const uint64_t tenths[] = {300, 100, 200, 500, 400};
+    const ktest::BenchSummary summary = ktest::summarize(tenths, 5);
+    EXPECT_EQ(summary.median, 300u);
+    EXPECT_EQ(summary.minimum, 100u);
+    EXPECT_EQ(summary.maximum, 500u);
+    EXPECT_EQ(summary.spread, 1333u, "(50.0 - 10.0) / 30.0 = 133.3%");
+    const uint64_t one[] = {77};
+    EXPECT_EQ(ktest::summarize(one, 1).median, 77u);
+    EXPECT_EQ(ktest::summarize(one, 1).spread, 0u);
+}
+
+// Parameterised cases: every value runs, with its own value, as a case of
+// its own (named case[value]: CTest's unit.ktest_parameterised_* check the
+// KTAP names, the filter and the list).
+namespace {
+
+struct Square {
+    int value;
+    int square;
+    const char* name;
+};
+constexpr Square squares[] = {{1, 1, "one"}, {2, 4, "two"}, {3, 9, "three"}};
+
+enum class Colour : uint8_t { Red, DeepBlue };
+std::string_view to_string(Colour colour)
+{
+    return colour == Colour::Red ? "red" : "deep blue";
+}
+constexpr Colour colours[] = {Colour::Red, Colour::DeepBlue};
+
+constexpr uint64_t page_sizes[] = {4096, 2 * 1024 * 1024};
+
+} // namespace
+
+KTEST_P(ktest_params, each_value_runs_with_its_own_value, squares)
+{
+    EXPECT_EQ(param.value * param.value, param.square);
+    // The value the body sees is the one the executor reports and selected.
+    EXPECT_EQ(&param, &squares[ktest::internal::state().param]);
+}
+
+KTEST_P(ktest_params, integers_are_named_by_their_value, page_sizes)
+{
+    EXPECT_EQ(param & (param - 1), 0u, "{} is a power of two", param);
+    EXPECT_EQ(param, page_sizes[ktest::internal::state().param]);
+}
+
+KTEST_P(ktest_params, enums_are_named_by_to_string, colours)
+{
+    EXPECT_EQ(param, colours[ktest::internal::state().param]);
+}
+
+// Fixtures: the executor constructs the fixture, runs set_up, the body,
+// tear_down and the destructor. The case-teardown hook of the suite runs after
+// all of them, and checks that every fixture made so far was torn down and
+// destroyed, however its case ended: returned, skipped, an expected fault, a
+// panic (a should_panic case). A tear-down after ASSERT_* and EXPECT_*
+// failures is proven by tests/detectors/fixture_tear_down_after_failures.cpp.
+namespace {
+
+int g_fixtures_constructed = 0;
+int g_fixtures_destroyed = 0;
+int g_fixture_set_ups = 0;
+int g_fixture_tear_downs = 0;
+
+struct counted_fixture {
+    int member = 41;
+    int* scratch = nullptr;
+    int scratch_value = 0;
+
+    counted_fixture() { ++g_fixtures_constructed; }
+    ~counted_fixture() { ++g_fixtures_destroyed; }
+    void set_up()
+    {
+        ++g_fixture_set_ups;
+        member = 42;
+        scratch = &scratch_value;
+    }
+    void tear_down()
+    {
+        ++g_fixture_tear_downs;
+        scratch = nullptr;
+    }
+};
+
+// A fixture made from the value of its case.
+struct sized_fixture {
+    explicit sized_fixture(uint64_t page_size) : bytes(page_size) {}
+    uint64_t bytes;
+};
+
+} // namespace
+
+KTEST_TEARDOWN(counted_fixture)
+{
+    EXPECT_EQ(g_fixture_tear_downs, g_fixture_set_ups, "every set_up was matched by a tear_down");
+    EXPECT_EQ(g_fixtures_destroyed, g_fixtures_constructed, "every fixture was destroyed");
+}
+
+KTEST_F(counted_fixture, the_body_reads_the_members_set_up_made)
+{
+    EXPECT_EQ(member, 42, "set_up ran before the body");
+    ASSERT_NOT_NULL(scratch);
+    *scratch = 7;
+    EXPECT_EQ(scratch_value, 7);
+    EXPECT_EQ(g_fixtures_constructed, g_fixtures_destroyed + 1, "one fixture lives: this one");
+}
+
+KTEST_F(counted_fixture, tear_down_runs_after_a_skip)
+{
+    KTEST_SKIP("the case-teardown hook checks the fixture was torn down");
+}
+
+KTEST_F(counted_fixture, tear_down_runs_after_an_expected_fault)
+{
+    EXPECT_FAULT(InvalidOpcode, asm volatile("ud2")); // UD2 always raises #UD (SDM Vol. 2B, UD)
+    EXPECT_EQ(member, 42, "the fixture is intact after the fault");
+}
+
+KTEST_F(counted_fixture, tear_down_runs_after_a_panic, ktest::should_panic("the fixture's case panics"))
+{
+    core::panic("the fixture's case panics");
+}
+
+KTEST_FP(sized_fixture, is_constructed_from_its_value, page_sizes)
+{
+    EXPECT_EQ(bytes, param);
 }

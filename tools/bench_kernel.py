@@ -1,41 +1,66 @@
 #!/usr/bin/env python3
-"""bench_kernel.py: the in-kernel memory benchmark, as tables.
+"""bench_kernel.py: the in-kernel benchmarks (KBENCH), as a table and JSON.
 
-Boots bench/kernel_bench.cpp's kernel in QEMU (through tools/runner.py)
-several times, collects its `bench-result <workload> <design> <cycles>`
-lines, and prints the median cycles per operation: frames, mapping, and
-every heap design side by side with the ratios between them. With --write
-FILE, the tables replace the part of FILE between
-<!-- bench-kernel:begin --> and <!-- bench-kernel:end --> (added at the end
-of the file if the markers are missing).
+Boots the benchmark kernel (bench/CMakeLists.txt: every KBENCH beside the
+kernel code, ktest/bench.h) in QEMU through tools/runner.py several times,
+reads the `# KBENCH {json}` line each benchmark prints (its repetitions'
+TSC cycles per operation), pools the repetitions of every boot, and prints
+per benchmark the median, minimum, maximum and spread ((max - min) / median:
+the machine's noise, shown rather than hidden). --json writes everything,
+samples included (build/bench/kbench.json by default); with --write FILE,
+the tables (frames and pages; the heap designs side by side with the
+same-run ratios) replace the part of FILE between <!-- bench-kernel:begin -->
+and <!-- bench-kernel:end --> (added at the end if the markers are missing).
 """
 import argparse
 import datetime
+import json
 import os
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "tools" / "runner.py"
-RESULT_RE = re.compile(r"bench-result (\S+) (\S+) ([\d.]+)")
-TSC_RE = re.compile(r"TSC ([\d.]+) MHz")
+KBENCH_RE = re.compile(r"^\s*# KBENCH (\{.*\})\s*$", re.M)
 BEGIN, END = "<!-- bench-kernel:begin -->", "<!-- bench-kernel:end -->"
 DESIGNS = ["bump", "linked", "fixed"]
 
 
-def run_once(iso: Path) -> dict[tuple[str, str], float]:
-    proc = subprocess.run([sys.executable, str(RUNNER), str(iso), "--color", "never", "--timeout", "300",
-                           "--case-timeout", "120"], capture_output=True, text=True, timeout=400)
-    results = {}
-    for match in RESULT_RE.finditer(proc.stdout):
-        results[(match.group(1), match.group(2))] = float(match.group(3))
+def run_once(iso: Path) -> list[dict]:
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "serial.log"
+        proc = subprocess.run([sys.executable, str(RUNNER), str(iso), "--color", "never", "--quiet", "--timeout",
+                               "300", "--case-timeout", "120", "--log", str(log)],
+                              capture_output=True, text=True, timeout=400)
+        serial = log.read_text(errors="replace") if log.exists() else ""
+    results = [json.loads(m.group(1)) for m in KBENCH_RE.finditer(serial)]
     if proc.returncode != 0 or not results:
         sys.stderr.write(proc.stdout[-3000:])
-        raise SystemExit(f"bench-kernel: the bench kernel failed (runner exit {proc.returncode})")
+        raise SystemExit(f"bench-kernel: the benchmark kernel failed (runner exit {proc.returncode})")
     return results
+
+
+def pool(boots: list[list[dict]]) -> dict[str, dict]:
+    """Per benchmark: every repetition of every boot, and the statistics over them."""
+    merged: dict[str, dict] = {}
+    for results in boots:
+        for r in results:
+            entry = merged.setdefault(r["name"], {"name": r["name"], "unit": r["unit"],
+                                                  "operations": r["operations"], "samples": [], "boot_medians": []})
+            entry["samples"] += r["samples"]
+            entry["boot_medians"].append(r["median"])
+    for entry in merged.values():
+        samples = entry["samples"]
+        entry["repetitions"] = len(samples)
+        entry["median"] = statistics.median(samples)
+        entry["min"] = min(samples)
+        entry["max"] = max(samples)
+        entry["spread_pct"] = 100.0 * (entry["max"] - entry["min"]) / entry["median"] if entry["median"] else 0.0
+    return merged
 
 
 def fmt(value: float | None) -> str:
@@ -46,41 +71,62 @@ def ratio(a: float | None, b: float | None) -> str:
     return "n/a" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
 
 
-def tables(medians: dict[tuple[str, str], float], runs: int) -> str:
-    def get(workload, design="-"):
-        return medians.get((workload, design))
+def full_table(results: dict[str, dict]) -> str:
+    lines = ["| benchmark | median | min | max | spread | repetitions x ops |", "|---|---:|---:|---:|---:|---:|"]
+    for name, r in results.items():
+        lines.append(f"| `{name}` | {r['median']:,.1f} | {r['min']:,.1f} | {r['max']:,.1f} | {r['spread_pct']:.0f}% "
+                     f"| {r['repetitions']} x {r['operations']} |")
+    return "\n".join(lines)
 
+
+def doc_tables(results: dict[str, dict], boots: int) -> str:
+    def get(name):
+        return results[name]["median"] if name in results else None
+
+    def cell(name):
+        if name not in results:
+            return "n/a"
+        r = results[name]
+        return f"{fmt(r['median'])} ({fmt(r['min'])}-{fmt(r['max'])})"
+
+    reps = {r["repetitions"] for r in results.values()}
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     cpu = os.popen("grep -m1 'model name' /proc/cpuinfo").read().split(":")[-1].strip() or "unknown CPU"
-    lines = [f"Measured by `make bench` on {datetime.date.today().isoformat()} ({cpu}, QEMU TCG, 128 MiB), "
-             f"median of {runs} boots; TSC cycles per operation (under TCG the TSC follows host time, so "
-             "compare ratios rather than absolute cycles).", ""]
-    lines += ["| frames and pages | cycles/op |", "|---|---:|"]
-    for workload, label in [("frame.alloc_free_pair", "frame allocate+free (one 4 KiB frame)"),
-                            ("frame.alloc", "frame allocate (4096 in a row)"),
-                            ("frame.free", "frame free (4096 in a row)"),
-                            ("frame.alloc_free_2mib_run", "2 MiB run (order 9) allocate+free"),
-                            ("map.map_unmap_4k_pair", "map+unmap a 4 KiB page (tables exist)"),
-                            ("map.map_unmap_with_tables_pair", "map+unmap a 4 KiB page (PT and PD made and freed)"),
-                            ("map.translate", "translate (software walk)"),
-                            ("map.fresh_page_map_unmap_free", "fresh page: frame+map, then unmap+free")]:
-        lines.append(f"| {label} | {fmt(get(workload))} |")
-    lines += ["", "| heap workload (cycles per alloc+free) | bump | linked list | fixed-size blocks "
-                  "| linked / fixed |", "|---|---:|---:|---:|---:|"]
-    rows = [(f"heap.pair_{s}", f"pair, {s} B") for s in (16, 64, 256, 4096)]
-    rows += [(f"heap.batch_{s}", f"1024 allocated then freed, {s} B") for s in (16, 64, 256, 4096)]
-    rows += [("heap.churn_mixed", "churn: 1024 live, mixed 16 B-4 KiB"),
-             ("heap.first_touch_4096", "first 1024 x 4 KiB in a fresh heap (maps frames; alloc only)")]
-    for workload, label in rows:
-        values = [get(workload, d) for d in DESIGNS]
+    lines = [f"Measured by `make bench` on {datetime.date.today().isoformat()} ({cpu}, QEMU TCG, 128 MiB): the "
+             f"KBENCH cases of the benchmark kernel, {boots} boots, every repetition of every boot pooled "
+             f"({min(reps)}-{max(reps)} per benchmark); TSC cycles per operation, median and (min-max). Under TCG "
+             "the TSC follows host time and the machine is shared (host load average at the end: "
+             f"{load}, on {os.cpu_count()} CPUs), so the spread is wide: compare medians of the same run, as "
+             "ratios. All figures: `build/bench/kbench.json`.", ""]
+    lines += ["| frames and pages | cycles/op, median (min-max) |", "|---|---:|"]
+    for name, label in [("frames.alloc_free_pair", "frame allocate+free (one 4 KiB frame)"),
+                        ("frames.alloc_4096_in_a_row", "frame allocate (4096 in a row)"),
+                        ("frames.free_4096_in_a_row", "frame free (4096 in a row)"),
+                        ("frames.alloc_free_2mib_run", "2 MiB run (order 9) allocate+free"),
+                        ("map.map_unmap_4k_pair", "map+unmap a 4 KiB page (tables exist)"),
+                        ("map.map_unmap_with_tables_pair", "map+unmap a 4 KiB page (PT and PD made and freed)"),
+                        ("map.translate", "translate (software walk)"),
+                        ("map.fresh_page_map_unmap_free", "fresh page: frame+map, then unmap+free")]:
+        lines.append(f"| {label} | {cell(name)} |")
+    lines += ["", "| heap workload (median cycles per alloc+free) | bump | linked list | fixed-size blocks "
+                  "| linked / fixed | spread (linked, fixed) |", "|---|---:|---:|---:|---:|---:|"]
+    rows = [(f"heap.pair[{{}}_{s}]", f"pair, {s} B") for s in (16, 64, 256, 4096)]
+    rows += [(f"heap.batch[{{}}_{s}]", f"1024 allocated then freed, {s} B") for s in (16, 64, 256, 4096)]
+    rows += [("heap.churn_mixed[{}]", "churn: 1024 live, mixed 16 B-4 KiB"),
+             ("heap.first_touch_4096[{}]", "first 1024 x 4 KiB in a fresh heap (maps frames; alloc only)")]
+    for pattern, label in rows:
+        values = [get(pattern.format(d)) for d in DESIGNS]
+        spreads = [results.get(pattern.format(d), {}).get("spread_pct") for d in ("linked", "fixed")]
+        spread = ", ".join("n/a" if s is None else f"{s:.0f}%" for s in spreads)
         lines.append(f"| {label} | " + " | ".join(fmt(v) for v in values)
-                     + f" | {ratio(values[1], values[2])} |")
-    small = [(get(f"heap.{k}_{s}", "linked"), get(f"heap.{k}_{s}", "fixed"))
+                     + f" | {ratio(values[1], values[2])} | {spread} |")
+    small = [(get(f"heap.{k}[linked_{s}]"), get(f"heap.{k}[fixed_{s}]"))
              for k in ("pair", "batch") for s in (16, 64, 256)]
     small = [l / f for l, f in small if l and f]
     if small:
         lines += ["", f"- Fixed-size blocks vs linked list for small objects (16-256 B, pairs and batches): "
                       f"{min(small):.2f}x to {max(small):.2f}x (goal: 10x)."]
-    churn = (get("heap.churn_mixed", "linked"), get("heap.churn_mixed", "fixed"))
+    churn = (get("heap.churn_mixed[linked]"), get("heap.churn_mixed[fixed]"))
     if all(churn):
         lines.append(f"- Mixed-size churn: linked list {churn[0] / churn[1]:.2f}x the cycles of fixed-size blocks.")
     return "\n".join(lines)
@@ -99,22 +145,28 @@ def write_between_markers(path: Path, text: str) -> None:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--iso", type=Path, default=ROOT / "build" / "bench" / "bench-kernel.iso")
-    p.add_argument("--runs", type=int, default=5)
-    p.add_argument("--write", type=Path)
+    p.add_argument("--iso", type=Path, default=ROOT / "build" / "bench" / "bench-kernel.elf", help="the benchmark kernel (.elf, or a GRUB .iso)")
+    p.add_argument("--runs", type=int, default=5, help="boots of the benchmark kernel (default 5)")
+    p.add_argument("--json", type=Path, default=ROOT / "build" / "bench" / "kbench.json")
+    p.add_argument("--write", type=Path, help="Markdown file whose bench-kernel section gets the tables")
     args = p.parse_args()
     if not args.iso.exists():
         print(f"bench-kernel: build first; missing {args.iso}")
         return 1
-    samples: dict[tuple[str, str], list[float]] = {}
+    boots = []
     for run in range(args.runs):
-        for key, value in run_once(args.iso).items():
-            samples.setdefault(key, []).append(value)
+        boots.append(run_once(args.iso))
         print(f"bench-kernel: boot {run + 1}/{args.runs} done", flush=True)
-    medians = {key: statistics.median(values) for key, values in samples.items()}
-    text = tables(medians, args.runs)
-    print(text)
+    results = pool(boots)
+    print(full_table(results))
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"date": datetime.date.today().isoformat(), "boots": args.runs,
+                                     "unit": "TSC cycles per operation",
+                                     "benchmarks": list(results.values())}, indent=1) + "\n")
+    print(f"bench-kernel: wrote {args.json}")
     if args.write:
+        text = doc_tables(results, args.runs)
+        print(text)
         write_between_markers(args.write, text)
         print(f"bench-kernel: wrote {args.write}")
     return 0

@@ -5,11 +5,11 @@ Keeps the kernel's folders from including upward or in cycles.
 
 The rule (written down in src/layers.txt, bottom layer first): product code in
 a folder of src/ may include headers of its own folder and of folders listed
-before it, never of folders after it. Tests beside the code (`*_tests.cpp`)
-are exempt and may include upward. The folder of a file is its first path
+before it, never of folders after it. Tests and benchmarks beside the code
+(`*_tests.cpp`, `*_bench.cpp`) are exempt and may include upward. The folder of a file is its first path
 component under src/.
 
-Product code is every `*.h`, every `*.cpp` except `*_tests.cpp`, and every
+Product code is every `*.h`, every `*.cpp` except `*_tests.cpp` and `*_bench.cpp`, and every
 `*.asm` under src/. Quoted includes are checked (`#include "..."`, NASM
 `%include "..."`); `<...>` system includes are not. An include is resolved as
 the kernel's include path does: `<src>/<path>`, then `<src>/lib/<path>` (the
@@ -67,7 +67,7 @@ def product_files(src):
         dirs.sort()
         for name in files:
             ext = os.path.splitext(name)[1]
-            if ext in INCLUDE and not name.endswith("_tests.cpp"):
+            if ext in INCLUDE and not name.endswith(("_tests.cpp", "_bench.cpp")):
                 found.append(os.path.relpath(os.path.join(folder, name), src).replace(os.sep, "/"))
     return sorted(found)
 

@@ -1,5 +1,5 @@
 // KTEST cases for the buddy frame allocator, run in the kernel with the
-// kernel's compiler flags. It manages made-up physical memory here (it never
+// kernel's compiler flags, each in the fixture `frame_allocator`. It manages made-up physical memory here (it never
 // touches the frames), with its metadata in a static buffer: the kernel has
 // no heap when these run. The randomised tests are on the host
 // (tests/host/frame_allocator_test.cpp).
@@ -19,21 +19,27 @@ constexpr uint64_t MiB = 1024 * 1024;
 constexpr PhysRange test_span{arch::PhysAddr(64 * MiB), arch::PhysAddr(80 * MiB)};
 alignas(8) std::byte metadata[4096 * 9 + 8];
 
-void set_up(FrameAllocator& frames)
-{
-    ASSERT_LE(FrameAllocator::metadata_bytes(test_span), sizeof metadata);
-    ASSERT_TRUE(frames.initialize(test_span, metadata).has_value());
-    // Two ranges with a hole, edges not aligned to large runs.
-    ASSERT_TRUE(frames.add_free_range({arch::PhysAddr(64 * MiB + 0x3000), arch::PhysAddr(70 * MiB)}).has_value());
-    ASSERT_TRUE(frames.add_free_range({arch::PhysAddr(72 * MiB), arch::PhysAddr(80 * MiB - 0x5000)}).has_value());
-}
+// The fixture of every case: a fresh allocator over the pretend RAM, two
+// ranges with a hole, edges not aligned to large runs. Cases read `frames`.
+struct frame_allocator {
+    FrameAllocator frames;
+    void set_up()
+    {
+        ASSERT_LE(FrameAllocator::metadata_bytes(test_span), sizeof metadata);
+        ASSERT_TRUE(frames.initialize(test_span, metadata).has_value());
+        ASSERT_TRUE(frames.add_free_range({arch::PhysAddr(64 * MiB + 0x3000), arch::PhysAddr(70 * MiB)}).has_value());
+        ASSERT_TRUE(frames.add_free_range({arch::PhysAddr(72 * MiB), arch::PhysAddr(80 * MiB - 0x5000)}).has_value());
+    }
+};
+
+// Every run size the allocator hands out, 4 KiB (order 0) to 4 MiB.
+constexpr unsigned every_order[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+static_assert(sizeof every_order / sizeof every_order[0] == FrameAllocator::max_order + 1);
 
 } // namespace
 
-KTEST(frame_allocator, allocate_every_frame_then_free_them_all)
+KTEST_F(frame_allocator, allocate_every_frame_then_free_them_all)
 {
-    FrameAllocator frames;
-    set_up(frames);
     const uint64_t total = frames.total_frames();
     EXPECT_EQ(total, (6 * MiB - 0x3000 + 8 * MiB - 0x5000) / arch::frame_size);
     // The frames themselves are never touched, so they can be remembered in
@@ -67,24 +73,18 @@ KTEST(frame_allocator, allocate_every_frame_then_free_them_all)
     EXPECT_EQ(frames.largest_free_order(), static_cast<int>(FrameAllocator::max_order));
 }
 
-KTEST(frame_allocator, runs_are_aligned_to_their_size)
+KTEST_FP(frame_allocator, runs_are_aligned_to_their_size, every_order)
 {
-    FrameAllocator frames;
-    set_up(frames);
-    for (unsigned order = 0; order <= FrameAllocator::max_order; ++order) {
-        auto run = frames.allocate_run(order);
-        ASSERT_TRUE(run.has_value(), "order {}", order);
-        EXPECT_TRUE(run->is_aligned(arch::frame_size << order), "order {} at {}", order, *run);
-        EXPECT_TRUE(frames.free_run(*run, order).has_value());
-    }
+    auto run = frames.allocate_run(param);
+    ASSERT_TRUE(run.has_value());
+    EXPECT_TRUE(run->is_aligned(arch::frame_size << param), "at {}", *run);
+    EXPECT_TRUE(frames.free_run(*run, param).has_value());
     EXPECT_EQ(frames.used_frames(), 0u);
     EXPECT_TRUE(frames.check_consistency());
 }
 
-KTEST(frame_allocator, misuse_is_an_error_with_the_address)
+KTEST_F(frame_allocator, misuse_is_an_error_with_the_address)
 {
-    FrameAllocator frames;
-    set_up(frames);
     auto frame = frames.allocate();
     ASSERT_TRUE(frame.has_value());
     ASSERT_TRUE(frames.free(*frame).has_value());

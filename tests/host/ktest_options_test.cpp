@@ -30,18 +30,20 @@ TEST(KtestOptions, defaults_and_foreign_words)
     EXPECT_FALSE(options.shuffle);
     EXPECT_FALSE(options.seed_given);
     EXPECT_FALSE(options.skip_slow);
+    EXPECT_FALSE(options.bench_quick);
     EXPECT_EQ(options.repeat, 1u);
 }
 
 TEST(KtestOptions, every_option)
 {
     Options options;
-    ASSERT_TRUE(parse_options("ktest.filter=fmt.*,-fmt.slow ktest.list ktest.skip_slow ktest.repeat=10000 ktest.seed=42",
+    ASSERT_TRUE(parse_options("ktest.filter=fmt.*,-fmt.slow ktest.list ktest.skip_slow ktest.bench_quick ktest.repeat=10000 ktest.seed=42",
                               options)
                     .has_value());
     EXPECT_EQ(options.filter(), "fmt.*,-fmt.slow");
     EXPECT_TRUE(options.list);
     EXPECT_TRUE(options.skip_slow);
+    EXPECT_TRUE(options.bench_quick);
     EXPECT_EQ(options.repeat, 10000u);
     EXPECT_EQ(options.seed, 42u);
     EXPECT_TRUE(options.seed_given);

@@ -3,7 +3,10 @@
 // vector, many boxes reusing freed memory, many boxes with a long-lived one)
 // against each design, over static buffers of 100 KiB as there (so a design
 // that cannot reuse memory runs out, as in the original), plus double-free
-// detection. The same tests on the real kernel heap, grown by mapping frames:
+// detection. Each test is one body over the three designs (KTEST_FP): the
+// fixture `heap_design` makes a fresh heap of the case's design before the
+// body and destroys it after, however the body ends, and each design is
+// reported on its own, as `heap_design.large_vec[linked_list]`. The same tests on the real kernel heap, grown by mapping frames:
 // tests/integration/heap_{bump,linked,fixed}.cpp. Randomised stress and the
 // rest run on the host (tests/host/heap_*_test.cpp).
 
@@ -41,6 +44,54 @@ struct FixedSizeBlockHeap {
     FixedRegionBackend small_blocks{region_a};
     FixedRegionBackend large_blocks{region_b};
     FixedSizeBlockAllocator allocator{small_blocks, large_blocks};
+};
+
+// The case's value; to_string names it in KTAP.
+enum class Design : uint8_t { Bump, LinkedList, FixedSizeBlocks };
+std::string_view to_string(Design design)
+{
+    switch (design) {
+    case Design::Bump: return "bump";
+    case Design::LinkedList: return "linked_list";
+    case Design::FixedSizeBlocks: return "fixed_size_blocks";
+    }
+    return "unknown";
+}
+constexpr Design every_design[] = {Design::Bump, Design::LinkedList, Design::FixedSizeBlocks};
+
+// The fixture: a fresh heap of the case's design over the static regions.
+class heap_design {
+public:
+    explicit heap_design(Design design)
+    {
+        switch (design) {
+        case Design::Bump: emplace<BumpHeap>(); break;
+        case Design::LinkedList: emplace<LinkedListHeap>(); break;
+        case Design::FixedSizeBlocks: emplace<FixedSizeBlockHeap>(); break;
+        }
+    }
+    ~heap_design() { m_destroy(m_storage); }
+    heap_design(const heap_design&) = delete;
+    heap_design& operator=(const heap_design&) = delete;
+
+protected:
+    HeapAllocator* heap = nullptr;
+    bool reuses_freed_blocks = true;
+
+private:
+    template <typename Heap>
+    void emplace()
+    {
+        static_assert(sizeof(Heap) <= sizeof m_storage && alignof(Heap) <= alignof(std::max_align_t));
+        Heap* made = ::new (m_storage) Heap();
+        heap = &made->allocator;
+        reuses_freed_blocks = Heap::reuses_freed_blocks;
+        // m_storage holds the Heap made just above.
+        m_destroy = [](void* storage) { static_cast<Heap*>(storage)->~Heap(); };
+    }
+
+    void (*m_destroy)(void*) = nullptr;
+    alignas(std::max_align_t) std::byte m_storage[512];
 };
 
 // "Box::new": an object on the heap under test, freed by unique_ptr.
@@ -94,28 +145,26 @@ void expect_empty(HeapAllocator& heap)
     EXPECT_EQ(heap.statistics().used_bytes, 0u, "{}", heap.name());
 }
 
-template <typename Heap>
-void simple_allocation()
+} // namespace
+
+KTEST_FP(heap_design, simple_allocation, every_design)
 {
-    Heap heap;
     {
-        Box<uint64_t> heap_value_1 = make_box<uint64_t>(heap.allocator, 41);
-        Box<uint64_t> heap_value_2 = make_box<uint64_t>(heap.allocator, 13);
+        Box<uint64_t> heap_value_1 = make_box<uint64_t>(*heap, 41);
+        Box<uint64_t> heap_value_2 = make_box<uint64_t>(*heap, 13);
         ASSERT_NOT_NULL(heap_value_1.get());
         ASSERT_NOT_NULL(heap_value_2.get());
         EXPECT_EQ(*heap_value_1, 41u);
         EXPECT_EQ(*heap_value_2, 13u);
     }
-    expect_empty(heap.allocator);
+    expect_empty(*heap);
 }
 
-template <typename Heap>
-void large_vec()
+KTEST_FP(heap_design, large_vec, every_design)
 {
-    Heap heap;
     {
         constexpr uint64_t n = 1000;
-        kstd::Vector<uint64_t, HeapPolicy> vec(HeapPolicy{&heap.allocator});
+        kstd::Vector<uint64_t, HeapPolicy> vec(HeapPolicy{heap});
         for (uint64_t i = 0; i < n; ++i)
             ASSERT_TRUE(vec.try_push_back(i).has_value(), "element {}", i);
         uint64_t sum = 0;
@@ -123,32 +172,28 @@ void large_vec()
             sum += value;
         EXPECT_EQ(sum, (n - 1) * n / 2);
     }
-    expect_empty(heap.allocator);
+    expect_empty(*heap);
 }
 
-template <typename Heap>
-void many_boxes()
+KTEST_FP(heap_design, many_boxes, every_design)
 {
-    Heap heap;
     for (uint64_t i = 0; i < heap_size; ++i) {
-        Box<uint64_t> x = make_box<uint64_t>(heap.allocator, i);
+        Box<uint64_t> x = make_box<uint64_t>(*heap, i);
         ASSERT_NOT_NULL(x.get(), "allocation {}", i);
         ASSERT_EQ(*x, i);
     }
-    expect_empty(heap.allocator);
+    expect_empty(*heap);
 }
 
-template <typename Heap>
-void many_boxes_long_lived()
+KTEST_FP(heap_design, many_boxes_long_lived, every_design)
 {
-    Heap heap;
     HeapError error{};
     uint64_t completed = 0;
     {
-        Box<uint64_t> long_lived = make_box<uint64_t>(heap.allocator, 1);
+        Box<uint64_t> long_lived = make_box<uint64_t>(*heap, 1);
         ASSERT_NOT_NULL(long_lived.get());
         for (uint64_t i = 0; i < heap_size; ++i) {
-            Box<uint64_t> x = make_box<uint64_t>(heap.allocator, i, &error);
+            Box<uint64_t> x = make_box<uint64_t>(*heap, i, &error);
             if (!x)
                 break;
             ASSERT_EQ(*x, i);
@@ -156,7 +201,7 @@ void many_boxes_long_lived()
         }
         EXPECT_EQ(*long_lived, 1u);
     }
-    if constexpr (Heap::reuses_freed_blocks) {
+    if (reuses_freed_blocks) {
         EXPECT_EQ(completed, heap_size);
     } else {
         // The bump allocator cannot reuse memory while one block lives: it
@@ -164,63 +209,36 @@ void many_boxes_long_lived()
         EXPECT_LT(completed, heap_size);
         EXPECT_EQ(static_cast<int>(error.kind), static_cast<int>(HeapErrorKind::OutOfMemory));
     }
-    expect_empty(heap.allocator);
+    expect_empty(*heap);
 }
 
-template <typename Heap>
-void double_free_is_an_error()
+KTEST_FP(heap_design, double_free_is_an_error, every_design)
 {
-    Heap heap;
     for (size_t size : {size_t{24}, size_t{3000}}) {
-        auto memory = heap.allocator.allocate(size);
+        auto memory = heap->allocate(size);
         ASSERT_TRUE(memory.has_value());
-        ASSERT_TRUE(heap.allocator.deallocate(*memory).has_value());
-        auto again = heap.allocator.deallocate(*memory);
+        ASSERT_TRUE(heap->deallocate(*memory).has_value());
+        auto again = heap->deallocate(*memory);
         ASSERT_FALSE(again.has_value(), "size {}", size);
         EXPECT_EQ(static_cast<int>(again.error().kind), static_cast<int>(HeapErrorKind::DoubleFree));
         EXPECT_EQ(again.error().pointer, *memory);
     }
     int not_on_the_heap = 0;
-    auto foreign = heap.allocator.deallocate(&not_on_the_heap);
+    auto foreign = heap->deallocate(&not_on_the_heap);
     ASSERT_FALSE(foreign.has_value());
     EXPECT_EQ(static_cast<int>(foreign.error().kind), static_cast<int>(HeapErrorKind::NotFromHeap));
-    expect_empty(heap.allocator);
+    expect_empty(*heap);
 }
 
-template <typename Heap>
-void every_alignment_up_to_a_page()
+KTEST_FP(heap_design, every_alignment_up_to_a_page, every_design)
 {
-    Heap heap;
     for (size_t alignment = 1; alignment <= 4096; alignment *= 2) {
         for (size_t size : {size_t{1}, size_t{100}, size_t{3000}}) {
-            auto memory = heap.allocator.allocate(size, alignment);
+            auto memory = heap->allocate(size, alignment);
             ASSERT_TRUE(memory.has_value(), "size {} alignment {}", size, alignment);
             EXPECT_EQ(address_of(*memory) % alignment, 0u, "size {} alignment {}", size, alignment);
-            EXPECT_TRUE(heap.allocator.deallocate(*memory).has_value());
+            EXPECT_TRUE(heap->deallocate(*memory).has_value());
         }
     }
-    expect_empty(heap.allocator);
+    expect_empty(*heap);
 }
-
-} // namespace
-
-KTEST(heap_bump, simple_allocation) { simple_allocation<BumpHeap>(); }
-KTEST(heap_bump, large_vec) { large_vec<BumpHeap>(); }
-KTEST(heap_bump, many_boxes) { many_boxes<BumpHeap>(); }
-KTEST(heap_bump, many_boxes_long_lived_runs_out) { many_boxes_long_lived<BumpHeap>(); }
-KTEST(heap_bump, double_free_is_an_error) { double_free_is_an_error<BumpHeap>(); }
-KTEST(heap_bump, every_alignment_up_to_a_page) { every_alignment_up_to_a_page<BumpHeap>(); }
-
-KTEST(heap_linked_list, simple_allocation) { simple_allocation<LinkedListHeap>(); }
-KTEST(heap_linked_list, large_vec) { large_vec<LinkedListHeap>(); }
-KTEST(heap_linked_list, many_boxes) { many_boxes<LinkedListHeap>(); }
-KTEST(heap_linked_list, many_boxes_long_lived) { many_boxes_long_lived<LinkedListHeap>(); }
-KTEST(heap_linked_list, double_free_is_an_error) { double_free_is_an_error<LinkedListHeap>(); }
-KTEST(heap_linked_list, every_alignment_up_to_a_page) { every_alignment_up_to_a_page<LinkedListHeap>(); }
-
-KTEST(heap_fixed_size_block, simple_allocation) { simple_allocation<FixedSizeBlockHeap>(); }
-KTEST(heap_fixed_size_block, large_vec) { large_vec<FixedSizeBlockHeap>(); }
-KTEST(heap_fixed_size_block, many_boxes) { many_boxes<FixedSizeBlockHeap>(); }
-KTEST(heap_fixed_size_block, many_boxes_long_lived) { many_boxes_long_lived<FixedSizeBlockHeap>(); }
-KTEST(heap_fixed_size_block, double_free_is_an_error) { double_free_is_an_error<FixedSizeBlockHeap>(); }
-KTEST(heap_fixed_size_block, every_alignment_up_to_a_page) { every_alignment_up_to_a_page<FixedSizeBlockHeap>(); }
