@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""kunit_crosscheck.py --kunit KUNIT_PY IMAGE [--cut-between-suites] [-- RUNNER ARGS]
+"""kunit_crosscheck.py --kunit KUNIT_PY (IMAGE | --saved LOG JSON) [--cut-between-suites] [-- RUNNER ARGS]
 
 Linux's own KTAP reader must read our kernels' reports as our runner does.
 Boots IMAGE with tools/runner.py (saving COM1 and the runner's JSON), then
 has `kunit.py parse --json` (tools/testing/kunit from Debian's linux-source,
-unpacked by tools/setup.sh) read the same log, and compares:
+unpacked by tools/setup.sh) read the same log, and compares (--saved: the
+COM1 log and the runner's --json of a run CTest already made, nothing is
+booted again):
 
   - passed, failed and skipped cases;
   - cases announced but never reported (kunit.py: "crashed"; the runner:
@@ -42,7 +44,9 @@ def kunit_counts(node: dict, counts: dict[str, int]) -> dict[str, int]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--kunit", type=Path, required=True, help="path of Linux's tools/testing/kunit/kunit.py")
-    p.add_argument("image", type=Path)
+    p.add_argument("image", type=Path, nargs="?")
+    p.add_argument("--saved", nargs=2, type=Path, metavar=("LOG", "JSON"),
+                   help="a saved COM1 log and the runner's JSON of that run, instead of booting IMAGE")
     p.add_argument("--cut-between-suites", action="store_true")
     argv = sys.argv[1:]
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
@@ -53,8 +57,13 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         log, ours, theirs = Path(tmp) / "com1.log", Path(tmp) / "runner.json", Path(tmp) / "kunit.json"
-        subprocess.run([sys.executable, str(RUNNER), str(args.image), "--quiet", "--color", "never",
-                        "--log", str(log), "--json", str(ours), *extra], capture_output=True, timeout=300)
+        if args.saved:
+            for source, copy in zip(args.saved, (log, ours)):
+                if source.exists():
+                    copy.write_bytes(source.read_bytes())
+        elif args.image:
+            subprocess.run([sys.executable, str(RUNNER), str(args.image), "--quiet", "--color", "never",
+                            "--log", str(log), "--json", str(ours), *extra], capture_output=True, timeout=300)
         if not log.exists() or not ours.exists():
             print("kunit-crosscheck: the runner wrote no log or JSON")
             return 1
