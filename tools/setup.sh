@@ -29,6 +29,7 @@ need xorriso          have xorriso
 need mtools           have mformat
 need libgtest-dev     test -f /usr/include/gtest/gtest.h
 need libbenchmark-dev test -f /usr/include/benchmark/benchmark.h
+need gcovr            have gcovr
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
