@@ -6,7 +6,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 export ACCEL ?= tcg
 
-.PHONY: all build deps run run-serial debug test bench-tests bench clean help
+.PHONY: all build deps run run-serial debug test bench-tests bench coverage clean help
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "make test T=GLOBS only the KTEST cases GLOBS selects (T='vga_text.*,heap.*')"
 	@echo "make bench-tests  time the test binaries against the floor kernel"
 	@echo "make bench        allocator and kernel benchmarks"
+	@echo "make coverage     line coverage of src/ (HTML in $(BUILD)/coverage/)"
 	@echo "ACCEL=kvm|auto    use KVM (auto: only if a quick probe boots)"
 
 deps:
@@ -52,6 +53,17 @@ bench-tests: build
 
 bench: build
 	cmake --build $(BUILD) --target bench -j$(JOBS)
+
+# Coverage: a build tree of its own, instrumented (cmake/Coverage.cmake); the
+# normal build and the product are untouched.
+COVERAGE_TREE = $(BUILD)/coverage-tree
+
+$(COVERAGE_TREE)/CMakeCache.txt: | deps
+	cmake -S . -B $(COVERAGE_TREE) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKESTREL_COVERAGE=ON
+
+coverage: deps $(COVERAGE_TREE)/CMakeCache.txt
+	cmake --build $(COVERAGE_TREE) --target coverage-build -j$(JOBS)
+	python3 tools/coverage.py --tree $(COVERAGE_TREE) --out $(BUILD)/coverage --jobs $(JOBS)
 
 clean:
 	rm -rf $(BUILD)

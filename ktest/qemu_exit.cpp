@@ -3,10 +3,16 @@
 #include "arch/x86_64/port.h"
 #include "core/print.h"
 
+// Coverage builds define it (ktest/coverage/gcov_dump.cpp): it streams the
+// coverage counters out; the address of a missing weak symbol is null.
+extern "C" [[gnu::weak]] void ktest_coverage_dump();
+
 namespace ktest {
 
 void qemu_exit(ExitCode code)
 {
+    if (ktest_coverage_dump)
+        ktest_coverage_dump();
     constexpr arch::Port32 isa_debug_exit(0xF4);
     isa_debug_exit.write(static_cast<uint32_t>(code));
     // Still here: QEMU was started without the device (or this is hardware).

@@ -29,6 +29,7 @@ need xorriso          have xorriso
 need mtools           have mformat
 need libgtest-dev     test -f /usr/include/gtest/gtest.h
 need libbenchmark-dev test -f /usr/include/benchmark/benchmark.h
+need gcovr            have gcovr
 
 # Linux's kunit.py (tools/testing/kunit), which CTest runs over our KTAP
 # logs: unpacked once from the linux-source package's tarball into the cache
