@@ -8,12 +8,9 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
-import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from .ktap import KtapReport
@@ -81,6 +78,8 @@ class QmpKeySender(threading.Thread):
 
     def run(self) -> None:
         self.start_event.wait()
+        import socket  # only runs that send keys need it
+
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(10)
@@ -105,37 +104,56 @@ class QmpKeySender(threading.Thread):
                 return
 
 
-@dataclass
 class RunResult:
-    report: KtapReport
-    outcome: Outcome
-    seconds: float
-    exit_status: int | None
-    qemu_log_tail: list[str]
-    stderr: str
+    def __init__(self, report: KtapReport, outcome: Outcome, seconds: float, exit_status: int | None,
+                 qemu_log_tail: list[str], stderr: str) -> None:
+        self.report = report
+        self.outcome = outcome
+        self.seconds = seconds
+        self.exit_status = exit_status
+        self.qemu_log_tail = qemu_log_tail
+        self.stderr = stderr
 
 
-@dataclass
 class RunSettings:
     """What one run needs besides the image (the CLI fills it in)."""
-    accel: str = "tcg"
-    kernel_args: str = ""
-    timeout: float = 60.0
-    case_timeout: float = 10.0
-    slow_factor: float = 6.0
-    gdb: bool = False
-    send_keys: str | None = None
-    match: tuple[str, ...] = ()
-    qemu_args: tuple[str, ...] = ()
-    verbose: bool = False
-    should_panic: bool = False
+
+    def __init__(self, accel: str = "tcg", kernel_args: str = "", timeout: float = 60.0, case_timeout: float = 10.0,
+                 slow_factor: float = 6.0, gdb: bool = False, send_keys: str | None = None,
+                 match: tuple[str, ...] = (), qemu_args: tuple[str, ...] = (), verbose: bool = False,
+                 should_panic: bool = False) -> None:
+        self.accel = accel
+        self.kernel_args = kernel_args
+        self.timeout = timeout
+        self.case_timeout = case_timeout
+        self.slow_factor = slow_factor
+        self.gdb = gdb
+        self.send_keys = send_keys
+        self.match = match
+        self.qemu_args = qemu_args
+        self.verbose = verbose
+        self.should_panic = should_panic
+
+
+def make_workdir() -> Path:
+    """A private directory for QEMU's log and the QMP socket (mkdir is
+    exclusive; no tempfile import, which costs start-up time)."""
+    base = Path(os.environ.get("TMPDIR", "/tmp"))
+    for attempt in range(100):
+        path = base / f"ktest-runner-{os.getpid()}-{time.monotonic_ns()}-{attempt}"
+        try:
+            path.mkdir(mode=0o700)
+            return path
+        except FileExistsError:
+            continue
+    raise OSError(f"cannot create a work directory in {base}")
 
 
 def run_qemu(settings: RunSettings, image: Path, elf: Path | None, out) -> RunResult:
     accel = settings.accel
     if accel == "auto":
         accel = "kvm" if kvm_works(image) else "tcg"
-    workdir = Path(tempfile.mkdtemp(prefix="ktest-runner-"))
+    workdir = make_workdir()
     qemu_log = workdir / "qemu.log"
     command = qemu_base_command(image, accel) + [
         "-display", "none", "-monitor", "none", "-serial", "stdio",

@@ -5,8 +5,6 @@ results read ours."""
 
 from __future__ import annotations
 
-import json
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from .ktap import Case
@@ -86,6 +84,7 @@ def print_summary(out: Output, name: str, result: RunResult, elf: Path | None) -
 
 
 def write_junit(path: Path, name: str, result: RunResult) -> None:
+    import xml.etree.ElementTree as ET  # imported when used: start-up time
     report, outcome = result.report, result.outcome
     suites: dict[str, list[Case]] = {}
     for case in report.cases:
@@ -149,6 +148,8 @@ def json_result(name: str, result: RunResult) -> dict:
 
 
 def write_json(path: Path, name: str, result: RunResult) -> None:
+    import json  # imported when used: start-up time
+
     text = json.dumps(json_result(name, result), indent=4)
     if str(path) == "-":
         print(text)

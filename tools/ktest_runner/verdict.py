@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
 from .ktap import KtapReport
 
@@ -47,11 +46,13 @@ EXPECT_NAMES = {
 }
 
 
-@dataclass
 class Outcome:
-    verdict: Verdict
-    reason: str = ""
-    culprit: str | None = None  # the case running at a timeout or triple fault
+    __slots__ = ("verdict", "reason", "culprit")
+
+    def __init__(self, verdict: Verdict, reason: str = "", culprit: str | None = None) -> None:
+        self.verdict = verdict
+        self.reason = reason
+        self.culprit = culprit  # the case running at a timeout or triple fault
 
 
 def classify(report: KtapReport, exit_status: int | None, *, timed_out: str | None = None,
