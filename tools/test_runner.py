@@ -11,7 +11,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from ktest_runner import ktap, qemu, verdict
+from ktest_runner import cli, ktap, qemu, report, verdict
 
 RUNNER = Path(__file__).resolve().parent / "runner.py"
 
@@ -85,6 +85,72 @@ class KtapReading(unittest.TestCase):
     def test_running_case_is_known_before_its_result(self):
         report = report_of(PASSING.split("    # fmt.skipped took")[0])
         self.assertEqual(report.running.full_name, "fmt.skipped")
+
+
+class MissingCases(unittest.TestCase):
+    """missing() counts as kunit.py counts crashed tests (tests/kunit checks
+    that against the real kunit.py on real logs)."""
+
+    def test_whole_report_misses_nothing(self):
+        self.assertEqual(report_of(TWO_SUITES).missing(), 0)
+
+    def test_suite_never_started_counts_one(self):
+        self.assertEqual(report_of(CUT_BETWEEN_SUITES).missing(), 1)
+
+    def test_cases_of_a_started_suite_count_each(self):
+        cut = PASSING.split("    # RUN fmt.ints")[0]  # plan 1..2 announced, nothing reported
+        self.assertEqual(report_of(cut).missing(), 2)
+
+
+class JsonReport(unittest.TestCase):
+    def result_of(self, text: str, exit_status: int | None) -> qemu.RunResult:
+        rep = report_of(text)
+        return qemu.RunResult(rep, verdict.classify(rep, exit_status), 0.5, exit_status, [], "")
+
+    def test_kunit_shape_and_our_counts(self):
+        data = report.json_result("k", self.result_of(PASSING, verdict.EXIT_PASSED))
+        self.assertEqual(data["name"], "KUnit Test Group")
+        self.assertEqual(data["sub_groups"][0]["name"], "fmt")
+        self.assertEqual([c["status"] for c in data["sub_groups"][0]["test_cases"]], ["PASS", "SKIP"])
+        for key in ("arch", "defconfig", "build_environment", "lab_name", "kernel", "job", "git_branch"):
+            self.assertIn(key, data)
+        self.assertEqual(data["kestrel"]["verdict"], "passed")
+        self.assertTrue(data["kestrel"]["passed"])
+        self.assertEqual(data["kestrel"]["counts"], {"passed": 1, "failed": 0, "skipped": 1, "missing": 0})
+
+    def test_a_case_that_never_ended_is_an_error(self):
+        cut = PASSING.split("    # fmt.skipped took")[0]
+        data = report.json_result("k", self.result_of(cut, None))
+        self.assertEqual(data["sub_groups"][0]["test_cases"][-1], {"name": "skipped", "status": "ERROR"})
+        self.assertFalse(data["kestrel"]["passed"])
+
+
+class CommandLine(unittest.TestCase):
+    def test_options_become_kernel_words(self):
+        args = cli.parser_for_run().parse_args(["k.elf", "--filter", "a.*", "--attr", "slow", "--skip-slow",
+                                                "--seed", "3", "--repeat", "2"])
+        self.assertEqual(cli.build_kernel_args(args),
+                         "ktest.filter=a.* ktest.seed=3 ktest.repeat=2 ktest.skip_slow ktest.attr=slow")
+
+    def test_an_elf_boots_directly_an_iso_from_the_cd(self):
+        self.assertIn("-kernel", qemu.qemu_base_command(Path("k.elf"), "tcg"))
+        self.assertIn("-cdrom", qemu.qemu_base_command(Path("k.iso"), "tcg"))
+        self.assertEqual(cli.resolve_image(Path("x/k.elf"), None), (Path("x/k.elf"), Path("x/k.elf")))
+
+    def test_verdicts_are_an_enum_that_reads_as_text(self):
+        self.assertIs(verdict.EXPECT_NAMES["should-panic"], verdict.Verdict.SHOULD_PANIC_PASSED)
+        self.assertEqual(verdict.Verdict.TRIPLE_FAULT, "triple fault")
+        self.assertTrue(verdict.Verdict.OUTPUT_MATCHED.passing)
+        self.assertFalse(verdict.Verdict.TIMEOUT.passing)
+
+    def test_work_directories_are_private_and_distinct(self):
+        a, b = qemu.make_workdir(), qemu.make_workdir()
+        try:
+            self.assertNotEqual(a, b)
+            self.assertEqual(a.stat().st_mode & 0o777, 0o700)
+        finally:
+            a.rmdir()
+            b.rmdir()
 
 
 class Verdicts(unittest.TestCase):
