@@ -5,7 +5,8 @@
 cmake/Coverage.cmake) and then runs this:
 
  1. asks CTest in the coverage tree for its kernel tests (unit.ktest,
-    unit.ktest_without_no_execute, integration.*, should_panic.*; the shuffled
+    unit.ktest_without_no_execute, unit.ktest_through_grub (the multiboot2
+    path), integration.*, should_panic.*; the shuffled
     and repeated runs execute the same code again) and runs each command with
     QEMU's debugcon port written to a file (--qemu-arg=-debugcon);
  2. reads each kernel's stream (the format is in ktest/coverage/gcov_dump.cpp),
@@ -14,7 +15,7 @@ cmake/Coverage.cmake) and then runs this:
     merge-stream`; that came in GCC 13, so the reader and merger are here);
  3. runs the host tests, built with --coverage (libgcov writes their .gcda);
  4. has gcovr render HTML (OUT/index.html) and a JSON summary, and prints the
-    line coverage of each folder of src/ and in total (*_tests.cpp excluded).
+    line coverage of each folder of src/ and in total (*_tests.cpp and *_bench.cpp excluded).
 
     tools/coverage.py --tree build/coverage-tree --out build/coverage
 """
@@ -216,7 +217,8 @@ def merge_streams(streams: list[tuple[str, bytes]]) -> dict[str, Gcda]:
 
 # --- The pipeline ---------------------------------------------------------------
 
-KERNEL_TEST = re.compile(r"^(unit\.ktest|unit\.ktest_without_no_execute|integration\..+|should_panic\..+)$")
+KERNEL_TEST = re.compile(r"^(unit\.ktest|unit\.ktest_without_no_execute|unit\.ktest_through_grub|integration\..+|"
+                         r"should_panic\..+)$")
 
 
 def kernel_tests(tree: Path) -> list[tuple[str, list[str], str]]:
@@ -232,9 +234,9 @@ def kernel_tests(tree: Path) -> list[tuple[str, list[str], str]]:
 
 
 def run_kernel(name: str, command: list[str], cwd: str, stream: Path) -> tuple[str, bool, str]:
-    # The runner is given the .elf (today it boots the ISO beside it).
-    command = [re.sub(r"\.iso$", ".elf", arg) for arg in command]
-    command += ["--quiet", "--color", "never", "--qemu-arg=-debugcon", f"--qemu-arg=file:{stream}"]
+    # As CTest runs it: test kernels from their ELF, unit.ktest_through_grub
+    # from its GRUB ISO (the multiboot2 path).
+    command = command + ["--quiet", "--color", "never", "--qemu-arg=-debugcon", f"--qemu-arg=file:{stream}"]
     stream.unlink(missing_ok=True)
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
     return name, result.returncode == 0, result.stdout + result.stderr
@@ -293,7 +295,7 @@ def report(tree: Path, out: Path, host: bool, jobs: int) -> dict[str, list[tuple
     the HTML report; the folder table of each and of both."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
-    select = ["--filter", re.escape(str(ROOT / "src")) + "/", "--exclude", r".*_tests\.cpp$"]
+    select = ["--filter", re.escape(str(ROOT / "src")) + "/", "--exclude", r".*_(tests|bench)\.cpp$"]
     host_dir = tree / "tests" / "host"
     parts = {"kernels": ([str(tree), "--exclude-directories", re.escape(str(host_dir)) + "$"], out / "kernels.json")}
     if host:
@@ -369,7 +371,7 @@ def main() -> int:
     except RuntimeError as error:
         print(f"coverage: {error}", file=sys.stderr)
         return 1
-    print(f"\nLine coverage of src/ (*_tests.cpp excluded): {len(tests)} test kernels, "
+    print(f"\nLine coverage of src/ (*_tests.cpp and *_bench.cpp excluded): {len(tests)} test kernels, "
           f"the host tests, both; {time.monotonic() - start:.0f} s\n")
     print(format_table(columns))
     print(f"\nHTML: {out / 'index.html'}")
