@@ -1,4 +1,5 @@
 #include "boot/multiboot2.h"
+#include "kstd/unaligned.h"
 
 namespace boot {
 
@@ -24,9 +25,7 @@ constexpr size_t framebuffer_min_size = 31;    // through framebuffer_type + res
 template <typename T>
 T read(std::span<const std::byte> bytes, size_t offset)
 {
-    T value;
-    __builtin_memcpy(&value, bytes.data() + offset, sizeof value);
-    return value;
+    return kstd::load_unaligned<T>(bytes, offset);
 }
 
 kstd::Unexpected<ParseError> fail(std::string_view what, size_t offset, uint32_t tag, uint64_t value = 0)

@@ -1,4 +1,5 @@
 #include "boot/pvh.h"
+#include "kstd/unaligned.h"
 
 namespace boot {
 
@@ -19,9 +20,7 @@ enum PvhMemoryType : uint32_t {
 template <typename T>
 T read(std::span<const std::byte> bytes, size_t offset)
 {
-    T value;
-    __builtin_memcpy(&value, bytes.data() + offset, sizeof value);
-    return value;
+    return kstd::load_unaligned<T>(bytes, offset);
 }
 
 kstd::Unexpected<PvhError> fail(std::string_view what, std::string_view field, uint64_t value, int64_t entry = -1)
