@@ -53,5 +53,7 @@ inline constexpr std::string_view case_indent = "    ";
 
 // Called by the kernel's panic() (see core::set_panic_observer).
 void on_panic(const core::PanicInfo& info);
+// Called by the sanitizers' reports (see core::set_sanitizer_observer).
+bool on_sanitizer_report(std::string_view report);
 
 } // namespace ktest::internal
