@@ -15,6 +15,7 @@
 #ifdef KESTREL_KASAN
 extern "C" void __asan_loadN_noabort(void* address, size_t size);
 extern "C" void __asan_storeN_noabort(void* address, size_t size);
+// The check only reads the address (GCC's signature has no const).
 #define KASAN_READS(pointer, size) __asan_loadN_noabort(const_cast<void*>(static_cast<const void*>(pointer)), size)
 #define KASAN_WRITES(pointer, size) __asan_storeN_noabort(pointer, size)
 #else
