@@ -54,12 +54,17 @@ bool same(const Trace& trace, const uint64_t* frames, unsigned depth, uint32_t h
 constexpr size_t verified_capacity = 8;
 arch::VirtAddr g_verified[verified_capacity];
 size_t g_verified_next = 0;
+arch::VirtAddr g_last_verified(0); // most records lie on the page of the one before
 
 bool page_verified(arch::VirtAddr page)
 {
+    if (page == g_last_verified)
+        return true;
     for (const arch::VirtAddr known : g_verified) {
-        if (known == page)
+        if (known == page) {
+            g_last_verified = page;
             return true;
+        }
     }
     return false;
 }
@@ -73,6 +78,7 @@ bool record_readable(arch::VirtAddr record)
     if (check && !check(record))
         return false;
     if (check) {
+        g_last_verified = page;
         g_verified[g_verified_next] = page;
         g_verified_next = (g_verified_next + 1) % verified_capacity;
     }

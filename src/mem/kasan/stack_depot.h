@@ -12,7 +12,10 @@ namespace mem::kasan {
 
 using StackId = uint16_t; // 0: no trace (none recorded, or the table was full)
 
-inline constexpr unsigned stack_depth = 12;
+// Enough for the heap's own frames (kernel_heap, runtime, operator new when
+// it is not inlined) and a few callers; each frame costs every allocation
+// and free of a test kernel a little.
+inline constexpr unsigned stack_depth = 8;
 
 // The return addresses up the frame-pointer chain from `frame_pointer`.
 StackId save_stack(arch::VirtAddr frame_pointer);
