@@ -143,14 +143,17 @@ kstd::Sink* begin(core::SanitizerReport& report, std::string_view kind, const So
     return sink;
 }
 
-// The backtrace starts in the instrumented function (the handler's caller).
-void finish(core::SanitizerReport& report)
+// The backtrace starts in the instrumented function: this and the helpers
+// that call it are inlined into the handler, so the frame pointer read here
+// is the handler's, whose return address is into the instrumented code.
+[[gnu::always_inline]] inline void finish(core::SanitizerReport& report)
 {
     report.backtrace(arch::read_frame_pointer());
     report.finish();
 }
 
-void report_overflow(const OverflowData* data, ValueHandle left, ValueHandle right, char operation)
+[[gnu::always_inline]] inline void report_overflow(const OverflowData* data, ValueHandle left, ValueHandle right,
+                                                   char operation)
 {
     core::SanitizerReport report;
     const bool is_signed = data->type->is_signed();

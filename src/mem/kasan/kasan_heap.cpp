@@ -154,7 +154,7 @@ kstd::Expected<void*, heap::HeapError> allocate(heap::HeapAllocator& heap, size_
     const uintptr_t start = address_of(*block);
     const uintptr_t payload = start + block_offset;
     // The design handed out [start, start + total): ours to lay out.
-    auto* header = new (pointer_to(payload - header_bytes)) AllocationHeader{
+    new (pointer_to(payload - header_bytes)) AllocationHeader{
         header_magic,
         static_cast<uint32_t>(block_offset),
         size,
@@ -164,7 +164,6 @@ kstd::Expected<void*, heap::HeapError> allocate(heap::HeapAllocator& heap, size_
         live,
         0,
     };
-    (void)header;
     if (has_shadow(start, total)) {
         poison(start, block_offset, left_red_zone);
         unpoison(payload, size);
@@ -196,9 +195,8 @@ kstd::Expected<void, heap::HeapError> deallocate(heap::HeapAllocator& heap, void
     header->freed_by = save_stack(arch::read_frame_pointer());
     poison(payload, header->size, freed);
     if (!quarantine) {
-        // Straight back to the design; the shadow says "freed" until the
-        // memory is handed out again.
-        header->state = quarantined;
+        // Straight back to the design; the shadow (and the header, until
+        // the memory is reused) says "freed" until it is handed out again.
         return heap.deallocate(pointer_to(block_of(header)));
     }
     const size_t tail = (g_quarantine_head + g_quarantine_count) % quarantine_capacity;
