@@ -1,4 +1,4 @@
-# add_kernel_image(<name> KIND product|unit|binary SOURCES ... [OBJECTS ...] [ISO file])
+# add_kernel_image(<name> KIND product|unit|binary SOURCES ... [OBJECTS ...] [ISO file] [UNSANITIZED])
 #
 # Links <name>.elf from the kernel's product objects (compiled once, see
 # CMakeLists.txt) plus SOURCES/OBJECTS, with the linker script for KIND:
@@ -15,6 +15,10 @@
 # Test kernels boot straight from the ELF (QEMU -kernel, through the PVH note
 # in boot.asm). Only an image given ISO also gets a GRUB ISO that boots it:
 # the product, and the unit kernel (so CTest keeps covering the GRUB path).
+#
+# A unit or binary image is built with the kernel sanitizers (kernel objects
+# and SOURCES alike, cmake/Sanitizers.cmake) unless UNSANITIZED is given (the
+# benchmark kernel); the product never is.
 
 find_program(GRUB_MKRESCUE grub-mkrescue REQUIRED)
 
@@ -47,12 +51,23 @@ function(_kernel_linker_script kind out_var)
 endfunction()
 
 function(add_kernel_image name)
-  cmake_parse_arguments(ARG "" "KIND;ISO;CMDLINE" "SOURCES;OBJECTS" ${ARGN})
+  cmake_parse_arguments(ARG "UNSANITIZED" "KIND;ISO;CMDLINE" "SOURCES;OBJECTS" ${ARGN})
   _kernel_linker_script(${ARG_KIND} script)
-  if(ARG_KIND STREQUAL "unit" OR ARG_KIND STREQUAL "bench")
+  if(ARG_KIND STREQUAL "unit")
     list(APPEND ARG_OBJECTS $<TARGET_OBJECTS:kernel_test_objs>)
+  elseif(ARG_KIND STREQUAL "bench")
+    list(APPEND ARG_OBJECTS $<TARGET_OBJECTS:kernel_bench_objs>)
   endif()
-  add_executable(${name} ${ARG_SOURCES} $<TARGET_OBJECTS:kernel_objs> ${ARG_OBJECTS})
+  set(sanitized FALSE)
+  set(kernel_objects $<TARGET_OBJECTS:kernel_objs>)
+  if(NOT ARG_KIND STREQUAL "product" AND NOT ARG_UNSANITIZED)
+    set(sanitized TRUE)
+    set(kernel_objects $<TARGET_OBJECTS:kernel_objs_sanitized>)
+  endif()
+  add_executable(${name} ${ARG_SOURCES} ${kernel_objects} ${ARG_OBJECTS})
+  if(sanitized)
+    target_link_libraries(${name} PRIVATE kernel_sanitizer_flags)
+  endif()
   set_target_properties(${name} PROPERTIES OUTPUT_NAME ${name}.elf LINK_DEPENDS "${script};${MEMORY_LAYOUT_LD}")
   add_dependencies(${name} memory_layout)
   target_link_libraries(${name} PRIVATE kernel_flags)

@@ -59,5 +59,7 @@ void configure_benchmarks(const Options& options);
 
 // Called by the kernel's panic() (see core::set_panic_observer).
 void on_panic(const core::PanicInfo& info);
+// Called by the sanitizers' reports (see core::set_sanitizer_observer).
+bool on_sanitizer_report(std::string_view report);
 
 } // namespace ktest::internal

@@ -7,6 +7,7 @@
 #include "kernel/init.h"
 #include "kernel/kernel_main.h"
 #include "core/print.h"
+#include "core/sanitizer_report.h"
 #include "ktest/executor.h"
 #include "ktest/expect_fault.h"
 #include "ktest/internal.h"
@@ -57,6 +58,7 @@ ktest::Options read_options(kernel::InitStage stage)
 void kernel_main(const boot::BootHandoff& handoff)
 {
     core::set_panic_observer(&ktest::internal::on_panic);
+    core::set_sanitizer_observer(&ktest::internal::on_sanitizer_report);
     ktest::internal::install_fault_interceptor();
     const kernel::InitStage stage = init_stage();
     kernel::initialize(handoff, stage);

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """check_product_clean.py PRODUCT.elf KTEST.elf
 
-Proves the product kernel holds no test code, names or strings. The tests
+Proves the product kernel holds no test code, names or strings, and no
+sanitizer (test kernels are built with UBSan and KASAN, the product without:
+no __asan_* or __ubsan_* symbol may be in it, defined or called). The tests
 beside the kernel code (*_tests.cpp) and ktest/ are compiled into object
 libraries of their own that only test kernels link, so nothing of them can
 reach the product. Every test name and framework string is first found in
@@ -45,10 +47,21 @@ def main(product: str, ktest: str) -> int:
     if missing:
         print(f"check is broken: not found even in the test kernel: {missing[:5]}")
         return 1
+    # The sanitizers' runtimes and the compiler's calls into them: the test
+    # kernel has both, or this looks for the wrong names.
+    sanitizer = re.compile(r"\b__(asan|ubsan)_\w+")
+    for prefix in ("__asan_", "__ubsan_"):
+        if not any(prefix in line for line in run("nm", ktest).splitlines()):
+            print(f"check is broken: no {prefix}* symbol even in the (sanitized) test kernel")
+            return 1
 
     symbols = [line for line in run("nm", product).splitlines() if "ktest" in line.lower()]
     if symbols:
         problems.append(f"{len(symbols)} ktest symbol(s), e.g. {symbols[0]}")
+    sanitizer_symbols = [line for line in run("nm", product).splitlines() if sanitizer.search(line)]
+    if sanitizer_symbols:
+        problems.append(f"{len(sanitizer_symbols)} sanitizer symbol(s) (__asan_*, __ubsan_*), "
+                        f"e.g. {sanitizer_symbols[0].strip()}: the product must be built without sanitizers")
     sections = [line.split()[1] for line in run("objdump", "-h", product).splitlines()
                 if re.match(r"\s*\d+ \.ktest", line)]
     if sections:
@@ -61,12 +74,12 @@ def main(product: str, ktest: str) -> int:
         problems.append(f"test strings in the product: {leaked[:10]}")
 
     if problems:
-        print(f"{product} contains test code:")
+        print(f"{product} is not a clean product (test code or sanitizers):")
         for problem in problems:
             print(f"  {problem}")
         return 1
-    print(f"{product} (with its debug information): no ktest symbols or sections, and none of "
-          f"{len(markers)} test names and framework strings (all present in {ktest})")
+    print(f"{product} (with its debug information): no ktest symbols or sections, no sanitizer symbols, "
+          f"and none of {len(markers)} test names and framework strings (all present in {ktest})")
     return 0
 
 

@@ -146,6 +146,11 @@ kstd::Expected<void, MapError> AddressSpace::map_fresh(arch::VirtAddr start, uin
 {
     if (!start.is_aligned(arch::page_size) || bytes % arch::page_size != 0)
         return kstd::unexpected(MapError::Misaligned);
+    // More pages than there are free frames cannot be mapped: fail before
+    // mapping (and unmapping again) tens of thousands of pages, which an
+    // out-of-memory heap would otherwise do at every attempt.
+    if (bytes / arch::page_size > physical::statistics().free_frames)
+        return kstd::unexpected(MapError::OutOfFrames);
     for (uint64_t done = 0; done < bytes; done += arch::page_size) {
         kstd::Expected<void, MapError> mapped;
         if (auto frame = physical::allocate(); !frame) {

@@ -168,6 +168,19 @@ KTEST(address_space, map_fresh_maps_distinct_frames_and_gives_them_back)
     EXPECT_EQ(mem::physical::statistics().free_frames, free_before);
 }
 
+KTEST(address_space, map_fresh_of_more_pages_than_free_frames_fails_at_once)
+{
+    const uint64_t free_before = mem::physical::statistics().free_frames;
+    const uint64_t tables_before = kernel_space().table_frames();
+    const arch::VirtAddr start = scratch + (64ull << 20);
+    auto mapped = kernel_space().map_fresh(start, (free_before + 1) * 4096, arch::Protection::read_write());
+    ASSERT_FALSE(mapped.has_value());
+    EXPECT_EQ(static_cast<int>(mapped.error()), static_cast<int>(MapError::OutOfFrames));
+    EXPECT_FALSE(kernel_space().translate(start).has_value(), "nothing was mapped");
+    EXPECT_EQ(mem::physical::statistics().free_frames, free_before);
+    EXPECT_EQ(kernel_space().table_frames(), tables_before, "no page table was made");
+}
+
 KTEST(address_space, a_failed_map_range_leaves_nothing_behind)
 {
     const arch::PhysAddr frame = take_frame();

@@ -4,6 +4,7 @@
 #include "mem/heap/bump_allocator.h"
 #include "mem/heap/fixed_size_block_allocator.h"
 #include "mem/heap/linked_list_allocator.h"
+#include "mem/kasan/kasan_heap.h"
 #include "mem/kernel_address_space.h"
 #include "sync/spinlock.h"
 
@@ -102,6 +103,7 @@ void initialize(HeapDesign design)
 {
     sync::SpinlockGuard guard(g_lock);
     if (g_heap) {
+        kasan::flush_quarantine(g_heap->allocator());
         const heap::HeapStatistics old = g_heap->allocator().statistics();
         if (old.live_allocations != 0)
             core::panic("cannot replace the kernel heap: {} allocations are still live", old.live_allocations);
@@ -126,14 +128,18 @@ kstd::Expected<void*, heap::HeapError> allocate(size_t size, size_t alignment)
 {
     sync::SpinlockGuard guard(g_lock);
     KASSERT(g_heap != nullptr, "the kernel heap is not initialised");
-    return g_heap->allocator().allocate(size, alignment);
+    // Test kernels check every allocation with KASAN (mem/kasan/kasan_heap.h);
+    // in the product this is the design's allocate.
+    return kasan::allocate(g_heap->allocator(), size, alignment);
 }
 
 kstd::Expected<void, heap::HeapError> deallocate(void* pointer)
 {
     sync::SpinlockGuard guard(g_lock);
     KASSERT(g_heap != nullptr, "the kernel heap is not initialised");
-    return g_heap->allocator().deallocate(pointer);
+    // The bump design reuses nothing until every block is freed: a quarantine
+    // would keep it from ever resetting.
+    return kasan::deallocate(g_heap->allocator(), pointer, g_heap->design() != HeapDesign::Bump);
 }
 
 KernelHeapStatistics statistics()
@@ -141,7 +147,13 @@ KernelHeapStatistics statistics()
     sync::SpinlockGuard guard(g_lock);
     if (!g_heap)
         return {};
-    return {g_heap->allocator().statistics(), g_heap->mapped_bytes(), g_heap->design()};
+    // Blocks in KASAN's quarantine are freed for the heap's users, though the
+    // design still holds them.
+    heap::HeapStatistics counts = g_heap->allocator().statistics();
+    const kasan::QuarantineStatistics quarantined = kasan::quarantine_statistics();
+    counts.live_allocations -= quarantined.allocations;
+    counts.used_bytes -= quarantined.design_bytes;
+    return {counts, g_heap->mapped_bytes(), g_heap->design()};
 }
 
 } // namespace kernel_heap

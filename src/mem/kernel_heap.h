@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include "arch/x86_64/memory_layout.h"
 #include "kstd/expected.h"
 #include "mem/address_space.h"
 #include "mem/heap/heap_allocator.h"
@@ -34,7 +35,7 @@ HeapDesign default_heap_design();
 // so a stale pointer into an old heap faults instead of hitting a new one.
 class HeapInstance {
 public:
-    static constexpr uint64_t region_size = 64ull << 30; // 64 GiB of address space each
+    static constexpr uint64_t region_size = arch::layout::heap_region_size; // 64 GiB of address space each
 
     explicit HeapInstance(HeapDesign design);
     ~HeapInstance();

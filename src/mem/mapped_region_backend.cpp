@@ -1,5 +1,6 @@
 #include "mem/mapped_region_backend.h"
 #include "arch/x86_64/page_size.h"
+#include "mem/kasan/shadow.h"
 
 namespace mem {
 
@@ -16,11 +17,14 @@ kstd::Expected<std::span<std::byte>, heap::HeapError> MappedRegionBackend::grow(
     if (!m_space->map_fresh(piece, bytes, arch::Protection::read_write()))
         return out_of_memory;
     m_mapped += bytes;
+    kasan::heap_mapped(piece, bytes); // test kernels: the new memory gets a shadow
     return std::span<std::byte>(piece.as_pointer<std::byte>(), bytes);
 }
 
 void MappedRegionBackend::release()
 {
+    if (m_mapped != 0)
+        kasan::heap_released(m_start);
     m_space->unmap_and_free(m_start, m_mapped);
     m_mapped = 0;
 }

@@ -10,10 +10,25 @@
 #include <cstddef>
 #include <cstdint>
 
+// In test kernels KASAN checks each call's whole ranges once (this file is
+// not instrumented: a check per byte would be slow); src/mem/kasan/shadow.cpp.
+#ifdef KESTREL_KASAN
+extern "C" void __asan_loadN_noabort(void* address, size_t size);
+extern "C" void __asan_storeN_noabort(void* address, size_t size);
+// The check only reads the address (GCC's signature has no const).
+#define KASAN_READS(pointer, size) __asan_loadN_noabort(const_cast<void*>(static_cast<const void*>(pointer)), size)
+#define KASAN_WRITES(pointer, size) __asan_storeN_noabort(pointer, size)
+#else
+#define KASAN_READS(pointer, size) static_cast<void>(0)
+#define KASAN_WRITES(pointer, size) static_cast<void>(0)
+#endif
+
 extern "C" {
 
 void* memcpy(void* __restrict destination, const void* __restrict source, size_t count)
 {
+    KASAN_READS(source, count);
+    KASAN_WRITES(destination, count);
     void* result = destination;
     // REP MOVSB copies RCX bytes from [RSI] to [RDI] upwards (DF=0 per the ABI).
     asm volatile("rep movsb" : "+D"(destination), "+S"(source), "+c"(count) : : "memory");
@@ -22,6 +37,7 @@ void* memcpy(void* __restrict destination, const void* __restrict source, size_t
 
 void* memset(void* destination, int value, size_t count)
 {
+    KASAN_WRITES(destination, count);
     void* result = destination;
     // REP STOSB stores AL into RCX bytes at [RDI] upwards.
     asm volatile("rep stosb" : "+D"(destination), "+c"(count) : "a"(value) : "memory");
@@ -34,6 +50,8 @@ void* memmove(void* destination, const void* source, size_t count)
     const auto* s = static_cast<const unsigned char*>(source);
     if (d <= s || d >= s + count)
         return memcpy(destination, source, count);
+    KASAN_READS(source, count);
+    KASAN_WRITES(destination, count);
     // Overlap with the destination above the source: copy from the end down.
     for (size_t i = count; i > 0; --i)
         d[i - 1] = s[i - 1];
@@ -44,6 +62,8 @@ int memcmp(const void* left, const void* right, size_t count)
 {
     const auto* a = static_cast<const unsigned char*>(left);
     const auto* b = static_cast<const unsigned char*>(right);
+    KASAN_READS(left, count);
+    KASAN_READS(right, count);
     for (size_t i = 0; i < count; ++i) {
         if (a[i] != b[i])
             return a[i] < b[i] ? -1 : 1;
@@ -55,9 +75,12 @@ void* memchr(const void* memory, int value, size_t count)
 {
     const auto* bytes = static_cast<const unsigned char*>(memory);
     for (size_t i = 0; i < count; ++i) {
-        if (bytes[i] == static_cast<unsigned char>(value))
+        if (bytes[i] == static_cast<unsigned char>(value)) {
+            KASAN_READS(memory, i + 1);
             return const_cast<unsigned char*>(bytes + i);
+        }
     }
+    KASAN_READS(memory, count);
     return nullptr;
 }
 
@@ -66,6 +89,7 @@ size_t strlen(const char* text)
     size_t length = 0;
     while (text[length] != '\0')
         ++length;
+    KASAN_READS(text, length + 1);
     return length;
 }
 

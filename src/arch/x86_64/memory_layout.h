@@ -10,6 +10,7 @@
 //   0xFFFF_8000_0000_0000  unmapped (8.5 TiB): a stray pointer just past the
 //                          canonical hole still faults
 //   0xFFFF_8880_0000_0000  direct map: physical RAM at base + physical
+//   0xFFFF_B000_0000_0000  KASAN shadow of the heap area (test kernels only)
 //   0xFFFF_C000_0000_0000  kernel heap regions, mapped on demand
 //   0xFFFF_D000_0000_0000  scratch region for tests and benchmarks
 //   0xFFFF_E000_0000_0000  kernel stack region (thread stacks, later)
@@ -42,6 +43,16 @@ inline constexpr uint64_t direct_map_max = 32ull << 40;
 
 inline constexpr uint64_t heap_region_base = 0xFFFF'C000'0000'0000;
 inline constexpr uint64_t heap_region_end = 0xFFFF'D000'0000'0000;
+// The heap area is handed out in regions of this size (mem::HeapInstance),
+// each grown from its start.
+inline constexpr uint64_t heap_region_size = 64ull << 30;
+
+// KASAN's shadow (test kernels only, src/mem/kasan/): one byte for every
+// 8 bytes of the heap area, at kasan_shadow_base + (address - heap_region_base) / 8.
+// Shadow pages are mapped as the heap regions grow; nothing else is checked.
+inline constexpr uint64_t kasan_granule = 8;
+inline constexpr uint64_t kasan_shadow_base = 0xFFFF'B000'0000'0000;
+inline constexpr uint64_t kasan_shadow_size = (heap_region_end - heap_region_base) / kasan_granule;
 
 inline constexpr uint64_t scratch_region_base = 0xFFFF'D000'0000'0000;
 inline constexpr uint64_t scratch_region_size = 1ull << 39; // one PML4 entry
@@ -49,7 +60,9 @@ inline constexpr uint64_t scratch_region_size = 1ull << 39; // one PML4 entry
 inline constexpr uint64_t stack_region_base = 0xFFFF'E000'0000'0000;
 inline constexpr uint64_t stack_region_size = 1ull << 39; // one PML4 entry
 
-static_assert(direct_map_base + direct_map_max <= heap_region_base);
+static_assert(direct_map_base + direct_map_max <= kasan_shadow_base);
+static_assert(kasan_shadow_base + kasan_shadow_size <= heap_region_base);
+static_assert((heap_region_end - heap_region_base) % heap_region_size == 0);
 static_assert(heap_region_end <= scratch_region_base);
 static_assert(scratch_region_base + scratch_region_size <= stack_region_base);
 static_assert(stack_region_base + stack_region_size <= kernel_vma);
