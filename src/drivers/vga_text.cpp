@@ -13,6 +13,8 @@ constexpr arch::Port8 crtc_index(0x3D4);
 constexpr arch::Port8 crtc_data(0x3D5);
 constexpr uint8_t crtc_cursor_start = 0x0A;
 constexpr uint8_t crtc_cursor_end = 0x0B;
+constexpr uint8_t crtc_start_address_high = 0x0C;
+constexpr uint8_t crtc_start_address_low = 0x0D;
 constexpr uint8_t crtc_cursor_location_high = 0x0E;
 constexpr uint8_t crtc_cursor_location_low = 0x0F;
 
@@ -50,10 +52,18 @@ void VgaTextConsole::clear()
 {
     if (!m_buffer)
         return;
+    set_screen_start(0);
     for (size_t i = 0; i < width * height; ++i)
         m_buffer[i] = cell(' ');
     m_row = 0;
     m_column = 0;
+}
+
+void VgaTextConsole::set_screen_start(size_t first_cell)
+{
+    m_origin = first_cell;
+    write_crtc(crtc_start_address_high, static_cast<uint8_t>(first_cell >> 8));
+    write_crtc(crtc_start_address_low, static_cast<uint8_t>(first_cell & 0xFF));
 }
 
 void VgaTextConsole::write(std::string_view text)
@@ -82,7 +92,7 @@ void VgaTextConsole::put(char c)
     case '\b':
         if (m_column > 0) {
             --m_column;
-            m_buffer[m_row * width + m_column] = cell(' ');
+            at(m_row, m_column) = cell(' ');
         }
         return;
     default:
@@ -90,7 +100,7 @@ void VgaTextConsole::put(char c)
     }
     // Code page 437 has glyphs for 0x20-0x7E as in ASCII; show others as a block.
     const bool printable = c >= 0x20 && c <= 0x7E;
-    m_buffer[m_row * width + m_column] = cell(printable ? c : '\xFE');
+    at(m_row, m_column) = cell(printable ? c : '\xFE');
     if (++m_column == width)
         newline();
 }
@@ -107,32 +117,45 @@ void VgaTextConsole::newline()
 
 void VgaTextConsole::scroll()
 {
-    for (size_t i = 0; i < width * (height - 1); ++i)
-        m_buffer[i] = m_buffer[i + width];
+    if (m_origin + width + width * height <= window_cells) {
+        set_screen_start(m_origin + width);
+    } else {
+        // The window is used up: rows 1.. of the screen to the window's top.
+        for (size_t i = 0; i < width * (height - 1); ++i)
+            m_buffer[i] = m_buffer[m_origin + width + i];
+        set_screen_start(0);
+    }
     for (size_t column = 0; column < width; ++column)
-        m_buffer[(height - 1) * width + column] = cell(' ');
+        at(height - 1, column) = cell(' ');
 }
 
 void VgaTextConsole::update_hardware_cursor()
 {
-    const uint16_t position = static_cast<uint16_t>(m_row * width + m_column);
+    const uint16_t position = static_cast<uint16_t>(m_origin + m_row * width + m_column);
     write_crtc(crtc_cursor_location_low, static_cast<uint8_t>(position & 0xFF));
     write_crtc(crtc_cursor_location_high, static_cast<uint8_t>(position >> 8));
 }
 
 uint16_t VgaTextConsole::hardware_cursor_position() const
 {
-    return static_cast<uint16_t>(read_crtc(crtc_cursor_location_high) << 8 | read_crtc(crtc_cursor_location_low));
+    const uint16_t in_window =
+        static_cast<uint16_t>(read_crtc(crtc_cursor_location_high) << 8 | read_crtc(crtc_cursor_location_low));
+    return static_cast<uint16_t>(in_window - m_origin);
+}
+
+uint16_t VgaTextConsole::hardware_screen_start() const
+{
+    return static_cast<uint16_t>(read_crtc(crtc_start_address_high) << 8 | read_crtc(crtc_start_address_low));
 }
 
 char VgaTextConsole::char_at(size_t row, size_t column) const
 {
-    return m_buffer ? static_cast<char>(m_buffer[row * width + column] & 0xFF) : '\0';
+    return m_buffer ? static_cast<char>(at(row, column) & 0xFF) : '\0';
 }
 
 uint8_t VgaTextConsole::attribute_at(size_t row, size_t column) const
 {
-    return m_buffer ? static_cast<uint8_t>(m_buffer[row * width + column] >> 8) : 0;
+    return m_buffer ? static_cast<uint8_t>(at(row, column) >> 8) : 0;
 }
 
 VgaTextConsole& vga_text()

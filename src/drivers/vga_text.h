@@ -1,7 +1,14 @@
 #pragma once
 // VGA text mode 80x25 (the mode GRUB leaves us in). Each cell is a 16-bit
-// value at physical 0xB8000 + 2 * (row * 80 + column): the character in the
-// low byte, the colour attribute (background << 4 | foreground) in the high.
+// value, the character in the low byte, the colour attribute (background << 4
+// | foreground) in the high, in the 32 KiB text window at physical 0xB8000.
+//
+// The screen shows 2000 cells of that window from the CRT controller's start
+// address on. Scrolling moves the start address down one row and clears the
+// new bottom row (81 writes) instead of copying the screen up (4000 accesses
+// to device memory, each one a trap into the emulator under QEMU); only when
+// the window runs out are the visible rows copied back to its top, once every
+// 179 lines. Rows and columns below are always those of the screen.
 
 #include <cstddef>
 #include <cstdint>
@@ -30,17 +37,27 @@ public:
     uint8_t attribute_at(size_t row, size_t column) const;
     size_t cursor_row() const { return m_row; }
     size_t cursor_column() const { return m_column; }
-    // Where the hardware cursor really is, read back from the CRT controller.
+    // Where the hardware cursor really is, read back from the CRT controller,
+    // as a cell of the screen (row * width + column).
     uint16_t hardware_cursor_position() const;
+    // The cell of the text window at the top left of the screen, as the
+    // driver keeps it and as the CRT controller has it.
+    size_t screen_start() const { return m_origin; }
+    uint16_t hardware_screen_start() const;
 
 private:
     void put(char c);
     void newline();
     void scroll();
     void update_hardware_cursor();
+    void set_screen_start(size_t cell);
     uint16_t cell(char c) const { return static_cast<uint16_t>(static_cast<uint8_t>(c) | (m_attribute << 8)); }
+    volatile uint16_t& at(size_t row, size_t column) const { return m_buffer[m_origin + row * width + column]; }
+
+    static constexpr size_t window_cells = 32 * 1024 / 2;
 
     volatile uint16_t* m_buffer = nullptr;
+    size_t m_origin = 0; // the screen's first cell in the window
     size_t m_row = 0;
     size_t m_column = 0;
     uint8_t m_attribute = 0x07; // light grey on black

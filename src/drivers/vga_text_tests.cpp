@@ -71,6 +71,31 @@ KTEST(vga_text, scrolls_when_the_screen_is_full)
     EXPECT_EQ(vga.cursor_row(), 24u);
 }
 
+KTEST(vga_text, scrolling_moves_the_screen_start_and_wraps_at_the_end_of_the_window)
+{
+    // 400 lines scroll the screen through the 32 KiB window twice: each
+    // scroll moves the start address a row on, and at the window's end the
+    // screen is copied back to its top with nothing lost.
+    drivers::VgaTextConsole& vga = drivers::vga_text();
+    size_t wraps = 0, previous = vga.screen_start();
+    for (int line = 0; line < 400; ++line) {
+        kstd::format_to(vga, "line {}\n", line);
+        if (vga.screen_start() < previous)
+            ++wraps;
+        previous = vga.screen_start();
+        ASSERT_LE(vga.screen_start() + drivers::VgaTextConsole::width * drivers::VgaTextConsole::height,
+                  16u * 1024, "the screen stays inside the window");
+        ASSERT_EQ(vga.hardware_screen_start(), vga.screen_start(), "after line {}", line);
+    }
+    EXPECT_EQ(wraps, 2u);
+    char buffer[8];
+    EXPECT_STREQ(row_text(vga, 0, 8, buffer), "line 376");
+    EXPECT_STREQ(row_text(vga, 23, 8, buffer), "line 399");
+    EXPECT_EQ(vga.char_at(24, 0), ' ');
+    vga.write("ab");
+    EXPECT_EQ(vga.hardware_cursor_position(), 24 * drivers::VgaTextConsole::width + 2);
+}
+
 KTEST(vga_text, long_lines_wrap)
 {
     drivers::VgaTextConsole& vga = drivers::vga_text();
