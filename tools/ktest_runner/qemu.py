@@ -17,6 +17,8 @@ from .ktap import KtapReport
 from .verdict import EXIT_FAILED, EXIT_PASSED, Outcome, Verdict, classify
 
 KEYS_READY_MARKER = "ktest: ready for keys"
+KEY_HOLD_MS = 10
+KEY_GAP = 0.02
 # How often the run wakes up to check the timeouts while nothing arrives.
 # QEMU's exit itself is seen at once (the serial reader sees end of file).
 TIMEOUT_CHECK_SECONDS = 0.05
@@ -67,7 +69,12 @@ def qemu_base_command(image: Path, accel: str) -> list[str]:
 
 
 class QmpKeySender(threading.Thread):
-    """Sends keystrokes through QMP (as the monitor's 'sendkey' command)."""
+    """Sends keystrokes through QMP (as the monitor's 'sendkey' command).
+
+    Each key is held for KEY_HOLD_MS (sendkey's default, 100 ms, made the
+    keyboard test mostly a wait) and the next follows KEY_GAP seconds later:
+    QEMU queues each press and its release in order, and the guest drains
+    the PS/2 controller's 16-byte queue at every IRQ 1 long before that."""
 
     def __init__(self, socket_path: Path, keys: list[str], log) -> None:
         super().__init__(daemon=True)
@@ -89,8 +96,8 @@ class QmpKeySender(threading.Thread):
                 self._call(stream, '{"execute": "qmp_capabilities"}')
                 for key in self.keys:
                     self._call(stream, '{"execute": "human-monitor-command", '
-                                       f'"arguments": {{"command-line": "sendkey {key}"}}}}')
-                    time.sleep(0.05)
+                                       f'"arguments": {{"command-line": "sendkey {key} {KEY_HOLD_MS}"}}}}')
+                    time.sleep(KEY_GAP)
         except OSError as error:
             self.log(f"runner: could not send keys through QMP: {error}")
 
