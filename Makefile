@@ -6,7 +6,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 export ACCEL ?= tcg
 
-.PHONY: all build deps run run-serial debug test bench-tests bench clean help
+.PHONY: all build deps run run-serial debug test bench-tests bench fuzz clean help
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "make test T=GLOBS only the KTEST cases GLOBS selects (T='vga_text.*,heap.*')"
 	@echo "make bench-tests  time the test binaries against the floor kernel"
 	@echo "make bench        allocator and kernel benchmarks"
+	@echo "make fuzz         fuzz the boot-data parsers, FUZZ_SECONDS each (300)"
 	@echo "ACCEL=kvm|auto    use KVM (auto: only if a quick probe boots)"
 
 deps:
@@ -52,6 +53,11 @@ bench-tests: build
 
 bench: build
 	cmake --build $(BUILD) --target bench -j$(JOBS)
+
+# make fuzz FUZZ_SECONDS=N: each libFuzzer harness for N s (tests/fuzz).
+fuzz: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) --target fuzzers -j$(JOBS)
+	tests/fuzz/run_fuzzers.sh $(BUILD) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)
