@@ -7,12 +7,15 @@ fuzzer starts from inputs that parse and mutates them from there:
   multiboot2/  boot information as GRUB 2.06 leaves it on QEMU (the tags it
                gives: load base, command line, loader name, modules, basic
                memory, boot device, memory map, framebuffer, ACPI), a minimal
-               one, and one with larger memory map entries and a tag newer
-               than the parser knows.
+               one, one with larger memory map entries and a tag newer than
+               the parser knows, and the most the kernel keeps (128 regions,
+               16 modules), one mutation away from the limits.
   pvh/         physical memory as tests/fuzz/fuzz_pvh.cpp lays it out: the
                input at physical 0x1000, QEMU's hvm_start_info there, and the
                command line, module list, module command lines and memory map
-               after it (QEMU 7.2 with -kernel -append -initrd).
+               after it (QEMU 7.2 with -kernel -append -initrd); also no
+               memory map (version 0), and full tables (16 modules, 128
+               regions of every type).
 
 The files are checked in; run this again after changing it:
     python3 tests/fuzz/make_corpus.py
@@ -143,16 +146,35 @@ def pvh_three_modules():
                QEMU_E820[:4])
 
 
+# 128 regions of every e820 type: the most either parser keeps.
+FULL_MAP = [(0x100000 * i, 0x80000, 1 + i % 5) for i in range(128)]
+
+
+def full_memory_map():
+    return multiboot2([memory_map(FULL_MAP)])
+
+
+def sixteen_modules():
+    return multiboot2([module(0x400000 + 0x1000 * i, 0x400800 + 0x1000 * i, f"m{i}") for i in range(16)])
+
+
+def pvh_full_tables():
+    return pvh(1, "x", [(0x7000000 + 0x1000 * i, 0x800, f"m{i}") for i in range(16)], FULL_MAP)
+
+
 SEEDS = {
     "multiboot2": {
         "grub_on_qemu.bin": grub_on_qemu(),
         "minimal.bin": minimal(),
         "larger_entries_and_new_tag.bin": larger_entries_and_new_tag(),
+        "full_memory_map.bin": full_memory_map(),
+        "sixteen_modules.bin": sixteen_modules(),
     },
     "pvh": {
         "qemu.bin": pvh_qemu(),
         "version_zero.bin": pvh_version_zero(),
         "three_modules.bin": pvh_three_modules(),
+        "full_tables.bin": pvh_full_tables(),
     },
 }
 
