@@ -9,7 +9,7 @@ fuzzer starts from inputs that parse and mutates them from there:
                memory, boot device, memory map, framebuffer, ACPI), a minimal
                one, one with larger memory map entries and a tag newer than
                the parser knows, and the most the kernel keeps (128 regions,
-               16 modules), one mutation away from the limits.
+               16 modules), with inputs one mutation from the limits.
   pvh/         physical memory as tests/fuzz/fuzz_pvh.cpp lays it out: the
                input at physical 0x1000, QEMU's hvm_start_info there, and the
                command line, module list, module command lines and memory map
@@ -151,14 +151,24 @@ FULL_MAP = [(0x100000 * i, 0x80000, 1 + i % 5) for i in range(128)]
 
 
 def full_memory_map():
-    # A tag the size of one entry after the map: a map tag 24 bytes longer
-    # swallows it as a 129th region (else the mutator must grow the map tag
-    # and the total size together, which it did not do in 10 minutes).
-    return multiboot2([memory_map(FULL_MAP), tag(42, bytes(16))])
+    return multiboot2([memory_map(FULL_MAP)])
+
+
+def wide_memory_map():
+    # 43 entries of 72 bytes: with entry_size 24 (the minimum, a constant the
+    # parser compares with, so libFuzzer offers it) the same bytes are 129
+    # regions, one over the limit. Growing a 24-byte map to 129 entries needs
+    # the tag size and the total size changed together, which 10 minutes of
+    # fuzzing never did.
+    return multiboot2([memory_map(FULL_MAP[:43], entry_size=72)])
 
 
 def sixteen_modules():
-    return multiboot2([module(0x400000 + 0x1000 * i, 0x400800 + 0x1000 * i, f"m{i}") for i in range(16)])
+    # And a 17th in a tag of unknown type: one byte (type 3, which the tag
+    # switch compares with) makes it a module, one over the limit.
+    modules = [module(0x400000 + 0x1000 * i, 0x400800 + 0x1000 * i, f"m{i}") for i in range(16)]
+    spare = tag(42, struct.pack("<II", 0x410000, 0x410800) + cstring("m16"))
+    return multiboot2(modules + [spare])
 
 
 def pvh_full_tables():
@@ -171,6 +181,7 @@ SEEDS = {
         "minimal.bin": minimal(),
         "larger_entries_and_new_tag.bin": larger_entries_and_new_tag(),
         "full_memory_map.bin": full_memory_map(),
+        "wide_memory_map.bin": wide_memory_map(),
         "sixteen_modules.bin": sixteen_modules(),
     },
     "pvh": {
