@@ -6,7 +6,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 export ACCEL ?= tcg
 
-.PHONY: all build deps run run-serial debug test bench-tests bench coverage clean help
+.PHONY: all build deps run run-serial debug test bench-tests bench coverage fuzz clean help
 
 all: build
 
@@ -19,6 +19,7 @@ help:
 	@echo "make bench-tests  time the test binaries against the floor kernel"
 	@echo "make bench        allocator and kernel benchmarks"
 	@echo "make coverage     line coverage of src/ (HTML in $(BUILD)/coverage/)"
+	@echo "make fuzz         fuzz the boot-data parsers, FUZZ_SECONDS each (300)"
 	@echo "ACCEL=kvm|auto    use KVM (auto: only if a quick probe boots)"
 
 deps:
@@ -64,6 +65,10 @@ $(COVERAGE_TREE)/CMakeCache.txt: | deps
 coverage: deps $(COVERAGE_TREE)/CMakeCache.txt
 	cmake --build $(COVERAGE_TREE) --target coverage-build -j$(JOBS)
 	python3 tools/coverage.py --tree $(COVERAGE_TREE) --out $(BUILD)/coverage --jobs $(JOBS)
+# make fuzz FUZZ_SECONDS=N: each libFuzzer harness for N s (tests/fuzz).
+fuzz: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) --target fuzzers -j$(JOBS)
+	tests/fuzz/run_fuzzers.sh $(BUILD) $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD)

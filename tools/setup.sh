@@ -30,6 +30,16 @@ need mtools           have mformat
 need libgtest-dev     test -f /usr/include/gtest/gtest.h
 need libbenchmark-dev test -f /usr/include/benchmark/benchmark.h
 need gcovr            have gcovr
+# The fuzz targets (tests/fuzz): clang++ that links libFuzzer. The runtime is
+# its own package, only recommended by clang (and we install without those).
+# (tests/fuzz/CMakeLists.txt links a probe; here a quicker look for the archive.)
+has_libfuzzer() {
+    local dir
+    dir=$(clang++ -print-runtime-dir) || return 1
+    test -f "$dir/libclang_rt.fuzzer-x86_64.a" || test -f "$dir/libclang_rt.fuzzer.a"
+}
+need clang            have clang++
+need libclang-rt-dev  has_libfuzzer
 
 # Linux's kunit.py (tools/testing/kunit), which CTest runs over our KTAP
 # logs: unpacked once from the linux-source package's tarball into the cache

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""Writes the fuzzers' seed corpus (tests/fuzz/corpus/<target>/*.bin).
+
+Each seed is a valid structure of the kind the kernel is booted with, so the
+fuzzer starts from inputs that parse and mutates them from there:
+
+  multiboot2/  boot information as GRUB 2.06 leaves it on QEMU (the tags it
+               gives: load base, command line, loader name, modules, basic
+               memory, boot device, memory map, framebuffer, ACPI), a minimal
+               one, one with larger memory map entries and a tag newer than
+               the parser knows, and the most the kernel keeps (128 regions,
+               16 modules), with inputs one mutation from the limits.
+  pvh/         physical memory as tests/fuzz/fuzz_pvh.cpp lays it out: the
+               input at physical 0x1000, QEMU's hvm_start_info there, and the
+               command line, module list, module command lines and memory map
+               after it (QEMU 7.2 with -kernel -append -initrd); also no
+               memory map (version 0), and full tables (16 modules, 128
+               regions of every type).
+
+The files are checked in; run this again after changing it:
+    python3 tests/fuzz/make_corpus.py
+"""
+
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# QEMU's e820 map of a 128 MiB pc machine: (base, length, type).
+QEMU_E820 = [
+    (0x0, 0x9FC00, 1),
+    (0x9FC00, 0x400, 2),
+    (0xF0000, 0x10000, 2),
+    (0x100000, 0x7EE0000, 1),
+    (0x7FE0000, 0x20000, 2),
+    (0xFFFC0000, 0x40000, 2),
+]
+
+
+def pad8(data):
+    return data + b"\0" * (-len(data) % 8)
+
+
+def cstring(text):
+    return text.encode() + b"\0"
+
+
+# --- multiboot2 (Multiboot2 specification 3.6) ------------------------------
+
+def tag(kind, payload):
+    return pad8(struct.pack("<II", kind, 8 + len(payload)) + payload)
+
+
+def multiboot2(tags):
+    body = b"".join(tags) + struct.pack("<II", 0, 8)  # end tag
+    return struct.pack("<II", 8 + len(body), 0) + body
+
+
+def memory_map(regions, entry_size=24):
+    entries = b"".join(struct.pack("<QQII", base, length, kind, 0).ljust(entry_size, b"\0")
+                       for base, length, kind in regions)
+    return tag(6, struct.pack("<II", entry_size, 0) + entries)
+
+
+def module(start, end, command_line):
+    return tag(3, struct.pack("<II", start, end) + cstring(command_line))
+
+
+def framebuffer_rgb(address, width, height, bpp):
+    common = struct.pack("<QIIIBBH", address, width * bpp // 8, width, height, bpp, 1, 0)
+    colours = struct.pack("<BBBBBB", 16, 8, 8, 8, 0, 8)  # red, green, blue: position, size
+    return tag(8, common + colours)
+
+
+def grub_on_qemu():
+    return multiboot2([
+        tag(21, struct.pack("<I", 0x200000)),                    # load base address
+        tag(1, cstring("heap=linked ktest.filter=boot.*")),
+        tag(2, cstring("GRUB 2.06-13+deb12u1")),
+        module(0x7E9000, 0x7EA234, "/boot/initrd.tar"),
+        tag(4, struct.pack("<II", 639, 129920)),                 # basic memory info
+        tag(5, struct.pack("<III", 0xE0, 0xFFFFFFFF, 0xFFFFFFFF)),  # boot device
+        memory_map(QEMU_E820),
+        framebuffer_rgb(0xFD000000, 1024, 768, 32),
+        tag(14, b"RSD PTR " + bytes(12)),                        # ACPI 1.0 RSDP
+    ])
+
+
+def minimal():
+    return multiboot2([])
+
+
+def larger_entries_and_new_tag():
+    return multiboot2([
+        tag(1, cstring("")),
+        module(0x400000, 0x401000, "first"),
+        module(0x402000, 0x402000, ""),
+        memory_map(QEMU_E820[:3] + [(0x100000, 0x3FF00000, 1), (0x40000000, 0x1000, 5)], entry_size=32),
+        tag(42, b"a tag newer than our specification copy"),
+    ])
+
+
+# --- PVH (xen/include/public/arch-x86/hvm/start_info.h) ---------------------
+
+PVH_BASE = 0x1000  # fuzz_pvh.cpp: memory_base
+PVH_MAGIC = 0x336EC578
+
+
+class Memory:
+    """The input bytes, placed at PVH_BASE; start_info first."""
+
+    def __init__(self):
+        self.data = bytearray(56)
+
+    def add(self, data):
+        self.data += b"\0" * (-len(self.data) % 8)
+        address = PVH_BASE + len(self.data)
+        self.data += data
+        return address
+
+
+def pvh(version, command_line, modules, regions):
+    memory = Memory()
+    cmdline_paddr = memory.add(cstring(command_line)) if command_line is not None else 0
+    entries = b""
+    for start, size, text in modules:
+        text_paddr = memory.add(cstring(text)) if text is not None else 0
+        entries += struct.pack("<QQQQ", start, size, text_paddr, 0)
+    modlist_paddr = memory.add(entries) if modules else 0
+    memmap_paddr = memory.add(b"".join(struct.pack("<QQII", b, n, t, 0) for b, n, t in regions)) if regions else 0
+    memory.data[0:56] = struct.pack("<IIIIQQQQII", PVH_MAGIC, version, 0, len(modules), modlist_paddr,
+                                    cmdline_paddr, 0xF5A00, memmap_paddr, len(regions), 0)
+    return bytes(memory.data)
+
+
+def pvh_qemu():
+    return pvh(1, "ktest.filter=pvh.* heap=linked", [(0x7F00000, 0x1234, "initrd.tar")], QEMU_E820)
+
+
+def pvh_version_zero():
+    return pvh(0, None, [], [])
+
+
+def pvh_three_modules():
+    return pvh(1, "", [(0x7E00000, 0x1000, "a"), (0x7E01000, 0, None), (0x7E02000, 0x20, "third module")],
+               QEMU_E820[:4])
+
+
+# 128 regions of every e820 type: the most either parser keeps.
+FULL_MAP = [(0x100000 * i, 0x80000, 1 + i % 5) for i in range(128)]
+
+
+def full_memory_map():
+    return multiboot2([memory_map(FULL_MAP)])
+
+
+def wide_memory_map():
+    # 43 entries of 72 bytes: with entry_size 24 (the minimum, a constant the
+    # parser compares with, so libFuzzer offers it) the same bytes are 129
+    # regions, one over the limit. Growing a 24-byte map to 129 entries needs
+    # the tag size and the total size changed together, which 10 minutes of
+    # fuzzing never did.
+    return multiboot2([memory_map(FULL_MAP[:43], entry_size=72)])
+
+
+def sixteen_modules():
+    # And a 17th in a tag of unknown type: one byte (type 3, which the tag
+    # switch compares with) makes it a module, one over the limit.
+    modules = [module(0x400000 + 0x1000 * i, 0x400800 + 0x1000 * i, f"m{i}") for i in range(16)]
+    spare = tag(42, struct.pack("<II", 0x410000, 0x410800) + cstring("m16"))
+    return multiboot2(modules + [spare])
+
+
+def pvh_full_tables():
+    return pvh(1, "x", [(0x7000000 + 0x1000 * i, 0x800, f"m{i}") for i in range(16)], FULL_MAP)
+
+
+SEEDS = {
+    "multiboot2": {
+        "grub_on_qemu.bin": grub_on_qemu(),
+        "minimal.bin": minimal(),
+        "larger_entries_and_new_tag.bin": larger_entries_and_new_tag(),
+        "full_memory_map.bin": full_memory_map(),
+        "wide_memory_map.bin": wide_memory_map(),
+        "sixteen_modules.bin": sixteen_modules(),
+    },
+    "pvh": {
+        "qemu.bin": pvh_qemu(),
+        "version_zero.bin": pvh_version_zero(),
+        "three_modules.bin": pvh_three_modules(),
+        "full_tables.bin": pvh_full_tables(),
+    },
+}
+
+
+def main():
+    for target, seeds in SEEDS.items():
+        directory = os.path.join(HERE, "corpus", target)
+        os.makedirs(directory, exist_ok=True)
+        for name, data in seeds.items():
+            with open(os.path.join(directory, name), "wb") as file:
+                file.write(data)
+            print(f"{target}/{name}: {len(data)} bytes")
+
+
+if __name__ == "__main__":
+    main()
