@@ -5,6 +5,9 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 export ACCEL ?= tcg
+# The system interpreter when there is one (as CMake picks for CTest): a
+# version manager's shim costs 0.2-0.3 s per start, and the tools start many.
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
 .PHONY: all build deps run run-serial debug test bench-tests bench coverage fuzz clean help
 
@@ -44,13 +47,13 @@ debug: build
 # kernels hold them (tools/ktest_select.py).
 test: build
 ifdef T
-	python3 tools/ktest_select.py --build $(BUILD) '$(T)'
+	$(PYTHON) tools/ktest_select.py --build $(BUILD) '$(T)'
 else
 	ctest --test-dir $(BUILD) -j$(JOBS) --output-on-failure
 endif
 
 bench-tests: build
-	python3 tools/bench_tests.py --build $(BUILD) --write docs/performance.md
+	$(PYTHON) tools/bench_tests.py --build $(BUILD) --write docs/performance.md
 
 bench: build
 	cmake --build $(BUILD) --target bench -j$(JOBS)
@@ -64,7 +67,7 @@ $(COVERAGE_TREE)/CMakeCache.txt: | deps
 
 coverage: deps $(COVERAGE_TREE)/CMakeCache.txt
 	cmake --build $(COVERAGE_TREE) --target coverage-build -j$(JOBS)
-	python3 tools/coverage.py --tree $(COVERAGE_TREE) --out $(BUILD)/coverage --jobs $(JOBS)
+	$(PYTHON) tools/coverage.py --tree $(COVERAGE_TREE) --out $(BUILD)/coverage --jobs $(JOBS)
 # make fuzz FUZZ_SECONDS=N: each libFuzzer harness for N s (tests/fuzz).
 fuzz: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) --target fuzzers -j$(JOBS)
