@@ -26,7 +26,8 @@ RUNNER = ROOT / "tools" / "runner.py"
 KINDS = ("unit", "integration", "should_panic")
 # Arguments of a CTest command that are about that test's bookkeeping, not
 # about how the kernel must be run.
-DROPPED_WITH_VALUE = {"--junit", "--seed", "--log", "--json"}
+DROPPED_WITH_VALUE = {"--junit", "--seed", "--log", "--json", "--expect-output", "--expect-passed", "--expect-case",
+                      "--expect-failure-at", "--expect-failure-marked"}
 DROPPED = {"--shuffle"}
 
 
