@@ -24,11 +24,14 @@ if(KESTREL_COVERAGE)
   set(KESTREL_COVERAGE_FLAGS -fprofile-arcs -ftest-coverage -fprofile-info-section
       -fprofile-update=atomic)
 
-  # Everything a test kernel runs is instrumented: the product objects, the
+  # Everything a test kernel runs is instrumented: the kernel objects test
+  # kernels link (the sanitized build of them, cmake/Sanitizers.cmake), the
   # tests beside them, ktest and each test file (inline functions of src/
   # headers are counted where they are called). The report keeps src/ only.
+  # The product's objects are not: no coverage run boots the product, and
+  # their .gcno files would give gcovr a second, unrun copy of every source.
   get_property(_test_kernels GLOBAL PROPERTY KESTREL_TEST_KERNELS)
-  foreach(target kernel_objs kernel_test_objs ktest_objs ${_test_kernels})
+  foreach(target kernel_objs_sanitized kernel_test_objs ktest_objs ${_test_kernels})
     target_compile_options(${target} PRIVATE $<$<COMPILE_LANGUAGE:CXX>:${KESTREL_COVERAGE_FLAGS}>)
   endforeach()
 
@@ -44,11 +47,11 @@ if(KESTREL_COVERAGE)
     target_link_options(host-tests PRIVATE --coverage)
   endif()
 
-  # The kernels tools/coverage.py boots (CTest's unit.ktest, integration.* and
-  # should_panic.*), and the host tests.
+  # The kernels tools/coverage.py boots (CTest's unit.ktest, integration.*,
+  # should_panic.* and the sanitizer detectors), and the host tests.
   add_custom_target(coverage-build)
   foreach(target IN LISTS _test_kernels)
-    if(target MATCHES "^(ktest-kernel|integration-|should_panic-)")
+    if(target MATCHES "^(ktest-kernel|integration-|should_panic-|detector-ubsan_|detector-kasan_)")
       add_dependencies(coverage-build ${target})
       if(TARGET ${target}_iso)
         add_dependencies(coverage-build ${target}_iso)

@@ -6,7 +6,7 @@ cmake/Coverage.cmake) and then runs this:
 
  1. asks CTest in the coverage tree for its kernel tests (unit.ktest,
     unit.ktest_without_no_execute, unit.ktest_through_grub (the multiboot2
-    path), integration.*, should_panic.*; the shuffled
+    path), integration.*, should_panic.*, the UBSan and KASAN detectors; the shuffled
     and repeated runs execute the same code again) and runs each command with
     QEMU's debugcon port written to a file (--qemu-arg=-debugcon);
  2. reads each kernel's stream (the format is in ktest/coverage/gcov_dump.cpp),
@@ -217,8 +217,10 @@ def merge_streams(streams: list[tuple[str, bytes]]) -> dict[str, Gcda]:
 
 # --- The pipeline ---------------------------------------------------------------
 
+# The sanitizer detectors too: their cases fail on purpose (the runner checks
+# they fail as expected) and are the only runs of the sanitizers' report paths.
 KERNEL_TEST = re.compile(r"^(unit\.ktest|unit\.ktest_without_no_execute|unit\.ktest_through_grub|integration\..+|"
-                         r"should_panic\..+)$")
+                         r"should_panic\..+|detector\.(ubsan|kasan)_.+)$")
 
 
 def kernel_tests(tree: Path) -> list[tuple[str, list[str], str]]:
