@@ -32,12 +32,6 @@ std::span<const std::byte> multiboot2_bytes(arch::PhysAddr address)
 // Physical memory as the PVH parser reads it: the boot window (the first GiB).
 class BootWindowMemory final : public PhysicalMemory {
 public:
-    std::span<const std::byte> read(arch::PhysAddr address, size_t size) const override
-    {
-        auto bytes = read_up_to(address, size);
-        return bytes.size() == size ? bytes : std::span<const std::byte>();
-    }
-
     std::span<const std::byte> read_up_to(arch::PhysAddr address, size_t limit) const override
     {
         auto start = arch::boot_map_virtual(address);

@@ -42,11 +42,15 @@ inline constexpr size_t pvh_max_string = 4096; // command lines longer than this
 // Physical memory as the parser may read it.
 class PhysicalMemory {
 public:
-    // The bytes at [address, address + size), or an empty span when any of
-    // them cannot be read.
-    virtual std::span<const std::byte> read(arch::PhysAddr address, size_t size) const = 0;
     // The readable bytes from `address` on, at most `limit` of them.
     virtual std::span<const std::byte> read_up_to(arch::PhysAddr address, size_t limit) const = 0;
+    // The bytes at [address, address + size), or an empty span when any of
+    // them cannot be read.
+    std::span<const std::byte> read(arch::PhysAddr address, size_t size) const
+    {
+        auto bytes = read_up_to(address, size);
+        return bytes.size() == size ? bytes : std::span<const std::byte>();
+    }
 
 protected:
     ~PhysicalMemory() = default;

@@ -27,11 +27,6 @@ class InputMemory final : public boot::PhysicalMemory {
 public:
     explicit InputMemory(std::span<const std::byte> bytes) : m_bytes(bytes) {}
 
-    std::span<const std::byte> read(arch::PhysAddr address, size_t size) const override
-    {
-        auto bytes = read_up_to(address, size);
-        return bytes.size() == size ? bytes : std::span<const std::byte>();
-    }
     std::span<const std::byte> read_up_to(arch::PhysAddr address, size_t limit) const override
     {
         if (address.value() < memory_base || address.value() - memory_base >= m_bytes.size())

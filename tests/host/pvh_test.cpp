@@ -22,11 +22,6 @@ public:
     void place(uint64_t address, std::vector<std::byte> bytes) { m_pieces[address] = std::move(bytes); }
     std::vector<std::byte>& piece(uint64_t address) { return m_pieces.at(address); }
 
-    std::span<const std::byte> read(arch::PhysAddr address, size_t size) const override
-    {
-        auto bytes = read_up_to(address, size);
-        return bytes.size() == size ? bytes : std::span<const std::byte>();
-    }
     std::span<const std::byte> read_up_to(arch::PhysAddr address, size_t limit) const override
     {
         auto it = m_pieces.upper_bound(address.value());
