@@ -231,6 +231,8 @@ def run_qemu(settings: RunSettings, image: Path, elf: Path | None, out) -> RunRe
     timed_out: str | None = None
     deadline = None if settings.gdb else start + settings.timeout
     while not wake.wait(TIMEOUT_CHECK_SECONDS):
+        if process.poll() is not None:
+            break  # exited without COM1 reaching end of file (its reader is gone)
         now = time.monotonic()
         with lock:
             running, since = report.running, report.running_since
