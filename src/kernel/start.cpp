@@ -1,4 +1,5 @@
 #include "kernel/kernel_main.h"
+#include "arch/x86_64/per_cpu.h"
 #include "core/panic.h"
 #include "runtime/stack_protector.h"
 
@@ -21,6 +22,7 @@ void run_global_constructors()
 extern "C" [[noreturn, gnu::no_stack_protector]] void kernel_start(uint32_t magic, uint32_t boot_info_phys)
 {
     runtime::randomize_stack_guard();
+    arch::initialize_boot_cpu_data(); // GS: this CPU's per-CPU area, before any code reads it
     run_global_constructors();
     kernel_main(boot::BootHandoff{magic, arch::PhysAddr(boot_info_phys)});
     core::panic("kernel_main returned");

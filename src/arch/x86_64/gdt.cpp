@@ -80,8 +80,10 @@ void load()
     // LGDT only reads the pointer; the segment registers keep their cached
     // descriptors until reloaded. CS can only be reloaded by a far transfer:
     // LRETQ pops RIP then CS (SDM vol. 2A, "RET", far return in 64-bit mode).
-    // The data segment registers are reloaded with MOV; FS and GS with the
-    // null selector (unused in the kernel, and 64-bit mode allows it).
+    // The data segment registers are reloaded with MOV. FS and GS are left
+    // alone: boot.asm loaded the null selector into both (which names no GDT
+    // entry), and loading a selector into GS would reset the GS base (SDM
+    // vol. 3, 3.4.4.1) that points at this CPU's per-CPU area (per_cpu.h).
     asm volatile("lgdt %[pointer]\n\t"
                  "pushq %[code]\n\t"
                  "leaq 1f(%%rip), %%rax\n\t"
@@ -91,10 +93,7 @@ void load()
                  "movw %w[data], %%ax\n\t"
                  "movw %%ax, %%ds\n\t"
                  "movw %%ax, %%es\n\t"
-                 "movw %%ax, %%ss\n\t"
-                 "xorl %%eax, %%eax\n\t"
-                 "movw %%ax, %%fs\n\t"
-                 "movw %%ax, %%gs"
+                 "movw %%ax, %%ss"
                  :
                  : [pointer] "m"(pointer), [code] "i"(static_cast<uint64_t>(kernel_code_selector)),
                    [data] "r"(static_cast<uint32_t>(kernel_data_selector))

@@ -22,9 +22,12 @@ struct [[gnu::packed]] TaskStateSegment {
 };
 static_assert(sizeof(TaskStateSegment) == 104);
 
-// The kernel's one TSS, with IST1-3 pointing at the tops of the interrupt
-// stacks (kernel_stacks.h). RSP0 stays 0 until there is a user mode.
+// This CPU's TSS (a per-CPU variable, arch/x86_64/per_cpu.h), with IST1-3
+// pointing at the tops of the interrupt stacks (kernel_stacks.h). RSP0 stays
+// 0 until there is a user mode.
 TaskStateSegment& task_state_segment();
+// The per-CPU variable itself, the boot CPU's copy (for per_cpu.cpp).
+TaskStateSegment& task_state_segment_instance();
 void initialize_task_state_segment();
 
 // What the CPU loads into RSP on entry through IST entry `which`.

@@ -1,0 +1,96 @@
+#pragma once
+// Per-CPU data. Every variable declared KESTREL_PER_CPU lives in the linker
+// section .percpu; each CPU has its own copy of that section, and the CPU's
+// IA32_GS_BASE points at its copy (Intel SDM vol. 3, 3.4.4.1: in 64-bit mode
+// the GS base comes from that MSR). The section starts with a CpuData, whose
+// first field points at itself, so `mov %gs:0` gives the copy's address.
+//
+// Any layer declares its own per-CPU variables where they belong (the TSS
+// here, the preemption count in sync/, the current thread in sched/), the
+// way Managarm's cpu-data and Linux's DEFINE_PER_CPU do, and reaches this
+// CPU's instance through this_cpu(). Today there is one CPU, whose copy is
+// the section itself; a later issue gives each CPU it starts a copy of its
+// own (make_cpu_data below is what it will call).
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include "arch/x86_64/address.h"
+#include "arch/x86_64/kernel_stacks.h"
+
+#define KESTREL_PER_CPU [[gnu::section(".percpu")]]
+
+namespace arch {
+
+struct TaskStateSegment;
+
+// The head of every CPU's per-CPU area.
+struct CpuData {
+    CpuData* self;         // offset 0: what %gs:0 reads (per_cpu.cpp checks the offset)
+    uint32_t id;           // 0 for the boot CPU
+    TaskStateSegment* tss; // this CPU's TSS (its own copy of tss.cpp's per-CPU TSS)
+    std::span<const GuardedStack> interrupt_stacks; // the stacks its IST entries name
+};
+
+// Linker script: the bounds of the per-CPU section (the boot CPU's copy).
+extern "C" std::byte __percpu_start[];
+extern "C" std::byte __percpu_end[];
+
+inline size_t per_cpu_area_size()
+{
+    return static_cast<size_t>(__percpu_end - __percpu_start);
+}
+
+// Points GS at the boot CPU's area and fills in its CpuData. First thing in
+// kernel_start(), before any code that might reach per-CPU data.
+void initialize_boot_cpu_data();
+
+// Turns `area` (per_cpu_area_size() bytes, 128-aligned, holding a copy of
+// the section) into CPU `id`'s, and returns its CpuData.
+CpuData& make_cpu_data(std::span<std::byte> area, uint32_t id);
+
+// Points this CPU's GS base at `data`'s area (interrupts must be off when it
+// changes under running code).
+void load_cpu_data(CpuData& data);
+
+// This CPU's CpuData.
+inline CpuData& this_cpu_data()
+{
+    CpuData* data;
+    // GS holds this CPU's per-CPU area, whose first quadword points at itself.
+    asm volatile("mov %%gs:0, %0" : "=r"(data));
+    return *data;
+}
+
+// This CPU's instance of per-CPU `variable` (named by its boot-CPU copy).
+// A reference stays valid only while the code cannot move to another CPU.
+template <typename T>
+T& this_cpu(T& variable)
+{
+    // Per-CPU variables are laid out alike in every CPU's copy of the section.
+    const uintptr_t offset = reinterpret_cast<uintptr_t>(&variable) - reinterpret_cast<uintptr_t>(__percpu_start);
+    // this_cpu_data() is the start of this CPU's copy; offset lies inside it.
+    return *reinterpret_cast<T*>(reinterpret_cast<uintptr_t>(&this_cpu_data()) + offset);
+}
+
+// Adds `delta` to this CPU's instance of `counter` in one instruction, so it
+// is right even if the code moves to another CPU just before or after (what a
+// preemption count needs: reading the base and then adding would not be).
+inline void this_cpu_add(uint32_t& counter, int32_t delta)
+{
+    const uintptr_t offset = reinterpret_cast<uintptr_t>(&counter) - reinterpret_cast<uintptr_t>(__percpu_start);
+    // One read-modify-write relative to GS: not interruptible between the
+    // address and the update.
+    asm volatile("addl %1, %%gs:(%0)" : : "r"(offset), "r"(delta) : "memory", "cc");
+}
+
+inline uint32_t this_cpu_read(const uint32_t& counter)
+{
+    const uintptr_t offset = reinterpret_cast<uintptr_t>(&counter) - reinterpret_cast<uintptr_t>(__percpu_start);
+    uint32_t value;
+    // One load relative to GS, for the same reason as this_cpu_add.
+    asm volatile("movl %%gs:(%1), %0" : "=r"(value) : "r"(offset) : "memory");
+    return value;
+}
+
+} // namespace arch
