@@ -9,14 +9,16 @@
 //   sync::Spinlock lock{"pic masks"};
 //   { sync::SpinlockGuard guard(lock); ... }
 //
-// The kernel runs on one CPU today, where a held lock can only be released
-// by the code that holds it: spinning on it with interrupts off means the
-// lock is taken twice on this CPU. After `deadlock_spins` attempts (10
-// million by default: about a second) the lock panics with its name instead
-// of hanging silently.
+// A held lock records the CPU that holds it (arch::this_cpu_data().id), so
+// taking it again on the same CPU, which with interrupts off can never end,
+// is a panic at once, naming the lock and the CPU, and releasing it on
+// another CPU than the holder's is one too. Waiting for another CPU panics
+// after `deadlock_spins` attempts (10 million by default: about a second)
+// instead of hanging silently.
 
 #include "sync/atomic.h"
 #include <cstdint>
+#include <optional>
 #include <utility>
 
 namespace sync {
@@ -41,9 +43,16 @@ public:
 
     bool is_locked() const { return m_locked.load(MemoryOrder::Relaxed); }
     const char* name() const { return m_name; }
+    // The CPU holding the lock, if any.
+    std::optional<uint32_t> owner_cpu() const
+    {
+        const uint32_t owner = m_owner.load(MemoryOrder::Relaxed);
+        return owner == 0 ? std::nullopt : std::optional<uint32_t>(owner - 1);
+    }
 
 private:
     Atomic<bool> m_locked{false};
+    Atomic<uint32_t> m_owner{0}; // the holder's CPU id + 1; 0 while free
     const char* m_name;
     uint32_t m_deadlock_spins;
 };

@@ -3,7 +3,10 @@
 // (.rodata.str1.1, one per object file), and spinlock.cpp has strings of its own.
 
 #include "sync/spinlock.h"
+#include <cstddef>
+#include <optional>
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/per_cpu.h"
 #include "ktest/ktest.h"
 
 KTEST(spinlock, disables_interrupts_while_held_and_restores_them)
@@ -51,9 +54,48 @@ KTEST(spinlock, protected_data_is_reached_only_under_the_lock)
     EXPECT_FALSE(counter.is_locked());
 }
 
-KTEST(spinlock, taking_a_held_lock_on_the_same_cpu_panics, ktest::should_panic("taken twice on this CPU"))
+KTEST(spinlock, records_the_cpu_that_holds_it)
 {
-    sync::Spinlock lock("twice", 10'000); // a short patience: the default takes seconds under TCG
+    sync::Spinlock lock("test");
+    EXPECT_FALSE(lock.owner_cpu().has_value());
+    {
+        sync::SpinlockGuard guard(lock);
+        ASSERT_TRUE(lock.owner_cpu().has_value());
+        EXPECT_EQ(*lock.owner_cpu(), arch::this_cpu_data().id);
+    }
+    EXPECT_FALSE(lock.owner_cpu().has_value());
+    bool were_enabled = false;
+    ASSERT_TRUE(lock.try_lock(were_enabled));
+    EXPECT_EQ(lock.owner_cpu(), std::optional<uint32_t>(0));
+    lock.unlock(were_enabled);
+}
+
+// With the default patience (10 million spins, seconds under TCG): the
+// recursion is known from the owner, not guessed after spinning.
+KTEST(spinlock, taking_a_held_lock_on_the_same_cpu_panics_at_once,
+      ktest::should_panic("spinlock \"twice\" taken twice on CPU 0"))
+{
+    sync::Spinlock lock("twice");
     sync::SpinlockGuard first(lock);
     sync::SpinlockGuard second(lock);
+}
+
+// Every case ends on the boot CPU's per-CPU area, whatever it loaded.
+KTEST_TEARDOWN(spinlock)
+{
+    arch::initialize_boot_cpu_data();
+}
+
+// Another CPU's release, tried on the boot CPU by loading a second per-CPU
+// area (id 1) into GS before unlocking (the teardown loads the boot CPU's
+// back; the panic leaves the lock held, on this case's abandoned stack).
+KTEST(spinlock, releasing_on_another_cpu_than_the_holder_panics,
+      ktest::should_panic("spinlock \"handed over\" released on CPU 1 but held by CPU 0"))
+{
+    sync::Spinlock lock("handed over");
+    alignas(128) static std::byte area[4096];
+    ASSERT_LE(arch::per_cpu_area_size(), sizeof area);
+    const bool were_enabled = lock.lock();
+    arch::load_cpu_data(arch::make_cpu_data({area, arch::per_cpu_area_size()}, 1));
+    lock.unlock(were_enabled);
 }
