@@ -1,6 +1,7 @@
 // KTEST cases for the console mux (src/core/console.cpp).
 
 #include "core/console.h"
+#include "arch/x86_64/cpu.h"
 #include "ktest/ktest.h"
 
 namespace {
@@ -14,7 +15,68 @@ private:
     kstd::StringBuffer<64> m_text;
 };
 
+// Records whether the mux was locked, and how deep, during each write, and
+// can write into the mux from inside its own write once.
+class ReentrantConsole final : public core::Console {
+public:
+    explicit ReentrantConsole(core::ConsoleMux& mux) : m_mux(mux) {}
+    void write(std::string_view text) override
+    {
+        m_text.write(text);
+        m_locked_every_time = m_locked_every_time && m_mux.is_locked();
+        if (m_mux.lock_depth() > m_deepest)
+            m_deepest = m_mux.lock_depth();
+        if (m_reenter) {
+            m_reenter = false;
+            m_mux.write("[inner]"); // as an exception report printed from inside a console's write would
+        }
+    }
+    std::string_view text() const { return m_text.view(); }
+    bool locked_every_time() const { return m_locked_every_time; }
+    uint32_t deepest() const { return m_deepest; }
+    void reenter_once() { m_reenter = true; }
+
+private:
+    core::ConsoleMux& m_mux;
+    kstd::StringBuffer<64> m_text;
+    bool m_locked_every_time = true;
+    bool m_reenter = false;
+    uint32_t m_deepest = 0;
+};
+
 } // namespace
+
+KTEST(console_mux, every_write_holds_the_lock_and_a_guard_holds_it_for_a_line)
+{
+    core::ConsoleMux mux;
+    ReentrantConsole console(mux);
+    ASSERT_OK(mux.attach(console));
+    EXPECT_FALSE(mux.is_locked());
+    mux.write("a");
+    {
+        const core::ConsoleMux::Guard line(mux);
+        EXPECT_TRUE(mux.is_locked());
+        EXPECT_FALSE(arch::interrupts_enabled(), "the lock is held with interrupts off");
+        mux.write("b");
+        mux.write("c");
+    }
+    EXPECT_TRUE(arch::interrupts_enabled());
+    EXPECT_FALSE(mux.is_locked());
+    EXPECT_TRUE(console.locked_every_time());
+    EXPECT_EQ(console.deepest(), 2u, "a write inside a Guard nests in it");
+    EXPECT_STREQ(console.text(), "abc");
+}
+
+KTEST(console_mux, a_write_from_inside_a_write_nests_instead_of_deadlocking)
+{
+    core::ConsoleMux mux;
+    ReentrantConsole console(mux);
+    ASSERT_OK(mux.attach(console));
+    console.reenter_once();
+    mux.write("outer");
+    EXPECT_STREQ(console.text(), "outer[inner]");
+    EXPECT_FALSE(mux.is_locked());
+}
 
 KTEST(console_mux, forwards_every_write_to_each_console)
 {

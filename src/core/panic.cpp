@@ -25,11 +25,21 @@ void set_panic_observer(PanicObserver observer)
 
 void panic_recovered()
 {
-    g_panic_depth = 0;
+    // The panic may have come from inside a console write whose Guard will
+    // never be destroyed now.
+    console().abandon_lock();
+    __atomic_store_n(&g_panic_depth, 0, __ATOMIC_SEQ_CST);
+}
+
+bool panic_in_progress()
+{
+    return __atomic_load_n(&g_panic_depth, __ATOMIC_SEQ_CST) > 0;
 }
 
 void print_panic_report(const PanicInfo& info)
 {
+    if (!console().at_line_start())
+        console().write("\n"); // the report starts a line (a panic may come mid-line)
     println("PANIC: {}{}", info.message, info.message_truncated ? " [message truncated]" : "");
     println("  at {}:{} in {}", info.location.file_name(), info.location.line(), info.location.function_name());
     print_backtrace(console(), info.frame_pointer, "  ");
@@ -40,8 +50,9 @@ void panic_with_message(std::string_view message, const std::source_location& lo
     arch::disable_interrupts();
     const bool truncated = message.data() == g_message_storage && g_message_buffer.truncated();
     const PanicInfo info{message, location, arch::read_frame_pointer(), truncated};
-    if (++g_panic_depth > 1) {
-        // A panic while panicking: print the bare minimum and stop.
+    // One panic at a time: a second one, on this CPU (a panic while
+    // panicking) or on another, prints the bare minimum and stops.
+    if (__atomic_add_fetch(&g_panic_depth, 1, __ATOMIC_SEQ_CST) > 1) {
         console().write("PANIC (nested): ");
         console().write(message);
         console().write("\n");

@@ -31,6 +31,9 @@ struct PanicInfo {
 using PanicObserver = void (*)(const PanicInfo&);
 void set_panic_observer(PanicObserver observer);
 void panic_recovered();
+// A panic has begun (and not been recovered from): the console lock lets it
+// write past a holder.
+bool panic_in_progress();
 
 // Prints the standard report (PANIC line, location, backtrace: see
 // core/backtrace.h).
