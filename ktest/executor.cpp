@@ -26,6 +26,7 @@
 #include "ktest/expect_fault.h"
 #include "ktest/glob.h"
 #include "ktest/internal.h"
+#include "sync/preemption.h"
 
 // Bounds of the registry sections (linker script, test links only).
 extern "C" const ktest::CaseInfo* const __ktest_cases_start[];
@@ -235,11 +236,14 @@ template <typename Function>
 bool run_protected(Phase phase, const Function& function)
 {
     g_state.phase = phase;
+    const uint32_t preemption_depth = sync::preemption_depth();
     if (internal::ktest_save_context(&g_state.jump) == 0) {
         function();
         return true;
     }
     internal::disarm_fault_expectation(); // the phase may have ended inside an EXPECT_FAULT
+    // A spinlock or an interrupt handler the jump abandoned held the count.
+    sync::restore_preemption_depth(preemption_depth);
     return false;
 }
 

@@ -10,6 +10,7 @@
 #include "core/panic.h"
 #include "core/print.h"
 #include "sync/atomic.h"
+#include "sync/preemption.h"
 
 namespace interrupts {
 
@@ -124,6 +125,9 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame)
     g_counts[vector].add_single_writer(1);
 
     if (vector >= irq_base_vector && vector < irq_base_vector + irq_count) {
+        // No switch away from a hardware-interrupt handler: a reschedule it
+        // asks for (the timer's) runs when the count drops, on the way out.
+        const sync::PreemptionGuard no_preemption;
         handle_irq(*frame);
         return;
     }

@@ -2,6 +2,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/per_cpu.h"
 #include "core/panic.h"
+#include "sync/preemption.h"
 
 namespace sync {
 
@@ -17,6 +18,7 @@ bool Spinlock::lock()
 {
     const bool were_enabled = arch::interrupts_enabled();
     arch::disable_interrupts();
+    disable_preemption(); // a holder is never switched away from (preemption.h)
     // Interrupts are off: this CPU cannot change under us, nor can an
     // interrupt handler on it take the lock between the check and the spin.
     const uint32_t me = this_cpu_owner();
@@ -47,6 +49,7 @@ bool Spinlock::try_lock(bool& interrupts_were_enabled)
             arch::enable_interrupts();
         return false;
     }
+    disable_preemption();
     m_owner.store(this_cpu_owner(), MemoryOrder::Relaxed);
     interrupts_were_enabled = were_enabled;
     return true;
@@ -64,8 +67,11 @@ void Spinlock::unlock(bool interrupts_were_enabled)
     // Release: writes to the protected data (and the owner) are visible
     // before the lock is free.
     m_locked.store(false, MemoryOrder::Release);
+    // Interrupts back first: a reschedule that was waiting for the count
+    // may switch threads, which it does with interrupts as the holder had them.
     if (interrupts_were_enabled)
         arch::enable_interrupts();
+    enable_preemption();
 }
 
 } // namespace sync

@@ -7,6 +7,7 @@
 #include <optional>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/per_cpu.h"
+#include "sync/preemption.h"
 #include "ktest/ktest.h"
 
 KTEST(spinlock, disables_interrupts_while_held_and_restores_them)
@@ -80,10 +81,13 @@ KTEST(spinlock, taking_a_held_lock_on_the_same_cpu_panics_at_once,
     sync::SpinlockGuard second(lock);
 }
 
-// Every case ends on the boot CPU's per-CPU area, whatever it loaded.
+// Every case ends on the boot CPU's per-CPU area, whatever it loaded, with
+// the preemption count it started with (a case that panics holding a lock,
+// on another CPU's area, leaves the boot CPU's count raised).
 KTEST_TEARDOWN(spinlock)
 {
     arch::initialize_boot_cpu_data();
+    sync::restore_preemption_depth(0);
 }
 
 // Another CPU's release, tried on the boot CPU by loading a second per-CPU

@@ -1,0 +1,62 @@
+// KTEST cases of preemption.cpp.
+
+#include "sync/preemption.h"
+#include "ktest/ktest.h"
+#include "sync/spinlock.h"
+
+namespace {
+int g_reschedules = 0;
+void count_reschedule()
+{
+    ++g_reschedules;
+}
+} // namespace
+
+KTEST_TEARDOWN(preemption)
+{
+    sync::set_reschedule_hook(nullptr);
+}
+
+KTEST(preemption, guards_and_spinlocks_nest_in_the_count)
+{
+    ASSERT_EQ(sync::preemption_depth(), 0u, "cases start preemptible");
+    {
+        const sync::PreemptionGuard outer;
+        EXPECT_EQ(sync::preemption_depth(), 1u);
+        sync::Spinlock lock("test");
+        {
+            const sync::SpinlockGuard held(lock);
+            EXPECT_EQ(sync::preemption_depth(), 2u, "a held spinlock keeps its CPU");
+            EXPECT_FALSE(sync::preemptible());
+        }
+        EXPECT_EQ(sync::preemption_depth(), 1u);
+    }
+    EXPECT_TRUE(sync::preemptible());
+}
+
+KTEST(preemption, a_reschedule_asked_for_while_held_runs_when_the_count_drops_to_zero)
+{
+    g_reschedules = 0;
+    sync::set_reschedule_hook(&count_reschedule);
+    {
+        const sync::PreemptionGuard outer;
+        {
+            const sync::PreemptionGuard inner;
+            sync::request_reschedule();
+            sync::request_reschedule(); // asked twice, runs once
+        }
+        EXPECT_EQ(g_reschedules, 0, "not while the count is above zero");
+    }
+    EXPECT_EQ(g_reschedules, 1);
+    sync::request_reschedule();
+    EXPECT_EQ(g_reschedules, 2, "at once when preemptible");
+    {
+        const sync::PreemptionGuard quiet;
+    }
+    EXPECT_EQ(g_reschedules, 2, "nothing pending: nothing runs");
+}
+
+KTEST(preemption, enabling_more_often_than_disabling_panics, ktest::should_panic("without a matching disable_preemption"))
+{
+    sync::enable_preemption();
+}
