@@ -31,6 +31,8 @@ target_compile_options(kernel_sanitizer_flags INTERFACE
     --param=asan-stack=0 --param=asan-globals=0>)
 # The runtimes are compiled only where these are defined.
 target_compile_definitions(kernel_sanitizer_flags INTERFACE $<$<COMPILE_LANGUAGE:CXX>:KESTREL_UBSAN KESTREL_KASAN>)
+# The lock order checker (src/sync/spinlock.h) is one more check test kernels carry.
+target_compile_definitions(kernel_sanitizer_flags INTERFACE $<$<COMPILE_LANGUAGE:CXX>:KESTREL_LOCK_CHECKS>)
 
 # Files the sanitizers must not instrument, and why:
 #   UBSan: its handlers and the report writer (a check in them would call

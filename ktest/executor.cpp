@@ -27,6 +27,7 @@
 #include "ktest/glob.h"
 #include "ktest/internal.h"
 #include "sync/preemption.h"
+#include "sync/spinlock.h"
 
 // Bounds of the registry sections (linker script, test links only).
 extern "C" const ktest::CaseInfo* const __ktest_cases_start[];
@@ -237,6 +238,7 @@ bool run_protected(Phase phase, const Function& function)
 {
     g_state.phase = phase;
     const uint32_t preemption_depth = sync::preemption_depth();
+    const uint32_t held_locks = sync::held_lock_count();
     if (internal::ktest_save_context(&g_state.jump) == 0) {
         function();
         return true;
@@ -244,6 +246,7 @@ bool run_protected(Phase phase, const Function& function)
     internal::disarm_fault_expectation(); // the phase may have ended inside an EXPECT_FAULT
     // A spinlock or an interrupt handler the jump abandoned held the count.
     sync::restore_preemption_depth(preemption_depth);
+    sync::forget_held_locks_above(held_locks); // and the lock order checker's record of them
     return false;
 }
 

@@ -25,7 +25,7 @@ constexpr uint8_t ocw3_read_isr = 0x0B;
 constexpr uint8_t cascade_line = 2;
 
 // The mask registers are read-modify-written; the cached copy is the truth.
-sync::Spinlock g_lock("8259 masks");
+sync::Spinlock g_lock("8259 masks", sync::LockRank::InterruptController);
 uint16_t g_masks = 0xFFFF;
 
 void write_masks(uint16_t masks)

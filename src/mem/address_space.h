@@ -74,7 +74,7 @@ private:
 
     arch::PhysAddr m_root;
     uint64_t m_table_frames = 0;
-    mutable sync::Spinlock m_lock{"address space"};
+    mutable sync::Spinlock m_lock{"address space", sync::LockRank::AddressSpace};
 };
 
 } // namespace mem

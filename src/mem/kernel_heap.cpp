@@ -93,7 +93,7 @@ namespace kernel_heap {
 
 namespace {
 
-sync::Spinlock g_lock("kernel heap");
+sync::Spinlock g_lock("kernel heap", sync::LockRank::KernelHeap);
 alignas(HeapInstance) std::byte g_storage[sizeof(HeapInstance)];
 HeapInstance* g_heap = nullptr;
 

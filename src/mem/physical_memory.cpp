@@ -11,7 +11,7 @@ namespace mem::physical {
 
 namespace {
 
-sync::Spinlock g_lock("frame allocator");
+sync::Spinlock g_lock("frame allocator", sync::LockRank::FrameAllocator);
 FrameAllocator g_frames;
 PhysRangeSet g_usable; // what is left for the allocator (metadata removed)
 arch::PhysAddr g_first_limit;

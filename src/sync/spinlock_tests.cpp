@@ -82,12 +82,14 @@ KTEST(spinlock, taking_a_held_lock_on_the_same_cpu_panics_at_once,
 }
 
 // Every case ends on the boot CPU's per-CPU area, whatever it loaded, with
-// the preemption count it started with (a case that panics holding a lock,
-// on another CPU's area, leaves the boot CPU's count raised).
+// the preemption count and the held-lock record it started with (a case that
+// panics holding a lock, on another CPU's area, leaves both behind on the
+// boot CPU's: ktest puts back those of the area GS names when it resumes).
 KTEST_TEARDOWN(spinlock)
 {
     arch::initialize_boot_cpu_data();
     sync::restore_preemption_depth(0);
+    sync::forget_held_locks_above(0);
 }
 
 // Another CPU's release, tried on the boot CPU by loading a second per-CPU
@@ -102,4 +104,39 @@ KTEST(spinlock, releasing_on_another_cpu_than_the_holder_panics,
     const bool were_enabled = lock.lock();
     arch::load_cpu_data(arch::make_cpu_data({area, arch::per_cpu_area_size()}, 1));
     lock.unlock(were_enabled);
+}
+
+KTEST(spinlock, ranked_locks_taken_in_order_pass_the_checker)
+{
+    sync::Spinlock heap("test heap", sync::LockRank::KernelHeap);
+    sync::Spinlock space("test address space", sync::LockRank::AddressSpace);
+    sync::Spinlock frames("test frames", sync::LockRank::FrameAllocator);
+    sync::Spinlock unranked("test unranked");
+    const uint32_t before = sync::held_lock_count();
+    {
+        const sync::SpinlockGuard a(heap);
+        const sync::SpinlockGuard b(space);
+        const sync::SpinlockGuard c(unranked); // not checked, in any order
+        const sync::SpinlockGuard d(frames);
+        EXPECT_EQ(sync::held_lock_count(), before + 4);
+    }
+    EXPECT_EQ(sync::held_lock_count(), before);
+}
+
+// The checker fires: the frame allocator's rank, then the heap's.
+KTEST(spinlock, taking_locks_out_of_rank_order_panics_naming_both,
+      ktest::should_panic("lock order: taking \"test heap\" (rank kernel heap)"))
+{
+    sync::Spinlock frames("test frames", sync::LockRank::FrameAllocator);
+    sync::Spinlock heap("test heap", sync::LockRank::KernelHeap);
+    const sync::SpinlockGuard a(frames);
+    const sync::SpinlockGuard b(heap);
+}
+
+KTEST(spinlock, a_rank_may_not_be_taken_twice, ktest::should_panic("while holding \"first frames\" (rank frame allocator)"))
+{
+    sync::Spinlock first("first frames", sync::LockRank::FrameAllocator);
+    sync::Spinlock second("second frames", sync::LockRank::FrameAllocator);
+    const sync::SpinlockGuard a(first);
+    const sync::SpinlockGuard b(second);
 }
