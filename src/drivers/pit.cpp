@@ -6,6 +6,7 @@
 #include "sync/atomic.h"
 #include "sync/idle.h"
 #include "sync/interrupt_guard.h"
+#include "sync/preemption.h"
 
 namespace drivers::pit {
 
@@ -40,6 +41,10 @@ void on_timer_interrupt(arch::InterruptFrame&)
 {
     g_ticks.add_single_writer(1);
     g_input_cycles.add_single_writer(g_divisor.load(sync::MemoryOrder::Relaxed));
+    // Every tick ends a time slice: the scheduler (once it has registered
+    // its hook) switches threads on the way out of the interrupt, when the
+    // handler's preemption count drops (sync/preemption.h).
+    sync::request_reschedule();
 }
 
 uint64_t cycles_to_ns(uint64_t cycles)

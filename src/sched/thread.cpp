@@ -4,6 +4,7 @@
 #include "arch/x86_64/per_cpu.h"
 #include "core/panic.h"
 #include "sync/interrupt_guard.h"
+#include "sync/preemption.h"
 
 extern "C" void sched_switch(uint64_t* save_rsp, uint64_t load_rsp);
 extern "C" void sched_thread_start();
@@ -46,6 +47,15 @@ Thread& current()
     if (current == nullptr)
         current = &Scheduler::boot_thread();
     return *current;
+}
+
+// The timer's reschedule (sync/preemption.h): at the end of a tick's
+// interrupt, with interrupts off and the preemption count at zero, on the
+// interrupted thread's own stack. The switch returns here when the thread's
+// turn comes again, and the interrupt then returns into it.
+void preempt()
+{
+    Scheduler::yield();
 }
 } // namespace
 
@@ -111,6 +121,7 @@ kstd::Expected<Thread*, ThreadError> Scheduler::create(std::string_view name, Th
     thread->m_saved_rsp = reinterpret_cast<uint64_t>(top - 7); // the stack pointer as a number
     const sync::InterruptGuard no_interrupts;
     current(); // the boot thread exists before the first other one
+    sync::set_reschedule_hook(&preempt); // from the first thread on, the timer preempts
     thread->m_id = g_next_id++;
     thread->m_state = ThreadState::Runnable;
     ++g_live;

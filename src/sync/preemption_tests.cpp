@@ -2,6 +2,7 @@
 
 #include "sync/preemption.h"
 #include "ktest/ktest.h"
+#include "sync/interrupt_guard.h"
 #include "sync/spinlock.h"
 
 namespace {
@@ -36,6 +37,8 @@ KTEST(preemption, guards_and_spinlocks_nest_in_the_count)
 
 KTEST(preemption, a_reschedule_asked_for_while_held_runs_when_the_count_drops_to_zero)
 {
+    // No timer ticks here: each asks for a reschedule too.
+    const sync::InterruptGuard no_ticks;
     g_reschedules = 0;
     sync::set_reschedule_hook(&count_reschedule);
     {
