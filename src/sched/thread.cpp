@@ -1,6 +1,7 @@
 #include "sched/thread.h"
 #include <new>
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/memory_layout.h"
 #include "arch/x86_64/per_cpu.h"
 #include "core/panic.h"
 #include "sync/interrupt_guard.h"
@@ -37,6 +38,8 @@ struct Scheduler {
 
 namespace {
 KESTREL_PER_CPU Thread* g_current;
+// The thread whose stack is in each slot, for the fault reports' lookup.
+Thread* g_stack_owner[max_thread_stacks];
 kstd::IntrusiveList<Thread, RunQueueTag> g_ready;
 uint64_t g_next_id = 1;
 uint32_t g_live = 1; // the boot thread
@@ -47,6 +50,17 @@ Thread& current()
     if (current == nullptr)
         current = &Scheduler::boot_thread();
     return *current;
+}
+
+// arch's stack lookup: the stack of the thread whose slot holds `address`.
+// No lock: one read of a table the scheduler fills with interrupts off.
+const arch::GuardedStack* thread_stack_at(arch::VirtAddr address)
+{
+    const arch::VirtAddr region(arch::layout::stack_region_base);
+    if (address < region || address - region >= uint64_t{max_thread_stacks} * thread_stack_slot_size)
+        return nullptr;
+    const Thread* owner = g_stack_owner[(address - region) / thread_stack_slot_size];
+    return owner ? owner->guarded_stack() : nullptr;
 }
 
 // The timer's reschedule (sync/preemption.h): at the end of a tick's
@@ -124,6 +138,11 @@ kstd::Expected<Thread*, ThreadError> Scheduler::create(std::string_view name, Th
     sync::set_reschedule_hook(&preempt); // from the first thread on, the timer preempts
     thread->m_id = g_next_id++;
     thread->m_state = ThreadState::Runnable;
+    kstd::BufferSink name_sink{std::span<char>(thread->m_stack_name, sizeof thread->m_stack_name - 1)};
+    kstd::format_to(name_sink, "stack of thread {} \"{}\"", thread->m_id, thread->name());
+    thread->m_guarded = arch::GuardedStack{name_sink.view(), stack->guard, stack->bottom, stack->top};
+    g_stack_owner[stack->slot] = thread;
+    arch::set_stack_lookup(&thread_stack_at);
     ++g_live;
     g_ready.push_back(*thread);
     return thread;
@@ -157,11 +176,12 @@ int Scheduler::reap(Thread& thread)
     while (thread.m_state != ThreadState::Exited)
         yield();
     const int status = thread.m_exit_status;
-    free_stack(thread.m_stack);
     {
         const sync::InterruptGuard no_interrupts;
+        g_stack_owner[thread.m_stack.slot] = nullptr;
         --g_live;
     }
+    free_stack(thread.m_stack);
     delete &thread;
     return status;
 }

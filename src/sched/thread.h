@@ -16,6 +16,7 @@
 #include <string_view>
 #include "kstd/expected.h"
 #include "kstd/format.h"
+#include "arch/x86_64/kernel_stacks.h"
 #include "kstd/intrusive_list.h"
 #include "sched/thread_stack.h"
 
@@ -47,6 +48,9 @@ public:
     ThreadState state() const { return m_state; }
     // Null for the boot thread, which runs on the boot stack.
     const ThreadStack* stack() const { return m_has_stack ? &m_stack : nullptr; }
+    // The stack as fault reports name it ("stack of thread 3 \"worker\""),
+    // or null for the boot thread (arch names the boot stack itself).
+    const arch::GuardedStack* guarded_stack() const { return m_has_stack ? &m_guarded : nullptr; }
 
 private:
     friend struct Scheduler;
@@ -59,6 +63,9 @@ private:
     void* m_argument = nullptr;
     ThreadStack m_stack{};
     bool m_has_stack = false;
+    // The stack as fault reports name it ("stack of thread 3 \"worker\"").
+    arch::GuardedStack m_guarded{};
+    char m_stack_name[64] = {};
     uint64_t m_saved_rsp = 0; // while not running: where sched_switch left its registers
     int m_exit_status = 0;
 };

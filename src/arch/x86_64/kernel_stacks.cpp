@@ -62,13 +62,23 @@ const GuardedStack& interrupt_stack(InterruptStack which)
     return table().stacks[static_cast<unsigned>(which)];
 }
 
+namespace {
+StackLookup g_lookup = nullptr;
+} // namespace
+
+void set_stack_lookup(StackLookup lookup)
+{
+    g_lookup = lookup;
+}
+
 const GuardedStack* stack_guarded_at(VirtAddr address)
 {
     for (const GuardedStack& stack : kernel_stacks()) {
         if (stack.guard_contains(address))
             return &stack;
     }
-    return nullptr;
+    const GuardedStack* stack = g_lookup ? g_lookup(address) : nullptr;
+    return stack && stack->guard_contains(address) ? stack : nullptr;
 }
 
 const GuardedStack* stack_containing(VirtAddr address)
@@ -77,7 +87,8 @@ const GuardedStack* stack_containing(VirtAddr address)
         if (stack.contains(address))
             return &stack;
     }
-    return nullptr;
+    const GuardedStack* stack = g_lookup ? g_lookup(address) : nullptr;
+    return stack && stack->contains(address) ? stack : nullptr;
 }
 
 } // namespace arch

@@ -49,6 +49,13 @@ const GuardedStack* stack_guarded_at(VirtAddr address);
 // The stack `address` lies in, or null.
 const GuardedStack* stack_containing(VirtAddr address);
 
+// The stacks made later (threads', src/sched/thread_stack.h) are found
+// through a lookup their owner registers: given an address, the stack whose
+// guard page or whose stack holds it, or null. It is called from fault and
+// double-fault handlers: it must take no lock and not fault.
+using StackLookup = const GuardedStack* (*)(VirtAddr address);
+void set_stack_lookup(StackLookup lookup);
+
 // boot.asm leaves the boot stack's guard page unmapped in the boot tables;
 // the kernel's own tables (Memory init stage) map none of these guard pages
 // (mem/kernel_address_space.cpp skips every page stack_guarded_at() names).
