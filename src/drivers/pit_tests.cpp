@@ -89,11 +89,14 @@ KTEST(pit, sleeping_with_interrupts_off_panics, ktest::should_panic("interrupts 
 KTEST(pit, calibration_that_stops_early_agrees_with_a_long_one)
 {
     // The early stop (two runs within 0.2%) against the shortest of 20 runs:
-    // the same rate within 1%, or the early stop kept a stretched run.
+    // the same rate within 5%, or the early stop kept a run the host
+    // stretched by descheduling the guest (milliseconds: tens of per cent).
+    // Closer is not promised: on a busy host every run is stretched a little,
+    // alike.
     auto quick = drivers::measure_tsc_frequency_hz(5, 2'000, true);
     auto careful = drivers::measure_tsc_frequency_hz(20, 2'000);
     ASSERT_OK(quick);
     ASSERT_OK(careful);
-    EXPECT_LE(*quick, *careful + *careful / 100, "quick {} Hz, careful {} Hz", *quick, *careful);
-    EXPECT_GE(*quick + *careful / 100, *careful, "quick {} Hz, careful {} Hz", *quick, *careful);
+    EXPECT_LE(*quick, *careful + *careful / 20, "quick {} Hz, careful {} Hz", *quick, *careful);
+    EXPECT_GE(*quick + *careful / 20, *careful, "quick {} Hz, careful {} Hz", *quick, *careful);
 }

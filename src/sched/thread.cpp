@@ -3,6 +3,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/memory_layout.h"
 #include "arch/x86_64/per_cpu.h"
+#include "arch/x86_64/tsc.h"
 #include "core/panic.h"
 #include "sync/interrupt_guard.h"
 #include "sync/preemption.h"
@@ -41,14 +42,19 @@ KESTREL_PER_CPU Thread* g_current;
 // The thread whose stack is in each slot, for the fault reports' lookup.
 Thread* g_stack_owner[max_thread_stacks];
 kstd::IntrusiveList<Thread, RunQueueTag> g_ready;
+kstd::IntrusiveList<Thread, AllThreadsTag> g_all; // every thread not yet joined
+uint64_t g_turn_started = 0;                      // TSC at the last switch: the running thread's turn
 uint64_t g_next_id = 1;
 uint32_t g_live = 1; // the boot thread
 
 Thread& current()
 {
     Thread*& current = arch::this_cpu(g_current);
-    if (current == nullptr)
+    if (current == nullptr) {
         current = &Scheduler::boot_thread();
+        g_all.push_back(*current);
+        g_turn_started = arch::tsc::now();
+    }
     return *current;
 }
 
@@ -95,6 +101,9 @@ std::string_view to_string(ThreadError error)
 void Scheduler::switch_to(Thread& next)
 {
     Thread& previous = current();
+    const uint64_t now = arch::tsc::now();
+    previous.m_cpu_ticks += now - g_turn_started;
+    g_turn_started = now;
     arch::this_cpu(g_current) = &next;
     next.m_state = ThreadState::Running;
     sched_switch(&previous.m_saved_rsp, next.m_saved_rsp);
@@ -144,6 +153,7 @@ kstd::Expected<Thread*, ThreadError> Scheduler::create(std::string_view name, Th
     g_stack_owner[stack->slot] = thread;
     arch::set_stack_lookup(&thread_stack_at);
     ++g_live;
+    g_all.push_back(*thread);
     g_ready.push_back(*thread);
     return thread;
 }
@@ -179,6 +189,7 @@ int Scheduler::reap(Thread& thread)
     {
         const sync::InterruptGuard no_interrupts;
         g_stack_owner[thread.m_stack.slot] = nullptr;
+        g_all.remove(thread);
         --g_live;
     }
     free_stack(thread.m_stack);
@@ -221,6 +232,20 @@ void exit(int status)
 int join(Thread& thread)
 {
     return Scheduler::reap(thread);
+}
+
+void print_threads(kstd::Sink& sink)
+{
+    const sync::InterruptGuard no_interrupts; // the list does not change under us
+    kstd::format_to(sink, "  ID  STATE     CPU(us)  STACK               NAME\n");
+    for (const Thread& thread : g_all) {
+        const uint64_t ticks = thread.cpu_ticks() + (&thread == &current() ? arch::tsc::now() - g_turn_started : 0);
+        const auto ns = arch::tsc::to_nanoseconds(ticks); // an error only before the TSC is calibrated
+        const uint64_t us = ns ? *ns / 1000 : 0;
+        const arch::GuardedStack* stack = thread.guarded_stack();
+        kstd::format_to(sink, "{:>4}  {:<8} {:>8}  {:#018x}  {}\n", thread.id(), to_string(thread.state()), us,
+                        stack ? stack->bottom.value() : 0, thread.name());
+    }
 }
 
 uint32_t live_threads()

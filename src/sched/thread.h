@@ -32,8 +32,9 @@ enum class ThreadError : uint8_t {
 std::string_view to_string(ThreadError error);
 
 struct RunQueueTag {};
+struct AllThreadsTag {};
 
-class Thread final : public kstd::IntrusiveListNode<RunQueueTag> {
+class Thread final : public kstd::IntrusiveListNode<RunQueueTag>, public kstd::IntrusiveListNode<AllThreadsTag> {
 public:
     using Entry = int (*)(void* argument);
     static constexpr size_t max_name = 32;
@@ -51,6 +52,9 @@ public:
     // The stack as fault reports name it ("stack of thread 3 \"worker\""),
     // or null for the boot thread (arch names the boot stack itself).
     const arch::GuardedStack* guarded_stack() const { return m_has_stack ? &m_guarded : nullptr; }
+    // TSC ticks this thread has run (up to its last switch away; the running
+    // thread's current turn is not in it yet).
+    uint64_t cpu_ticks() const { return m_cpu_ticks; }
 
 private:
     friend struct Scheduler;
@@ -68,6 +72,7 @@ private:
     char m_stack_name[64] = {};
     uint64_t m_saved_rsp = 0; // while not running: where sched_switch left its registers
     int m_exit_status = 0;
+    uint64_t m_cpu_ticks = 0;
 };
 
 // The thread running on this CPU.
@@ -83,5 +88,8 @@ void yield();
 int join(Thread& thread);
 // Threads that exist (the boot thread included) and have not been joined.
 uint32_t live_threads();
+// A `ps`-style table of every thread that has not been joined: id, state,
+// CPU time, stack and name, one line each, after a header.
+void print_threads(kstd::Sink& sink);
 
 } // namespace sched

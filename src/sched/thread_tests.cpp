@@ -4,6 +4,7 @@
 
 #include "sched/thread.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
 #include "ktest/ktest.h"
 #include "mem/kernel_heap.h"
 #include "mem/physical_memory.h"
@@ -169,4 +170,43 @@ KTEST(thread, a_thread_that_never_yields_is_preempted_by_the_timer)
     EXPECT_EQ(sched::join(**spinner), 1);
     EXPECT_EQ(sched::join(**marker), 2);
     EXPECT_TRUE(g_other_ran);
+}
+
+namespace {
+int busy_for_a_while(void*)
+{
+    const uint64_t start = arch::tsc::now();
+    while (arch::tsc::now() - start < arch::tsc::frequency_hz().value() / 500) // 2 ms of TSC ticks
+        arch::pause();
+    return 0;
+}
+} // namespace
+
+KTEST(thread, the_thread_table_lists_every_thread_with_its_state_and_cpu_time)
+{
+    const uint64_t started = arch::tsc::now(); // before the threads exist: the timer may run them any time after
+    auto busy = sched::Thread::create("busy one", &busy_for_a_while, nullptr);
+    auto idle = sched::Thread::create("waiting one", &returns_its_argument, nullptr);
+    ASSERT_OK(busy);
+    ASSERT_OK(idle);
+    kstd::StringBuffer<1024> before;
+    sched::print_threads(before);
+    EXPECT_TRUE(before.view().find("boot") != std::string_view::npos, "{}", before.view());
+    EXPECT_TRUE(before.view().find("runnable  ") != std::string_view::npos, "{}", before.view());
+    EXPECT_TRUE(before.view().find("busy one") != std::string_view::npos, "{}", before.view());
+    EXPECT_TRUE(before.view().find("waiting one") != std::string_view::npos, "{}", before.view());
+    sched::Thread& busy_thread = **busy;
+    sched::Thread& idle_thread = **idle;
+    while (busy_thread.state() != sched::ThreadState::Exited || idle_thread.state() != sched::ThreadState::Exited)
+        sched::yield();
+    // The busy one spun for 2 ms of wall time, the other returned at once:
+    // each was charged for what it ran, and nobody for more than has passed.
+    EXPECT_GT(idle_thread.cpu_ticks(), 0u);
+    EXPECT_GT(busy_thread.cpu_ticks(), idle_thread.cpu_ticks());
+    EXPECT_LE(busy_thread.cpu_ticks() + idle_thread.cpu_ticks(), arch::tsc::now() - started);
+    EXPECT_EQ(sched::join(busy_thread), 0);
+    EXPECT_EQ(sched::join(idle_thread), 0);
+    kstd::StringBuffer<1024> after;
+    sched::print_threads(after);
+    EXPECT_TRUE(after.view().find("busy one") == std::string_view::npos, "joined threads are gone: {}", after.view());
 }
