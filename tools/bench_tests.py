@@ -24,8 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "tools" / "runner.py"
-FLOOR_QEMU = ["qemu-system-x86_64", "-accel", "tcg", "-m", "128M", "-nic", "none", "-no-reboot", "-display", "none",
-              "-monitor", "none", "-serial", "null", "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel"]
+sys.path.insert(0, str(ROOT / "tools"))
+from ktest_runner.qemu import qemu_base_command  # noqa: E402  (the runner's own QEMU command line)
 
 
 def runner_args_of(source: Path) -> list[str]:
@@ -40,7 +40,8 @@ def runner_args_of(source: Path) -> list[str]:
 def boot_seconds(image: Path, extra: list[str]) -> float | None:
     """Wall time of one run, process start to exit: the runner's (Python
     start-up included), or bare QEMU's for the floor (extra == None)."""
-    command = FLOOR_QEMU + [str(image)] if extra is None else \
+    command = qemu_base_command(image, "tcg") + ["-display", "none", "-monitor", "none", "-serial", "null"] \
+        if extra is None else \
         [sys.executable, str(RUNNER), str(image), "--quiet", "--color", "never"] + extra
     start = time.monotonic()
     status = subprocess.run(command, capture_output=True, timeout=300).returncode

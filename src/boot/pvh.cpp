@@ -28,6 +28,16 @@ kstd::Unexpected<PvhError> fail(std::string_view what, std::string_view field, u
     return kstd::unexpected(PvhError{what, field, value, entry});
 }
 
+// Records [address, address + bytes) as a structure the kernel keeps, or
+// the error that says the record is full (naming `field`).
+kstd::Expected<void, PvhError> keep(BootInfo& out, arch::PhysAddr address, uint64_t bytes, std::string_view field,
+                                    int64_t entry = -1)
+{
+    if (!out.keep(address, bytes))
+        return fail("more boot structures than the kernel can keep (24)", field, address.value(), entry);
+    return {};
+}
+
 MemoryType memory_type(uint32_t type)
 {
     switch (type) {
@@ -70,8 +80,8 @@ kstd::Expected<std::string_view, PvhError> read_string(const PhysicalMemory& mem
     for (size_t i = 0; i < bytes.size(); ++i) {
         if (text[i] != '\0')
             continue;
-        if (!out.keep(arch::PhysAddr(address), i + 1))
-            return fail("more boot structures than the kernel can keep (24)", field, address, entry);
+        if (auto kept = keep(out, arch::PhysAddr(address), i + 1, field, entry); !kept)
+            return kstd::unexpected(kept.error());
         return std::string_view(text, i);
     }
     return fail(bytes.size() > pvh_max_string ? "string is longer than 4096 bytes"
@@ -101,9 +111,7 @@ kstd::Expected<void, PvhError> parse_memory_map(const PhysicalMemory& memory, st
     }
     out.memory_region_count = count;
     out.has_memory_map = true;
-    if (!out.keep(arch::PhysAddr(address), table->size()))
-        return fail("more boot structures than the kernel can keep (24)", "memmap_paddr", address);
-    return {};
+    return keep(out, arch::PhysAddr(address), table->size(), "memmap_paddr");
 }
 
 kstd::Expected<void, PvhError> parse_modules(const PhysicalMemory& memory, std::span<const std::byte> start,
@@ -118,8 +126,8 @@ kstd::Expected<void, PvhError> parse_modules(const PhysicalMemory& memory, std::
     auto table = read_table(memory, address, count, modlist_entry_size, "modlist_paddr");
     if (!table)
         return kstd::unexpected(table.error());
-    if (!out.keep(arch::PhysAddr(address), table->size()))
-        return fail("more boot structures than the kernel can keep (24)", "modlist_paddr", address);
+    if (auto kept = keep(out, arch::PhysAddr(address), table->size(), "modlist_paddr"); !kept)
+        return kept;
     for (uint32_t i = 0; i < count; ++i) {
         const size_t at = i * modlist_entry_size;
         const uint64_t base = read<uint64_t>(*table, at);
@@ -158,8 +166,8 @@ kstd::Expected<void, PvhError> parse_pvh(const PhysicalMemory& memory, arch::Phy
     out.protocol = BootProtocol::Pvh;
     out.bootloader_name = "QEMU -kernel (PVH)";
     out.total_size = pvh_start_info_size;
-    if (!out.keep(start_info, pvh_start_info_size))
-        return fail("more boot structures than the kernel can keep (24)", "start_info", start_info.value());
+    if (auto kept = keep(out, start_info, pvh_start_info_size, "start_info"); !kept)
+        return kept;
 
     auto command_line = read_string(memory, read<uint64_t>(start, 24), "cmdline_paddr", -1, out);
     if (!command_line)

@@ -12,21 +12,28 @@ namespace {
 static_assert(offsetof(CpuData, self) == 0, "this_cpu_data() reads the self pointer at %gs:0");
 } // namespace
 
+namespace {
+// The CpuData at the start of a copy of the section: itself, its id, the TSS
+// at the TSS's offset in that copy, and the IST stacks.
+CpuData& fill(std::byte* area, uint32_t id)
+{
+    // The area starts with its CpuData (offset 0, above).
+    auto& data = *reinterpret_cast<CpuData*>(area);
+    data.self = &data;
+    data.id = id;
+    // The TSS sits at the same offset in every copy.
+    data.tss = reinterpret_cast<TaskStateSegment*>(area + per_cpu_offset(&task_state_segment_instance()));
+    data.interrupt_stacks = kernel_stacks().subspan(1); // every CPU shares them until SMP gives each its own
+    return data;
+}
+} // namespace
+
 CpuData& make_cpu_data(std::span<std::byte> area, uint32_t id)
 {
     // A copy of the section's current contents; each CPU then initialises
     // what it owns (its TSS, when it runs initialize_task_state_segment()).
     __builtin_memcpy(area.data(), __percpu_start, per_cpu_area_size());
-    // The area starts with a copy of the CpuData (offset 0, above).
-    auto& data = *reinterpret_cast<CpuData*>(area.data());
-    const uintptr_t tss_offset =
-        reinterpret_cast<uintptr_t>(&task_state_segment_instance()) - reinterpret_cast<uintptr_t>(__percpu_start);
-    data.self = &data;
-    data.id = id;
-    // The TSS sits at the same offset in this copy as in the section.
-    data.tss = reinterpret_cast<TaskStateSegment*>(area.data() + tss_offset);
-    data.interrupt_stacks = kernel_stacks().subspan(1); // every CPU shares them until SMP gives each its own
-    return data;
+    return fill(area.data(), id);
 }
 
 void load_cpu_data(CpuData& data)
@@ -36,11 +43,8 @@ void load_cpu_data(CpuData& data)
 
 void initialize_boot_cpu_data()
 {
-    g_cpu_data.self = &g_cpu_data;
-    g_cpu_data.id = 0;
-    g_cpu_data.tss = &task_state_segment_instance();
-    g_cpu_data.interrupt_stacks = kernel_stacks().subspan(1);
-    load_cpu_data(g_cpu_data);
+    // g_cpu_data heads the section (the linker script puts it first).
+    load_cpu_data(fill(reinterpret_cast<std::byte*>(&g_cpu_data), 0));
 }
 
 } // namespace arch

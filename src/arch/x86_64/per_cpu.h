@@ -53,6 +53,14 @@ CpuData& make_cpu_data(std::span<std::byte> area, uint32_t id);
 // changes under running code).
 void load_cpu_data(CpuData& data);
 
+// Where a per-CPU variable (named by its boot-CPU copy) lies in every CPU's
+// copy of the section.
+inline uintptr_t per_cpu_offset(const volatile void* variable)
+{
+    // Both are addresses in the section; their difference is the offset.
+    return reinterpret_cast<uintptr_t>(variable) - reinterpret_cast<uintptr_t>(__percpu_start);
+}
+
 // This CPU's CpuData.
 inline CpuData& this_cpu_data()
 {
@@ -68,9 +76,8 @@ template <typename T>
 T& this_cpu(T& variable)
 {
     // Per-CPU variables are laid out alike in every CPU's copy of the section.
-    const uintptr_t offset = reinterpret_cast<uintptr_t>(&variable) - reinterpret_cast<uintptr_t>(__percpu_start);
-    // this_cpu_data() is the start of this CPU's copy; offset lies inside it.
-    return *reinterpret_cast<T*>(reinterpret_cast<uintptr_t>(&this_cpu_data()) + offset);
+    // this_cpu_data() is the start of this CPU's copy; the offset lies inside it.
+    return *reinterpret_cast<T*>(reinterpret_cast<uintptr_t>(&this_cpu_data()) + per_cpu_offset(&variable));
 }
 
 // Adds `delta` to this CPU's instance of `counter` in one instruction, so it
@@ -78,7 +85,7 @@ T& this_cpu(T& variable)
 // preemption count needs: reading the base and then adding would not be).
 inline void this_cpu_add(uint32_t& counter, int32_t delta)
 {
-    const uintptr_t offset = reinterpret_cast<uintptr_t>(&counter) - reinterpret_cast<uintptr_t>(__percpu_start);
+    const uintptr_t offset = per_cpu_offset(&counter);
     // One read-modify-write relative to GS: not interruptible between the
     // address and the update.
     asm volatile("addl %1, %%gs:(%0)" : : "r"(offset), "r"(delta) : "memory", "cc");
@@ -86,7 +93,7 @@ inline void this_cpu_add(uint32_t& counter, int32_t delta)
 
 inline uint32_t this_cpu_read(const uint32_t& counter)
 {
-    const uintptr_t offset = reinterpret_cast<uintptr_t>(&counter) - reinterpret_cast<uintptr_t>(__percpu_start);
+    const uintptr_t offset = per_cpu_offset(&counter);
     uint32_t value;
     // One load relative to GS, for the same reason as this_cpu_add.
     asm volatile("movl %%gs:(%1), %0" : "=r"(value) : "r"(offset) : "memory");
