@@ -8,13 +8,20 @@
 #include "ktest/ktest.h"
 #include "mem/kernel_heap.h"
 #include "mem/physical_memory.h"
+#include "sync/preemption.h"
 
 namespace {
 
 struct PingPong {
     char trace[64];
     size_t length;
-    void note(char c) { trace[length++] = c; }
+    // Both threads write here and the timer may switch between them: the
+    // append is one step for the scheduler (length++ lost an update once).
+    void note(char c)
+    {
+        const sync::PreemptionGuard whole;
+        trace[length++] = c;
+    }
 };
 
 int ping(void* argument)
