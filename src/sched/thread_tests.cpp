@@ -146,19 +146,26 @@ KTEST(thread, many_live_threads_at_once_each_get_a_stack_slot)
 }
 
 namespace {
+volatile bool g_spinner_started = false;
 volatile bool g_other_ran = false;
 
 int spins_until_the_other_runs(void*)
 {
     // Never yields: only the timer can let the other thread run.
+    g_spinner_started = true;
     uint64_t spins = 0;
-    while (!g_other_ran)
+    do
         ++spins;
+    while (!g_other_ran);
     return spins > 0 ? 1 : 0;
 }
 
 int marks_that_it_ran(void*)
 {
+    // Waits for the spinner to be spinning, so that it can only have been
+    // let go by the timer (the two may start in either order).
+    while (!g_spinner_started)
+        sched::yield();
     g_other_ran = true;
     return 2;
 }
@@ -167,6 +174,7 @@ int marks_that_it_ran(void*)
 KTEST(thread, a_thread_that_never_yields_is_preempted_by_the_timer)
 {
     ASSERT_TRUE(arch::interrupts_enabled(), "the timer must tick");
+    g_spinner_started = false;
     g_other_ran = false;
     auto spinner = sched::Thread::create("spinner", &spins_until_the_other_runs, nullptr);
     auto marker = sched::Thread::create("marker", &marks_that_it_ran, nullptr);
