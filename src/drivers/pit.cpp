@@ -4,7 +4,6 @@
 #include "interrupts/irq.h"
 #include "core/panic.h"
 #include "sync/atomic.h"
-#include "sync/idle.h"
 #include "sync/interrupt_guard.h"
 #include "sync/preemption.h"
 
@@ -157,23 +156,6 @@ uint64_t uptime_ns()
 uint64_t uptime_ms()
 {
     return uptime_ns() / 1'000'000;
-}
-
-void sleep_ns(uint64_t nanoseconds)
-{
-    KASSERT(timer_running(), "sleep before the timer runs would never wake up");
-    KASSERT(arch::interrupts_enabled(), "sleep with interrupts disabled would never wake up");
-    // uptime_ns() lags real time by up to one period: add one so the sleep
-    // is never shorter than asked.
-    const uint64_t deadline = uptime_ns() + timer_period_ns() + nanoseconds;
-    sync::InterruptGuard guard; // check, then halt, without a gap (sync/idle.h)
-    while (uptime_ns() < deadline)
-        sync::wait_for_interrupt();
-}
-
-void sleep_ms(uint64_t milliseconds)
-{
-    sleep_ns(milliseconds * 1'000'000);
 }
 
 } // namespace drivers::pit

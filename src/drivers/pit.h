@@ -57,10 +57,7 @@ uint64_t ticks();
 uint64_t uptime_ns();
 uint64_t uptime_ms();
 
-// Halts (sync::wait_for_interrupt) until at least `duration` has passed,
-// and at most about two timer periods more. Needs the timer and interrupts
-// enabled (panics otherwise: it would never wake up).
-void sleep_ns(uint64_t nanoseconds);
-void sleep_ms(uint64_t milliseconds);
+// Sleeping is the scheduler's: sched::sleep_for (sched/thread.h) blocks the
+// thread on the timer queue, which each tick checks.
 
 } // namespace drivers::pit

@@ -6,6 +6,7 @@
 #include "arch/x86_64/cpu.h"
 #include "drivers/tsc_calibration.h"
 #include "ktest/ktest.h"
+#include "sched/thread.h"
 #include "sync/interrupt_guard.h"
 
 // Rates measured against the TSC: tests/integration/timer.cpp.
@@ -57,7 +58,7 @@ TimerReading read_timer()
 KTEST(pit, ticks_and_uptime_advance_together)
 {
     const TimerReading before = read_timer();
-    drivers::pit::sleep_ms(3);
+    sched::sleep_for(std::chrono::milliseconds(3));
     const TimerReading after = read_timer();
     const uint64_t ticks = after.ticks - before.ticks;
     const uint64_t uptime = after.uptime_ns - before.uptime_ns;
@@ -74,16 +75,10 @@ KTEST(pit, sleep_waits_for_the_timer)
     // Real time against the TSC: tests/integration/timer.cpp (it needs
     // retries on a busy host). Here: the timer's own view.
     const TimerReading before = read_timer();
-    drivers::pit::sleep_ms(5);
+    sched::sleep_for(std::chrono::milliseconds(5));
     const TimerReading after = read_timer();
     EXPECT_GE(after.uptime_ns - before.uptime_ns, 5'000'000u + drivers::pit::timer_period_ns());
     EXPECT_GE(after.ticks - before.ticks, 6u, "5 ms and the period lost to rounding, at 1 kHz");
-}
-
-KTEST(pit, sleeping_with_interrupts_off_panics, ktest::should_panic("interrupts disabled"))
-{
-    arch::disable_interrupts();
-    drivers::pit::sleep_ms(1);
 }
 
 KTEST(pit, calibration_that_stops_early_agrees_with_a_long_one)

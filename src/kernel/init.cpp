@@ -14,6 +14,7 @@
 #include "drivers/vga_text.h"
 #include "interrupts/irq.h"
 #include "mem/memory.h"
+#include "sched/thread.h"
 
 namespace kernel {
 
@@ -87,6 +88,9 @@ void initialize(const boot::BootHandoff& handoff, InitStage up_to)
     if (up_to < InitStage::Interrupts)
         return;
     init_interrupts();
+    if (up_to < InitStage::Scheduler)
+        return;
+    sched::initialize();
 }
 
 } // namespace kernel

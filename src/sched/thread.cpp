@@ -1,65 +1,28 @@
+// Threads: creating one (its stack laid out for its first switch), exiting,
+// joining, detaching, killing, and the listing. The scheduling itself is in
+// scheduler.cpp.
+
 #include "sched/thread.h"
 #include <new>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/memory_layout.h"
-#include "arch/x86_64/per_cpu.h"
 #include "arch/x86_64/tsc.h"
+#include "core/backtrace.h"
 #include "core/panic.h"
-#include "sync/interrupt_guard.h"
+#include "sched/might_sleep.h"
+#include "sched/scheduler.h"
 #include "sync/preemption.h"
 
-extern "C" void sched_switch(uint64_t* save_rsp, uint64_t load_rsp);
 extern "C" void sched_thread_start();
 
 namespace sched {
 
-// The scheduler's state, with access to Thread's insides. One CPU: the run
-// queue is guarded by turning interrupts off (no interrupt handler touches it).
-struct Scheduler {
-    static Thread& boot_thread()
-    {
-        static Thread thread = [] {
-            Thread boot;
-            boot.m_id = 0;
-            boot.m_state = ThreadState::Running;
-            __builtin_memcpy(boot.m_name, "boot", 5);
-            return boot;
-        }();
-        return thread;
-    }
-
-    // Called with interrupts off; `next` is runnable and not queued.
-    static void switch_to(Thread& next);
-    static kstd::Expected<Thread*, ThreadError> create(std::string_view name, Thread::Entry entry, void* argument);
-    [[noreturn]] static void exit(int status);
-    static int reap(Thread& thread);
-    static void run_thread(Thread& thread);
-    static void yield();
-};
-
 namespace {
-KESTREL_PER_CPU Thread* g_current;
 // The thread whose stack is in each slot, for the fault reports' lookup.
+// Written with the scheduler lock held; read by one load.
 Thread* g_stack_owner[max_thread_stacks];
-kstd::IntrusiveList<Thread, RunQueueTag> g_ready;
-kstd::IntrusiveList<Thread, AllThreadsTag> g_all; // every thread not yet joined
-uint64_t g_turn_started = 0;                      // TSC at the last switch: the running thread's turn
-uint64_t g_next_id = 1;
-uint32_t g_live = 1; // the boot thread
-
-Thread& current()
-{
-    Thread*& current = arch::this_cpu(g_current);
-    if (current == nullptr) {
-        current = &Scheduler::boot_thread();
-        g_all.push_back(*current);
-        g_turn_started = arch::tsc::now();
-    }
-    return *current;
-}
 
 // arch's stack lookup: the stack of the thread whose slot holds `address`.
-// No lock: one read of a table the scheduler fills with interrupts off.
 const arch::GuardedStack* thread_stack_at(arch::VirtAddr address)
 {
     const arch::VirtAddr region(arch::layout::stack_region_base);
@@ -68,15 +31,6 @@ const arch::GuardedStack* thread_stack_at(arch::VirtAddr address)
     const Thread* owner = g_stack_owner[(address - region) / thread_stack_slot_size];
     return owner ? owner->guarded_stack() : nullptr;
 }
-
-// The timer's reschedule (sync/preemption.h): at the end of a tick's
-// interrupt, with interrupts off and the preemption count at zero, on the
-// interrupted thread's own stack. The switch returns here when the thread's
-// turn comes again, and the interrupt then returns into it.
-void preempt()
-{
-    Scheduler::yield();
-}
 } // namespace
 
 std::string_view to_string(ThreadState state)
@@ -84,7 +38,19 @@ std::string_view to_string(ThreadState state)
     switch (state) {
     case ThreadState::Runnable: return "runnable";
     case ThreadState::Running: return "running";
+    case ThreadState::Blocked: return "blocked";
+    case ThreadState::Sleeping: return "sleeping";
     case ThreadState::Exited: return "exited";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(Priority priority)
+{
+    switch (priority) {
+    case Priority::Low: return "low";
+    case Priority::Normal: return "normal";
+    case Priority::High: return "high";
     }
     return "unknown";
 }
@@ -98,33 +64,51 @@ std::string_view to_string(ThreadError error)
     return "unknown thread error";
 }
 
-void Scheduler::switch_to(Thread& next)
+Thread& Scheduler::boot_thread()
 {
-    Thread& previous = current();
-    const uint64_t now = arch::tsc::now();
-    previous.m_cpu_ticks += now - g_turn_started;
-    g_turn_started = now;
-    arch::this_cpu(g_current) = &next;
-    next.m_state = ThreadState::Running;
-    sched_switch(&previous.m_saved_rsp, next.m_saved_rsp);
-    // Back on `previous`, switched to by some later switch_to.
+    static Thread thread;
+    static const bool named = [] {
+        thread.m_id = 0;
+        thread.m_state = ThreadState::Running;
+        __builtin_memcpy(thread.m_name, "boot", 5);
+        return true;
+    }();
+    (void)named;
+    return thread;
 }
 
-kstd::Expected<Thread*, ThreadError> Scheduler::create(std::string_view name, Thread::Entry entry, void* argument)
+Thread& Scheduler::idle_record()
+{
+    static Thread thread;
+    return thread;
+}
+
+kstd::Expected<Thread*, ThreadError> Scheduler::create(std::string_view name, Thread::Entry entry, void* argument,
+                                                       Priority priority)
 {
     auto* thread = new (std::nothrow) Thread;
     if (thread == nullptr)
         return kstd::unexpected(ThreadError::OutOfMemory);
-    auto stack = allocate_stack();
-    if (!stack) {
+    if (auto started = start(*thread, name, entry, argument, priority); !started) {
         delete thread;
+        return kstd::unexpected(started.error());
+    }
+    return thread;
+}
+
+kstd::Expected<void, ThreadError> Scheduler::start(Thread& record, std::string_view name, Thread::Entry entry,
+                                                   void* argument, Priority priority)
+{
+    Thread* const thread = &record;
+    auto stack = allocate_stack();
+    if (!stack)
         return kstd::unexpected(stack.error() == StackError::NoFreeSlot ? ThreadError::NoStackSlot
                                                                         : ThreadError::OutOfMemory);
-    }
     const size_t length = name.size() < Thread::max_name - 1 ? name.size() : Thread::max_name - 1;
     __builtin_memcpy(thread->m_name, name.data(), length);
     thread->m_entry = entry;
     thread->m_argument = argument;
+    thread->m_priority = priority;
     thread->m_stack = *stack;
     thread->m_has_stack = true;
     // The frame sched_switch pops (context_switch.asm): r15, r14, r13, r12
@@ -142,86 +126,56 @@ kstd::Expected<Thread*, ThreadError> Scheduler::create(std::string_view name, Th
     top[-6] = 0;                                              // r14
     top[-7] = 0;                                              // r15
     thread->m_saved_rsp = reinterpret_cast<uint64_t>(top - 7); // the stack pointer as a number
-    const sync::InterruptGuard no_interrupts;
-    current(); // the boot thread exists before the first other one
-    sync::set_reschedule_hook(&preempt); // from the first thread on, the timer preempts
-    thread->m_id = g_next_id++;
-    thread->m_state = ThreadState::Runnable;
+    arch::set_stack_lookup(&thread_stack_at);
+    SchedulerLock lock;
+    (void)current(); // the boot thread exists before the first other one
+    thread->m_id = s_next_id++;
     kstd::BufferSink name_sink{std::span<char>(thread->m_stack_name, sizeof thread->m_stack_name - 1)};
     kstd::format_to(name_sink, "stack of thread {} \"{}\"", thread->m_id, thread->name());
     thread->m_guarded = arch::GuardedStack{name_sink.view(), stack->guard, stack->bottom, stack->top};
     g_stack_owner[stack->slot] = thread;
-    arch::set_stack_lookup(&thread_stack_at);
-    ++g_live;
-    g_all.push_back(*thread);
-    g_ready.push_back(*thread);
-    return thread;
-}
-
-void Scheduler::run_thread(Thread& thread)
-{
-    arch::enable_interrupts(); // a new thread starts with interrupts on
-    const int status = thread.m_entry(thread.m_argument);
-    Scheduler::exit(status);
+    ++s_live;
+    s_all.push_back(*thread);
+    make_runnable(*thread);
+    return {};
 }
 
 void Scheduler::exit(int status)
 {
-    arch::disable_interrupts();
+    SchedulerLock lock; // never released here: the switch away is for good
     Thread& self = current();
     KASSERT(self.m_has_stack, "the boot thread cannot exit");
+    KASSERT(&self != s_idle, "the idle thread cannot exit");
+    if (sync::preemption_depth() != 1)
+        core::panic("thread {} \"{}\" exits with preemption disabled (count {}): a spinlock or guard is still held",
+                    self.m_id, self.name(), sync::preemption_depth() - 1);
     self.m_exit_status = status;
     self.m_state = ThreadState::Exited;
-    Thread* next = g_ready.pop_front();
-    if (next == nullptr)
-        core::panic("thread {} \"{}\" exited and no thread is runnable", self.m_id, self.name());
-    switch_to(*next);
+    wake_joiners(self);
+    if (self.m_detached)
+        s_zombies.push_back(self);
+    switch_away();
     core::panic("an exited thread was switched back to");
 }
 
-int Scheduler::reap(Thread& thread)
+void Scheduler::free_thread(Thread& thread)
 {
-    KASSERT(&thread != &current(), "a thread cannot join itself");
-    KASSERT(thread.m_has_stack, "the boot thread cannot be joined");
-    while (thread.m_state != ThreadState::Exited)
-        yield();
-    const int status = thread.m_exit_status;
     {
-        const sync::InterruptGuard no_interrupts;
+        SchedulerLock lock;
         g_stack_owner[thread.m_stack.slot] = nullptr;
-        g_all.remove(thread);
-        --g_live;
+        s_all.remove(thread);
+        --s_live;
     }
     free_stack(thread.m_stack);
     delete &thread;
-    return status;
 }
 
-void Scheduler::yield()
+kstd::Expected<Thread*, ThreadError> Thread::create(std::string_view name, Entry entry, void* argument,
+                                                    Priority priority)
 {
-    const sync::InterruptGuard no_interrupts;
-    Thread* next = g_ready.pop_front();
-    if (next == nullptr)
-        return;
-    Thread& self = current();
-    self.m_state = ThreadState::Runnable;
-    g_ready.push_back(self);
-    switch_to(*next);
-}
-
-kstd::Expected<Thread*, ThreadError> Thread::create(std::string_view name, Entry entry, void* argument)
-{
-    return Scheduler::create(name, entry, argument);
-}
-
-Thread& current_thread()
-{
-    return current();
-}
-
-void yield()
-{
-    Scheduler::yield();
+    KASSERT(initialized(), "threads need sched::initialize() (the Scheduler init stage) first");
+    (void)reap_detached();
+    return Scheduler::create(name, entry, argument, priority);
 }
 
 void exit(int status)
@@ -229,29 +183,141 @@ void exit(int status)
     Scheduler::exit(status);
 }
 
-int join(Thread& thread)
+std::optional<int> join_until(Thread& thread, Deadline deadline)
 {
-    return Scheduler::reap(thread);
+    might_sleep("join");
+    {
+        SchedulerLock lock;
+        KASSERT(&thread != &Scheduler::current(), "a thread cannot join itself");
+        KASSERT(thread.m_has_stack, "the boot thread cannot be joined");
+        KASSERT(!thread.m_detached, "a detached thread cannot be joined");
+        KASSERT(!thread.m_joined, "thread {} \"{}\" is joined twice", thread.m_id, thread.name());
+        while (thread.m_state != ThreadState::Exited) {
+            if (thread.m_exit_waiters.wait(lock, deadline) == WaitResult::TimedOut
+                && thread.m_state != ThreadState::Exited)
+                return std::nullopt;
+        }
+        thread.m_joined = true;
+    }
+    const int status = thread.m_exit_status;
+    Scheduler::free_thread(thread);
+    return status;
 }
 
-void print_threads(kstd::Sink& sink)
+int join(Thread& thread)
 {
-    const sync::InterruptGuard no_interrupts; // the list does not change under us
-    kstd::format_to(sink, "  ID  STATE     CPU(us)  STACK               NAME\n");
-    for (const Thread& thread : g_all) {
-        const uint64_t ticks = thread.cpu_ticks() + (&thread == &current() ? arch::tsc::now() - g_turn_started : 0);
-        const auto ns = arch::tsc::to_nanoseconds(ticks); // an error only before the TSC is calibrated
-        const uint64_t us = ns ? *ns / 1000 : 0;
-        const arch::GuardedStack* stack = thread.guarded_stack();
-        kstd::format_to(sink, "{:>4}  {:<8} {:>8}  {:#018x}  {}\n", thread.id(), to_string(thread.state()), us,
-                        stack ? stack->bottom.value() : 0, thread.name());
+    return *join_until(thread, Deadline::never());
+}
+
+void detach(Thread& thread)
+{
+    {
+        SchedulerLock lock;
+        KASSERT(thread.m_has_stack, "the boot thread cannot be detached");
+        KASSERT(!thread.m_joined && !thread.m_detached, "thread {} \"{}\" is joined or detached already",
+                thread.m_id, thread.name());
+        thread.m_detached = true;
+        if (thread.m_state != ThreadState::Exited)
+            return;
+        thread.m_joined = true; // exited already: free it here, not as a zombie
+    }
+    Scheduler::free_thread(thread);
+}
+
+void kill(Thread& thread)
+{
+    SchedulerLock lock;
+    KASSERT(&thread != &Scheduler::current(), "kill() cannot end the calling thread");
+    KASSERT(thread.m_has_stack && !thread.is_idle(), "the boot and the idle thread cannot be killed");
+    switch (thread.m_state) {
+    case ThreadState::Exited: return;
+    case ThreadState::Running: core::panic("kill(): thread {} runs on another CPU", thread.m_id);
+    case ThreadState::Runnable: Scheduler::remove_from_run_queue(thread); break;
+    case ThreadState::Blocked:
+    case ThreadState::Sleeping:
+        Scheduler::leave_waits(thread);
+        break;
+    }
+    thread.m_exit_status = killed_status;
+    thread.m_state = ThreadState::Exited;
+    thread.m_waiting_on = nullptr;
+    Scheduler::wake_joiners(thread);
+    if (thread.m_detached)
+        Scheduler::s_zombies.push_back(thread);
+}
+
+uint32_t reap_detached()
+{
+    uint32_t reaped = 0;
+    for (;;) {
+        Thread* zombie;
+        {
+            SchedulerLock lock;
+            zombie = Scheduler::s_zombies.pop_front();
+        }
+        if (zombie == nullptr)
+            return reaped;
+        Scheduler::free_thread(*zombie);
+        ++reaped;
     }
 }
 
 uint32_t live_threads()
 {
-    const sync::InterruptGuard no_interrupts;
-    return g_live;
+    SchedulerLock lock;
+    return Scheduler::s_live;
+}
+
+uint64_t next_thread_id()
+{
+    SchedulerLock lock;
+    return Scheduler::s_next_id;
+}
+
+size_t threads_since(uint64_t first_id, std::span<Thread*> out)
+{
+    SchedulerLock lock;
+    size_t found = 0;
+    for (Thread& thread : Scheduler::s_all) {
+        if (thread.id() < first_id || thread.is_idle())
+            continue;
+        if (found < out.size())
+            out[found] = &thread;
+        ++found;
+    }
+    return found;
+}
+
+void print_threads(kstd::Sink& sink, bool backtraces)
+{
+    SchedulerLock lock; // the list does not change under us
+    const Thread& running = Scheduler::current();
+    kstd::format_to(sink, "  ID  STATE     PRIO     CPU(us)  STACK               NAME              WAITING ON\n");
+    for (const Thread& thread : Scheduler::s_all) {
+        const uint64_t ticks
+            = thread.cpu_ticks() + (&thread == &running ? arch::tsc::now() - Scheduler::s_turn_started_tsc : 0);
+        const auto ns = arch::tsc::to_nanoseconds(ticks); // an error only before the TSC is calibrated
+        const uint64_t us = ns ? *ns / 1000 : 0;
+        const arch::GuardedStack* stack = thread.guarded_stack();
+        kstd::format_to(sink, "{:>4}  {:<8}  {:<6} {:>8}  {:#018x}  {:<16}  ", thread.id(), to_string(thread.state()),
+                        thread.is_idle() ? "idle" : to_string(thread.priority()), us,
+                        stack ? stack->bottom.value() : 0, thread.name());
+        if (thread.m_waiting_on != nullptr)
+            kstd::format_to(sink, "{} ({}:{})", thread.m_waiting_on, thread.m_waiting_at.file_name(),
+                            thread.m_waiting_at.line());
+        sink.write("\n");
+        if (!backtraces || thread.state() == ThreadState::Exited)
+            continue;
+        if (&thread == &running) {
+            core::print_backtrace(sink, arch::VirtAddr(reinterpret_cast<uint64_t>(__builtin_frame_address(0))),
+                                  "      "); // this function's frame record heads the chain
+        } else {
+            // Where sched_switch left it (context_switch.asm): r15, r14,
+            // r13, r12, rbx, rbp, then the return address into switch_to.
+            const auto* saved = reinterpret_cast<const uint64_t*>(thread.m_saved_rsp); // the saved stack pointer
+            core::print_backtrace_from(sink, arch::VirtAddr(saved[6]), arch::VirtAddr(saved[5]), "      ");
+        }
+    }
 }
 
 } // namespace sched
@@ -260,5 +326,4 @@ uint32_t live_threads()
 extern "C" [[noreturn]] void sched_thread_main(sched::Thread* thread)
 {
     sched::Scheduler::run_thread(*thread);
-    __builtin_unreachable();
 }

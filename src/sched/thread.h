@@ -1,29 +1,43 @@
 #pragma once
-// Kernel threads, scheduled cooperatively for now: a thread runs until it
-// yields, exits or waits for another to exit (join). The timer-driven
-// preemptive scheduler, sleeping and wait queues come next (issue 9); this
-// is the part they stand on: a Thread, its guarded stack (thread_stack.h),
-// the context switch (context_switch.asm) and a run queue.
+// Kernel threads and the preemptive scheduler's public face.
 //
 //   auto worker = MUST(sched::Thread::create("worker", &work, &data));
-//   ...
-//   const int status = sched::join(*worker); // waits, then frees it
+//   sched::sleep_for(10ms);
+//   const int status = sched::join(*worker); // blocks until it exits, frees it
 //
 // The code that called kernel_main is the "boot" thread (id 0), on the boot
-// stack; it becomes a thread the first time another one is created.
+// stack. sched::initialize() (the kernel's Scheduler init stage) makes it a
+// thread, starts the idle thread and lets the timer preempt: round robin
+// among the runnable threads of the highest priority, one timer period per
+// turn (docs/scheduling.md has the policy and the state diagram).
 
 #include <cstdint>
+#include <optional>
+#include <source_location>
+#include <span>
 #include <string_view>
+#include "arch/x86_64/kernel_stacks.h"
 #include "kstd/expected.h"
 #include "kstd/format.h"
-#include "arch/x86_64/kernel_stacks.h"
 #include "kstd/intrusive_list.h"
+#include "sched/clock.h"
 #include "sched/thread_stack.h"
+#include "sched/wait_queue.h"
 
 namespace sched {
 
-enum class ThreadState : uint8_t { Runnable, Running, Exited };
+// Runnable: in a run queue. Running: on the CPU. Blocked: in a wait queue
+// (and in the timer queue too if the wait has a deadline). Sleeping: only in
+// the timer queue (sleep_for). Exited: done, waiting to be joined or reaped.
+enum class ThreadState : uint8_t { Runnable, Running, Blocked, Sleeping, Exited };
 std::string_view to_string(ThreadState state);
+
+// Strict priorities: a runnable thread of a higher priority always runs
+// before any of a lower one (which can starve: docs/scheduling.md). The idle
+// thread has none: it runs only when nothing else can.
+enum class Priority : uint8_t { Low = 0, Normal = 1, High = 2 };
+inline constexpr uint32_t priority_count = 3;
+std::string_view to_string(Priority priority);
 
 enum class ThreadError : uint8_t {
     OutOfMemory, // no memory for the Thread record or the stack's frames
@@ -31,10 +45,23 @@ enum class ThreadError : uint8_t {
 };
 std::string_view to_string(ThreadError error);
 
-struct RunQueueTag {};
+// The exit status of a thread ended by kill().
+inline constexpr int killed_status = -1000;
+
+class Thread;
+std::optional<int> join_until(Thread& thread, Deadline deadline);
+void detach(Thread& thread);
+void kill(Thread& thread);
+void set_priority(Thread& thread, Priority priority);
+void sleep_for(Duration duration);
+void print_threads(kstd::Sink& sink, bool backtraces);
+
+struct TimerTag {};
 struct AllThreadsTag {};
 
-class Thread final : public kstd::IntrusiveListNode<RunQueueTag>, public kstd::IntrusiveListNode<AllThreadsTag> {
+class Thread final : public kstd::IntrusiveListNode<RunQueueTag>,
+                     public kstd::IntrusiveListNode<TimerTag>,
+                     public kstd::IntrusiveListNode<AllThreadsTag> {
 public:
     using Entry = int (*)(void* argument);
     static constexpr size_t max_name = 32;
@@ -42,11 +69,15 @@ public:
     // A new runnable thread that will run entry(argument) and exit with what
     // it returns. `name` is copied (cut to max_name - 1 characters).
     [[nodiscard]] static kstd::Expected<Thread*, ThreadError> create(std::string_view name, Entry entry,
-                                                                      void* argument);
+                                                                      void* argument,
+                                                                      Priority priority = Priority::Normal);
 
     uint64_t id() const { return m_id; }
     std::string_view name() const { return m_name; }
     ThreadState state() const { return m_state; }
+    Priority priority() const { return m_priority; }
+    bool is_idle() const;
+    bool is_detached() const { return m_detached; }
     // Null for the boot thread, which runs on the boot stack.
     const ThreadStack* stack() const { return m_has_stack ? &m_stack : nullptr; }
     // The stack as fault reports name it ("stack of thread 3 \"worker\""),
@@ -55,41 +86,95 @@ public:
     // TSC ticks this thread has run (up to its last switch away; the running
     // thread's current turn is not in it yet).
     uint64_t cpu_ticks() const { return m_cpu_ticks; }
+    // Times the timer took the CPU from this thread while it could still run.
+    uint64_t preemptions() const { return m_preemptions; }
+    // What a blocked thread waits for ("mutex \"log\"", "join"), else null.
+    const char* waiting_on() const { return m_waiting_on; }
 
 private:
     friend struct Scheduler;
+    friend class WaitQueue;
+    friend std::optional<int> join_until(Thread&, Deadline);
+    friend void detach(Thread&);
+    friend void kill(Thread&);
+    friend void set_priority(Thread&, Priority);
+    friend void sleep_for(Duration);
+    friend void print_threads(kstd::Sink&, bool);
     Thread() = default;
 
     uint64_t m_id = 0;
     char m_name[max_name] = {};
     ThreadState m_state = ThreadState::Runnable;
+    Priority m_priority = Priority::Normal;
+    bool m_has_stack = false;
+    bool m_detached = false;
+    bool m_joined = false; // join has begun: no second join, no detach
+    WaitResult m_wait_result = WaitResult::Woken;
     Entry m_entry = nullptr;
     void* m_argument = nullptr;
     ThreadStack m_stack{};
-    bool m_has_stack = false;
-    // The stack as fault reports name it ("stack of thread 3 \"worker\"").
     arch::GuardedStack m_guarded{};
     char m_stack_name[64] = {};
     uint64_t m_saved_rsp = 0; // while not running: where sched_switch left its registers
     int m_exit_status = 0;
     uint64_t m_cpu_ticks = 0;
+    uint64_t m_preemptions = 0;
+    WaitQueue* m_wait_queue = nullptr; // the queue a Blocked thread is in
+    const char* m_waiting_on = nullptr;
+    std::source_location m_waiting_at{};
+    uint64_t m_deadline_ns = 0; // while in the timer queue
+    WaitQueue m_exit_waiters{"join"};
 };
+
+// Makes the calling code the boot thread, starts the idle thread and lets
+// the timer preempt. Needs memory (heap, stacks); the timer drives slices
+// and sleeps.
+void initialize();
+bool initialized();
 
 // The thread running on this CPU.
 Thread& current_thread();
-// Lets the next runnable thread run; returns when this one's turn comes
-// again (at once if no other is runnable).
+// Lets another runnable thread of the same or a higher priority run;
+// returns when this one's turn comes again (at once if there is none).
 void yield();
+// Blocks the calling thread for at least `duration` (and about one timer
+// period more at most, if nothing of higher priority runs).
+void sleep_for(Duration duration);
 // Ends the calling thread with `status` (what join returns). Not for the
-// boot thread.
+// boot or the idle thread.
 [[noreturn]] void exit(int status);
-// Waits (yielding) until `thread` has exited, frees its stack and record,
-// and returns its exit status. Every created thread must be joined once.
+// Blocks until `thread` has exited, frees its stack and record, and returns
+// its exit status. Every thread must be joined once or detached.
 int join(Thread& thread);
-// Threads that exist (the boot thread included) and have not been joined.
+// The same, but gives up at `deadline`: nullopt if the thread still runs
+// (it is then neither joined nor freed).
+std::optional<int> join_until(Thread& thread, Deadline deadline);
+// The thread frees itself when it exits (the idle thread or the next create
+// reaps it); it must not be joined afterwards.
+void detach(Thread& thread);
+// Changes a thread's priority; it takes effect at once.
+void set_priority(Thread& thread, Priority priority);
+// For a harness (ktest): ends a thread that is not running, wherever it
+// waits, with killed_status, as if it had exited there. It is then joined
+// (or reaped if detached) as usual. What it held stays held.
+void kill(Thread& thread);
+
+// Threads that exist (boot and idle included) and are not yet freed.
 uint32_t live_threads();
-// A `ps`-style table of every thread that has not been joined: id, state,
-// CPU time, stack and name, one line each, after a header.
-void print_threads(kstd::Sink& sink);
+// The threads with an id of at least `first_id` that are not yet freed
+// (never the idle thread), as many as fit; returns how many exist.
+size_t threads_since(uint64_t first_id, std::span<Thread*> out);
+// The id the next thread will get.
+uint64_t next_thread_id();
+// Frees the detached threads that have exited; returns how many.
+uint32_t reap_detached();
+// A `ps`-style table of every thread not yet freed: id, state, priority,
+// CPU time, stack, name and what it waits on, one line each after a header;
+// with `backtraces`, each thread's backtrace follows its line.
+void print_threads(kstd::Sink& sink, bool backtraces);
+inline void print_threads(kstd::Sink& sink)
+{
+    print_threads(sink, false);
+}
 
 } // namespace sched

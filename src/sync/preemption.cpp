@@ -55,6 +55,11 @@ void set_reschedule_hook(RescheduleHook hook)
     g_reschedule = hook;
 }
 
+RescheduleHook reschedule_hook()
+{
+    return g_reschedule;
+}
+
 void request_reschedule()
 {
     arch::this_cpu_add(g_reschedule_pending, 1);

@@ -22,6 +22,7 @@ bool preemptible();
 // What runs when the count returns to zero with a reschedule pending.
 using RescheduleHook = void (*)();
 void set_reschedule_hook(RescheduleHook hook);
+RescheduleHook reschedule_hook();
 // Asks for a reschedule: at once if preemptible, else when the count drops
 // to zero. Without a hook (no scheduler yet) nothing happens.
 void request_reschedule();

@@ -7,15 +7,21 @@
 
 namespace {
 int g_reschedules = 0;
+sync::RescheduleHook g_scheduler_hook = nullptr; // the scheduler's, put back after each case
 void count_reschedule()
 {
     ++g_reschedules;
 }
 } // namespace
 
+KTEST_SETUP(preemption)
+{
+    g_scheduler_hook = sync::reschedule_hook();
+}
+
 KTEST_TEARDOWN(preemption)
 {
-    sync::set_reschedule_hook(nullptr);
+    sync::set_reschedule_hook(g_scheduler_hook);
 }
 
 KTEST(preemption, guards_and_spinlocks_nest_in_the_count)

@@ -100,6 +100,18 @@ void forget_held_locks_above(uint32_t count)
 #endif
 }
 
+void describe_held_locks(kstd::Sink& sink)
+{
+#ifdef KESTREL_LOCK_CHECKS
+    const HeldLocks& held = arch::this_cpu(g_held);
+    for (uint32_t i = 0; i < held.count; ++i)
+        kstd::format_to(sink, "{}\"{}\" (taken at {}:{})", i ? ", " : "", held.entries[i].lock->name(),
+                        held.entries[i].where.file_name(), held.entries[i].where.line());
+#else
+    (void)sink;
+#endif
+}
+
 bool Spinlock::lock(const std::source_location& where)
 {
     const bool were_enabled = arch::interrupts_enabled();

@@ -22,6 +22,7 @@
 #include <source_location>
 #include <string_view>
 #include <utility>
+#include "kstd/format.h"
 
 namespace sync {
 
@@ -123,5 +124,8 @@ private:
 // (ktest, when a case ends by a jump out of a panic).
 uint32_t held_lock_count();
 void forget_held_locks_above(uint32_t count);
+// The held locks for a report: `"name" (taken at file:line)`, comma
+// separated, innermost last; nothing without the checker or without locks.
+void describe_held_locks(kstd::Sink& sink);
 
 } // namespace sync

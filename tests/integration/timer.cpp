@@ -27,6 +27,7 @@
 #include "core/print.h"
 #include "ktest/binary.h"
 #include "ktest/ktest.h"
+#include "sched/thread.h"
 
 KTEST_INIT_STAGE(Everything);
 
@@ -116,7 +117,7 @@ bool rate_plausible(const Measurement& m, uint32_t hz)
 void check_rate(uint32_t hz)
 {
     ASSERT_TRUE(drivers::pit::start_timer(hz).has_value());
-    drivers::pit::sleep_ms(2); // the new rate takes effect at the next period
+    sched::sleep_for(std::chrono::milliseconds(2)); // the new rate takes effect at the next period
     const uint64_t window_ms = hz >= 400 ? 50 : 20'000 / hz; // at least 20 periods
     Measurement best{};
     for (int i = 0; i < attempts; ++i) {
@@ -186,9 +187,9 @@ KTEST(timer, sleep_lasts_at_least_the_requested_time)
     uint64_t shortest_us = ~0ull;
     for (int i = 0; i < 3; ++i) {
         const uint64_t start = arch::tsc::now();
-        drivers::pit::sleep_ms(20);
+        sched::sleep_for(std::chrono::milliseconds(20));
         const uint64_t elapsed_us = tsc_to_ns(arch::tsc::now() - start) / 1000;
-        core::println("    # timer: sleep_ms(20) took {} us", elapsed_us);
+        core::println("    # timer: sleep_for(20 ms) took {} us", elapsed_us);
         // Never shorter, whatever the host does (1% for the TSC reference).
         EXPECT_GE(elapsed_us, 19'800u);
         if (elapsed_us < shortest_us)

@@ -17,7 +17,7 @@ int overflow(void*)
 }
 } // namespace
 
-KTEST_SHOULD_PANIC(thread_stack_overflow, "kernel stack overflow: the stack of thread 1 \"overflower\" ran into its guard page")
+KTEST_SHOULD_PANIC(thread_stack_overflow, "kernel stack overflow: the stack of thread 2 \"overflower\" ran into its guard page")
 {
     auto thread = MUST(sched::Thread::create("overflower", &overflow, nullptr));
     sched::join(*thread);

@@ -23,12 +23,15 @@ namespace arch {
 // without it the walker relies on frame_record_plausible() alone.
 using FrameRecordCheck = bool (*)(VirtAddr record);
 
-// What every record must be, whatever else is known: 8-byte aligned and in
-// the top 2 GiB, where the image and every kernel stack live (a zero RBP
-// fails it, and so do most corrupt ones).
+// What every record must be, whatever else is known: 8-byte aligned and on
+// a kernel stack: in the top 2 GiB (the image, the boot and IST stacks) or in
+// the thread stack region (a zero RBP fails it, and so do most corrupt ones).
 constexpr bool frame_record_plausible(VirtAddr record)
 {
-    return record >= VirtAddr(layout::kernel_vma) && record.is_aligned(8);
+    const bool in_image = record >= VirtAddr(layout::kernel_vma);
+    const bool in_thread_stacks = record >= VirtAddr(layout::stack_region_base)
+        && record.value() - layout::stack_region_base < layout::stack_region_size;
+    return (in_image || in_thread_stacks) && record.is_aligned(8);
 }
 
 // The return addresses up the chain from `frame_pointer`, innermost first:
@@ -49,8 +52,8 @@ public:
     {
         if (m_ended || !frame_record_plausible(m_record) || (m_check && !m_check(m_record)))
             return end();
-        // The record passed the checks above: aligned, in the kernel's top
-        // 2 GiB, and readable as far as `m_check` can tell.
+        // The record passed the checks above: aligned, on a kernel stack,
+        // and readable as far as `m_check` can tell.
         const auto* words = m_record.as_pointer<const uint64_t>();
         const VirtAddr return_address(words[1]);
         if (return_address < VirtAddr(layout::kernel_vma))

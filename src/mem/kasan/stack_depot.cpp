@@ -44,8 +44,9 @@ bool same(const Trace& trace, const uint64_t* frames, unsigned depth, uint32_t h
     return true;
 }
 
-// Pages of frame records found mapped. Records lie in the top 2 GiB
-// (frame_record_plausible), where nothing is mapped or unmapped once the
+// Pages of frame records found mapped, in the top 2 GiB only: thread stacks
+// (the other place frame_record_plausible allows) come and go. In the top
+// 2 GiB nothing is mapped or unmapped once the
 // Memory stage has remapped the image (the guard pages stay unmapped, the
 // rest stays mapped), and KASAN saves backtraces only from then on (the heap
 // comes up in that stage): a page once found mapped stays mapped, so each is
@@ -77,7 +78,7 @@ bool record_readable(arch::VirtAddr record)
     const arch::FrameRecordCheck check = core::frame_record_check();
     if (check && !check(record))
         return false;
-    if (check) {
+    if (check && page >= arch::VirtAddr(arch::layout::kernel_vma)) {
         g_last_verified = page;
         g_verified[g_verified_next] = page;
         g_verified_next = (g_verified_next + 1) % verified_capacity;

@@ -1,0 +1,319 @@
+// The scheduler: run queues by priority, the context switch around
+// sched_switch, blocking and waking, the timer queue, the tick's
+// reschedule and the idle thread. Policy and pictures: docs/scheduling.md.
+
+#include "sched/scheduler.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/per_cpu.h"
+#include "arch/x86_64/tsc.h"
+#include "core/panic.h"
+#include "drivers/pit.h"
+#include "sched/might_sleep.h"
+#include "sync/idle.h"
+#include "sync/preemption.h"
+
+extern "C" void sched_switch(uint64_t* save_rsp, uint64_t load_rsp);
+
+namespace sched {
+
+namespace {
+KESTREL_PER_CPU Thread* g_current;
+
+uint32_t index_of(Priority priority)
+{
+    return static_cast<uint32_t>(priority);
+}
+
+// The idle thread: halts until an interrupt, which may have made a thread
+// runnable; the scheduler lock's release then switches to it. Frees exited
+// detached threads while there is nothing else to do.
+int idle_main(void*)
+{
+    for (;;) {
+        (void)reap_detached();
+        SchedulerLock lock;
+        if (Scheduler::best_runnable() != nullptr)
+            sync::request_reschedule(); // runs as the lock is released
+        else
+            sync::wait_for_interrupt(); // interrupts on and halt in one step (sync/idle.h)
+    }
+}
+
+void preempt_hook()
+{
+    Scheduler::reschedule();
+}
+} // namespace
+
+Thread& Scheduler::current()
+{
+    Thread*& current = arch::this_cpu(g_current);
+    if (current == nullptr) {
+        current = &boot_thread();
+        s_all.push_back(*current);
+        s_turn_started_tsc = arch::tsc::now();
+    }
+    return *current;
+}
+
+Thread* Scheduler::best_runnable()
+{
+    for (uint32_t level = priority_count; level-- > 0;) {
+        if (Thread* thread = s_ready[level].front())
+            return thread;
+    }
+    return nullptr;
+}
+
+void Scheduler::remove_from_run_queue(Thread& thread)
+{
+    s_ready[index_of(thread.m_priority)].remove(thread);
+}
+
+void Scheduler::make_runnable(Thread& thread)
+{
+    thread.m_state = ThreadState::Runnable;
+    thread.m_waiting_on = nullptr;
+    s_ready[index_of(thread.m_priority)].push_back(thread);
+    const Thread& running = current();
+    // Deferred while the lock is held: the switch comes as it is released.
+    if (&running == s_idle || thread.m_priority > running.m_priority)
+        sync::request_reschedule();
+}
+
+void Scheduler::cancel_timer(Thread& thread)
+{
+    if (static_cast<kstd::IntrusiveListNode<TimerTag>&>(thread).is_linked())
+        s_timers.remove(thread);
+}
+
+void Scheduler::leave_waits(Thread& thread)
+{
+    if (thread.m_wait_queue != nullptr) {
+        thread.m_wait_queue->m_waiters.remove(thread);
+        thread.m_wait_queue = nullptr;
+    }
+    cancel_timer(thread);
+}
+
+void Scheduler::wake_joiners(Thread& thread)
+{
+    while (Thread* joiner = thread.m_exit_waiters.m_waiters.front())
+        wake(*joiner, WaitResult::Woken);
+}
+
+void Scheduler::wake(Thread& thread, WaitResult result)
+{
+    leave_waits(thread);
+    thread.m_wait_result = result;
+    make_runnable(thread);
+}
+
+void Scheduler::wake_expired_timers(uint64_t now)
+{
+    while (Thread* thread = s_timers.front()) {
+        if (thread->m_deadline_ns > now)
+            return;
+        wake(*thread, WaitResult::TimedOut);
+    }
+}
+
+WaitResult Scheduler::block(ThreadState state, Deadline deadline)
+{
+    Thread& self = current();
+    KASSERT(&self != s_idle, "the idle thread cannot block");
+    self.m_state = state;
+    self.m_wait_result = WaitResult::Woken;
+    if (!deadline.is_never()) {
+        self.m_deadline_ns = deadline.ns();
+        auto position = s_timers.begin();
+        while (position != s_timers.end() && position->m_deadline_ns <= deadline.ns())
+            ++position;
+        s_timers.insert(position, self);
+    }
+    switch_away();
+    return self.m_wait_result;
+}
+
+void Scheduler::switch_away()
+{
+    Thread* next = best_runnable();
+    if (next != nullptr) {
+        remove_from_run_queue(*next);
+    } else {
+        next = s_idle;
+        if (next == nullptr)
+            core::panic("thread {} \"{}\" blocks and no thread can run (sched::initialize() starts the idle thread)",
+                        current().m_id, current().name());
+    }
+    switch_to(*next);
+}
+
+void Scheduler::switch_to(Thread& next)
+{
+    Thread& previous = current();
+    if (&next == &previous) {
+        previous.m_state = ThreadState::Running;
+        return;
+    }
+    // The rule of scheduler_lock.h: the lock is held exactly once across
+    // every switch, so the next thread finds the count as it left it.
+    if (sync::preemption_depth() != 1 || arch::interrupts_enabled())
+        core::panic("context switch from thread {} \"{}\" with preemption count {} (1 expected) and interrupts {}",
+                    previous.m_id, previous.name(), sync::preemption_depth(),
+                    arch::interrupts_enabled() ? "on" : "off");
+    const uint64_t now = arch::tsc::now();
+    previous.m_cpu_ticks += now - s_turn_started_tsc;
+    s_turn_started_tsc = now;
+    s_turn_started_tick = drivers::pit::ticks();
+    arch::this_cpu(g_current) = &next;
+    next.m_state = ThreadState::Running;
+    sched_switch(&previous.m_saved_rsp, next.m_saved_rsp);
+    // Back on `previous`, switched to by some later switch_to.
+}
+
+void Scheduler::reschedule()
+{
+    SchedulerLock lock;
+    wake_expired_timers(now_ns());
+    Thread& self = current();
+    Thread* best = best_runnable();
+    if (best == nullptr || self.m_state != ThreadState::Running)
+        return;
+    if (&self != s_idle) {
+        if (best->m_priority < self.m_priority)
+            return;
+        const bool turn_over = drivers::pit::ticks() - s_turn_started_tick >= time_slice_ticks;
+        if (best->m_priority == self.m_priority && !turn_over)
+            return;
+        ++self.m_preemptions;
+        self.m_state = ThreadState::Runnable;
+        s_ready[index_of(self.m_priority)].push_back(self);
+    }
+    remove_from_run_queue(*best);
+    switch_to(*best);
+}
+
+void Scheduler::yield()
+{
+    SchedulerLock lock;
+    Thread& self = current();
+    Thread* next = best_runnable();
+    if (next == nullptr || &self == s_idle || next->m_priority < self.m_priority)
+        return;
+    remove_from_run_queue(*next);
+    self.m_state = ThreadState::Runnable;
+    s_ready[index_of(self.m_priority)].push_back(self);
+    switch_to(*next);
+}
+
+void Scheduler::run_thread(Thread& thread)
+{
+    // Switched to for the first time: release the scheduler lock the switch
+    // was made under (scheduler_lock.h), as a returning switch would.
+    arch::enable_interrupts();
+    sync::enable_preemption();
+    const int status = thread.m_entry(thread.m_argument);
+    Scheduler::exit(status);
+}
+
+WaitQueue::~WaitQueue()
+{
+    if (has_waiters())
+        core::panic("wait queue \"{}\" destroyed while {} thread(s) wait on it", m_what, m_waiters.size());
+}
+
+WaitResult WaitQueue::wait(SchedulerLock& lock, Deadline deadline, const std::source_location& where)
+{
+    might_sleep(lock, m_what, where);
+    Thread& self = Scheduler::current();
+    m_waiters.push_back(self);
+    self.m_wait_queue = this;
+    self.m_waiting_on = m_what;
+    self.m_waiting_at = where;
+    return Scheduler::block(ThreadState::Blocked, deadline);
+}
+
+Thread* WaitQueue::wake_one()
+{
+    SchedulerLock lock;
+    Thread* thread = m_waiters.front();
+    if (thread != nullptr)
+        Scheduler::wake(*thread, WaitResult::Woken);
+    return thread;
+}
+
+uint32_t WaitQueue::wake_all()
+{
+    SchedulerLock lock;
+    uint32_t woken = 0;
+    while (Thread* thread = m_waiters.front()) {
+        Scheduler::wake(*thread, WaitResult::Woken);
+        ++woken;
+    }
+    return woken;
+}
+
+void initialize()
+{
+    if (initialized())
+        return;
+    (void)Scheduler::current(); // the boot thread
+    // A static record: a test kernel may replace the heap once no
+    // allocation is live, and the idle thread lives for good.
+    Thread& idle_record = Scheduler::idle_record();
+    if (auto started = Scheduler::start(idle_record, "idle", &idle_main, nullptr, Priority::Low); !started)
+        core::panic("cannot start the idle thread: {}", started.error());
+    SchedulerLock lock;
+    // The idle thread is in no run queue: it is what runs when they are empty.
+    Scheduler::remove_from_run_queue(idle_record);
+    Scheduler::s_idle = &idle_record;
+    sync::set_reschedule_hook(&preempt_hook);
+}
+
+bool initialized()
+{
+    return Scheduler::s_idle != nullptr;
+}
+
+bool Thread::is_idle() const
+{
+    return this == Scheduler::s_idle;
+}
+
+Thread& current_thread()
+{
+    return Scheduler::current();
+}
+
+void yield()
+{
+    Scheduler::yield();
+}
+
+void sleep_for(Duration duration)
+{
+    might_sleep("sleep_for");
+    const Deadline deadline = Deadline::after(duration);
+    SchedulerLock lock;
+    Thread& self = Scheduler::current();
+    self.m_waiting_on = "sleep";
+    (void)Scheduler::block(ThreadState::Sleeping, deadline);
+}
+
+void set_priority(Thread& thread, Priority priority)
+{
+    SchedulerLock lock;
+    if (thread.m_priority == priority)
+        return;
+    const bool queued = thread.m_state == ThreadState::Runnable && &thread != Scheduler::s_idle;
+    if (queued)
+        Scheduler::remove_from_run_queue(thread);
+    thread.m_priority = priority;
+    if (queued)
+        Scheduler::make_runnable(thread);
+    else if (&thread == &Scheduler::current())
+        sync::request_reschedule(); // a better thread may be waiting now
+}
+
+} // namespace sched
