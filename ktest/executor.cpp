@@ -26,8 +26,6 @@
 #include "ktest/expect_fault.h"
 #include "ktest/glob.h"
 #include "ktest/internal.h"
-#include "sync/preemption.h"
-#include "sync/spinlock.h"
 
 // Bounds of the registry sections (linker script, test links only).
 extern "C" const ktest::CaseInfo* const __ktest_cases_start[];
@@ -230,25 +228,7 @@ void select_cases(const Options& options)
     }
 }
 
-// Runs one phase (a hook, a fixture's step or the body) so that ASSERT_*,
-// KTEST_SKIP and a panic end it by resuming here. Returns true if `function`
-// returned.
-template <typename Function>
-bool run_protected(Phase phase, const Function& function)
-{
-    g_state.phase = phase;
-    const uint32_t preemption_depth = sync::preemption_depth();
-    const uint32_t held_locks = sync::held_lock_count();
-    if (internal::ktest_save_context(&g_state.jump) == 0) {
-        function();
-        return true;
-    }
-    internal::disarm_fault_expectation(); // the phase may have ended inside an EXPECT_FAULT
-    // A spinlock or an interrupt handler the jump abandoned held the count.
-    sync::restore_preemption_depth(preemption_depth);
-    sync::forget_held_locks_above(held_locks); // and the lock order checker's record of them
-    return false;
-}
+using internal::run_protected;
 
 // The body of a case with a CaseRunner: without a fixture just the body;
 // with one, construct, set_up, the body, then tear_down and the destructor
@@ -319,6 +299,31 @@ bool contains(std::string_view text, const char* part)
 
 enum class Verdict { Passed, Failed, Skipped };
 
+// What a case's thread does: the setup hooks, the body (or the fixture's
+// steps around it), the tear-down hooks, then the cleanup actions.
+struct CaseRun {
+    const Selected& selected;
+    bool body_returned = false;
+    bool body_panicked = false;
+};
+
+void run_case_phases(void* context)
+{
+    auto& run = *static_cast<CaseRun*>(context);
+    const CaseInfo& info = *run.selected.info;
+    if (run_hooks(info.suite, HookKind::CaseSetup, Phase::CaseSetup) && !g_state.skipped) {
+        run.body_returned = info.runner != nullptr ? run_with_runner(*info.runner, run.selected.param)
+                                                   : run_protected(Phase::Body, info.body);
+        run.body_panicked = g_state.panicked;
+    } else if (!g_state.skipped) {
+        core::println("{}# the case's setup failed; body not run", case_indent);
+        ++g_state.failures;
+    }
+    if (!run_hooks(info.suite, HookKind::CaseTeardown, Phase::CaseTeardown))
+        ++g_state.failures;
+    internal::run_deferred_actions();
+}
+
 Verdict run_case(const Selected& selected, uint32_t number, const Options& options, bool suite_ready)
 {
     const CaseInfo& info = *selected.info;
@@ -339,18 +344,10 @@ Verdict run_case(const Selected& selected, uint32_t number, const Options& optio
     g_state.reset_for(&info, Phase::CaseSetup);
     g_state.param = selected.param;
     const uint64_t start = arch::tsc::now();
-    bool body_returned = false;
-    bool body_panicked = false;
-    if (run_hooks(info.suite, HookKind::CaseSetup, Phase::CaseSetup) && !g_state.skipped) {
-        body_returned = info.runner != nullptr ? run_with_runner(*info.runner, selected.param)
-                                               : run_protected(Phase::Body, info.body);
-        body_panicked = g_state.panicked;
-    } else if (!g_state.skipped) {
-        core::println("{}# the case's setup failed; body not run", case_indent);
-        ++g_state.failures;
-    }
-    if (!run_hooks(info.suite, HookKind::CaseTeardown, Phase::CaseTeardown))
-        ++g_state.failures;
+    CaseRun run{selected};
+    internal::run_in_case_thread(info, options, &run_case_phases, &run);
+    const bool body_returned = run.body_returned;
+    const bool body_panicked = run.body_panicked;
     const uint64_t elapsed = arch::tsc::now() - start;
     g_state.phase = Phase::Idle;
     g_state.current = nullptr;
@@ -516,7 +513,8 @@ void internal::on_panic(const core::PanicInfo& info)
 {
     if (g_state.running()) {
         // A panic inside a case (or hook): report it as the case's
-        // diagnostics and resume the executor; the run goes on.
+        // diagnostics and resume the executor; the run goes on. In a thread
+        // the case started, that thread ends instead (case_thread.cpp).
         const bool expected = g_state.phase == Phase::Body && g_state.current
             && g_state.current->attributes.should_panic;
         core::println("{}# PANIC: {}", case_indent, info.message);
@@ -532,6 +530,8 @@ void internal::on_panic(const core::PanicInfo& info)
         g_state.panic_message.clear();
         g_state.panic_message.write(info.message);
         core::panic_recovered();
+        if (!internal::on_case_thread())
+            internal::end_helper_thread("it panicked");
         ktest_resume_context(&g_state.jump, ResumePanic);
     }
 

@@ -135,9 +135,12 @@ void skip_current_case(std::string_view reason)
     internal::RunState& run = state();
     if (!run.running())
         core::panic("KTEST_SKIP used outside a test case");
+    if (!internal::on_case_thread())
+        internal::end_helper_thread("KTEST_SKIP in a thread the case started: skipping is for the case's own thread");
     run.skipped = true;
     run.skip_reason.clear();
     run.skip_reason.write(reason);
+    internal::run_deferred_actions(); // where the body's locals still live (ktest.h)
     internal::ktest_resume_context(&run.jump, internal::ResumeSkip);
 }
 
@@ -146,6 +149,9 @@ void end_current_case()
     internal::RunState& run = state();
     if (!run.running())
         core::panic("ASSERT_* failed outside a test case");
+    if (!internal::on_case_thread())
+        internal::end_helper_thread("an ASSERT_* failed");
+    internal::run_deferred_actions(); // where the body's locals still live (ktest.h)
     internal::ktest_resume_context(&run.jump, internal::ResumeAssert);
 }
 

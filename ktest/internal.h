@@ -7,6 +7,9 @@
 #include "kstd/format.h"
 #include "ktest/ktest.h"
 #include "ktest/options.h"
+#include "sched/thread.h"
+#include "sync/preemption.h"
+#include "sync/spinlock.h"
 
 namespace ktest::internal {
 
@@ -25,6 +28,9 @@ enum class Phase : uint8_t { Idle, SuiteSetup, CaseSetup, Body, CaseTeardown, Su
 // What is running now and what it has done so far.
 struct RunState {
     const CaseInfo* current = nullptr; // null in suite hooks
+    // The thread the case runs in (ktest/case_thread.cpp), null while none
+    // does or when the kernel has no scheduler (cases then run on the boot thread).
+    sched::Thread* case_thread = nullptr;
     uint32_t param = 0;                // which value of a parameterised case
     Phase phase = Phase::Idle;
     JumpBuffer jump{};
@@ -49,6 +55,51 @@ struct RunState {
 };
 
 RunState& state();
+
+void disarm_fault_expectation();
+
+// Runs one phase (a hook, a fixture's step, the body, a deferred action) so
+// that ASSERT_*, KTEST_SKIP and a panic end it by resuming here. Returns true
+// if `function` returned. Nests: the outer phase's resume point is kept.
+template <typename Function>
+bool run_protected(Phase phase, const Function& function)
+{
+    RunState& run = state();
+    const JumpBuffer outer = run.jump;
+    const Phase outer_phase = run.phase;
+    run.phase = phase;
+    const uint32_t preemption_depth = sync::preemption_depth();
+    const uint32_t held_locks = sync::held_lock_count();
+    bool returned = true;
+    if (ktest_save_context(&run.jump) == 0) {
+        function();
+    } else {
+        returned = false;
+        disarm_fault_expectation(); // the phase may have ended inside an EXPECT_FAULT
+        // A spinlock or an interrupt handler the jump abandoned held the count.
+        sync::restore_preemption_depth(preemption_depth);
+        sync::forget_held_locks_above(held_locks); // and the lock order checker's record of them
+    }
+    run.jump = outer;
+    run.phase = outer_phase;
+    return returned;
+}
+
+// Cleanup actions (ktest::defer, ktest/defer.cpp): runs the pending ones,
+// last in first out, each as a phase of its own; forgets them all.
+void run_deferred_actions();
+uint32_t deferred_actions();
+
+// Case threads (ktest/case_thread.cpp).
+// Whether the code running now may end its phase by resuming the executor:
+// it runs in the case's thread (or cases run on the boot thread).
+bool on_case_thread();
+// A thread the case started failed an ASSERT or panicked: it ends here
+// (sched::exit with sched::killed_status); the case goes on and fails.
+[[noreturn]] void end_helper_thread(std::string_view why);
+// Runs `body` as the case's thread, with the watchdog; reports and reaps the
+// threads the case left behind. Without a scheduler, runs it in place.
+void run_in_case_thread(const CaseInfo& info, const Options& options, void (*body)(void*), void* context);
 
 // Diagnostic lines of a case are indented like its result line (KTAP
 // subtests are indented four spaces).

@@ -32,10 +32,15 @@ struct CaseAttributes {
     bool slow = false;          // longer timeout; skipped with ktest.skip_slow
     bool should_panic = false;  // passes only if the case panics
     const char* panic_message = nullptr; // ... with a message containing this
+    bool on_boot_thread = false; // runs on the executor's boot thread, not a case thread
 };
 
 struct SlowTag {};
 inline constexpr SlowTag slow{};
+// For the few cases about the boot stack itself: they run on the boot
+// thread, without a case thread, its watchdog or its leftover-thread check.
+struct BootThreadTag {};
+inline constexpr BootThreadTag on_boot_thread{};
 
 struct ShouldPanicTag {
     const char* message;
@@ -48,6 +53,10 @@ constexpr ShouldPanicTag should_panic(const char* message_contains = nullptr)
 constexpr void apply(CaseAttributes& attributes, SlowTag)
 {
     attributes.slow = true;
+}
+constexpr void apply(CaseAttributes& attributes, BootThreadTag)
+{
+    attributes.on_boot_thread = true;
 }
 constexpr void apply(CaseAttributes& attributes, ShouldPanicTag tag)
 {
@@ -364,6 +373,37 @@ void construct_fixture(void* storage, const P* param)
 // KTEST_SKIP and ASSERT_* leave the running case through these.
 [[noreturn]] void skip_current_case(std::string_view reason);
 [[noreturn]] void end_current_case();
+
+// --- Cleanup actions -------------------------------------------------------------
+//
+//   sched::Mutex lock{"shared"};
+//   lock.lock();
+//   ktest::defer([&] { lock.unlock(); });   // runs however the case ends
+//   ASSERT_TRUE(...);
+//
+// Like KUnit's kunit_add_action: actions run last in, first out, once each,
+// in the case's own thread: at the end of the case after its tear-down, or at
+// once where an ASSERT_* or KTEST_SKIP ends a phase (the body's locals are
+// still alive there). After a panic they run at the end of the case, when
+// the panicking frames are gone: an action must then not rely on them. A
+// case has room for max_deferred actions of up to max_deferred_bytes each.
+inline constexpr size_t max_deferred = 16;
+inline constexpr size_t max_deferred_bytes = 64;
+
+using DeferredCall = void (*)(void* storage);
+// Stores `bytes` of an action object (copied in by `place`) and its call.
+void* defer_slot(DeferredCall call, DeferredCall destroy, size_t bytes);
+
+template <typename F>
+void defer(F&& action)
+{
+    using Action = std::decay_t<F>;
+    static_assert(sizeof(Action) <= max_deferred_bytes, "a deferred action holds at most max_deferred_bytes");
+    static_assert(alignof(Action) <= 16, "a deferred action is at most 16-byte aligned");
+    void* storage = defer_slot([](void* object) { (*static_cast<Action*>(object))(); },
+                               [](void* object) { static_cast<Action*>(object)->~Action(); }, sizeof(Action));
+    new (storage) Action(std::forward<F>(action));
+}
 
 } // namespace ktest
 

@@ -61,6 +61,13 @@ kstd::Expected<void, OptionError> apply(std::string_view word, Options& options)
             return kstd::unexpected(OptionError{"unknown attribute (slow, should_panic)", word});
         return {};
     }
+    if (name == "watchdog_ms") {
+        auto ms = parse_number(value, word);
+        if (!ms)
+            return kstd::unexpected(ms.error());
+        options.watchdog_ms = *ms;
+        return {};
+    }
     if (name == "repeat") {
         auto repeat = parse_number(value, word);
         if (!repeat)

@@ -13,6 +13,10 @@
 //   ktest.attr=NAME      select only cases with the attribute NAME
 //                        (slow, should_panic), beside the filter
 //   ktest.bench_quick    benchmarks (KBENCH) run once, a few operations each
+//   ktest.watchdog_ms=N  a case still running after N ms (6N if slow) is
+//                        reported with every thread's state and backtrace,
+//                        failed and its threads killed (0: never; the
+//                        runner sets 80% of its own case timeout)
 
 #include <cstdint>
 #include <string_view>
@@ -36,6 +40,7 @@ struct Options {
     bool bench_quick = false;
     uint64_t seed = 0;
     uint32_t repeat = 1;
+    uint64_t watchdog_ms = 8000;
     RequiredAttribute required_attribute = RequiredAttribute::None;
 
     std::string_view filter() const { return {filter_storage, filter_length}; }

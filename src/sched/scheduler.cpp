@@ -217,6 +217,8 @@ void Scheduler::run_thread(Thread& thread)
     Scheduler::exit(status);
 }
 
+WaitQueue::WaitQueue(const char* what) : m_what(what) {}
+
 WaitQueue::~WaitQueue()
 {
     if (has_waiters())

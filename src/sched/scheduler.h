@@ -43,11 +43,12 @@ struct Scheduler {
     static void wake_joiners(Thread& thread);
 
     static kstd::Expected<Thread*, ThreadError> create(std::string_view name, Thread::Entry entry, void* argument,
-                                                      Priority priority);
+                                                      Priority priority, uint64_t stack_size);
     // Gives `record` a stack and queues it as a new thread (create's
     // second half; the idle thread's record is static, not from the heap).
     static kstd::Expected<void, ThreadError> start(Thread& record, std::string_view name, Thread::Entry entry,
-                                                   void* argument, Priority priority);
+                                                   void* argument, Priority priority,
+                                                   uint64_t stack_size = thread_stack_size);
     [[noreturn]] static void exit(int status);
     static void free_thread(Thread& thread); // without the lock: unmaps its stack, deletes it
     [[noreturn]] static void run_thread(Thread& thread);

@@ -60,6 +60,7 @@ std::string_view to_string(ThreadError error)
     switch (error) {
     case ThreadError::OutOfMemory: return "out of memory for a thread";
     case ThreadError::NoStackSlot: return "every thread stack slot is in use";
+    case ThreadError::BadStackSize: return "a thread stack is whole pages, 4 KiB to 124 KiB";
     }
     return "unknown thread error";
 }
@@ -84,12 +85,12 @@ Thread& Scheduler::idle_record()
 }
 
 kstd::Expected<Thread*, ThreadError> Scheduler::create(std::string_view name, Thread::Entry entry, void* argument,
-                                                       Priority priority)
+                                                       Priority priority, uint64_t stack_size)
 {
     auto* thread = new (std::nothrow) Thread;
     if (thread == nullptr)
         return kstd::unexpected(ThreadError::OutOfMemory);
-    if (auto started = start(*thread, name, entry, argument, priority); !started) {
+    if (auto started = start(*thread, name, entry, argument, priority, stack_size); !started) {
         delete thread;
         return kstd::unexpected(started.error());
     }
@@ -97,13 +98,18 @@ kstd::Expected<Thread*, ThreadError> Scheduler::create(std::string_view name, Th
 }
 
 kstd::Expected<void, ThreadError> Scheduler::start(Thread& record, std::string_view name, Thread::Entry entry,
-                                                   void* argument, Priority priority)
+                                                   void* argument, Priority priority, uint64_t stack_size)
 {
     Thread* const thread = &record;
-    auto stack = allocate_stack();
-    if (!stack)
-        return kstd::unexpected(stack.error() == StackError::NoFreeSlot ? ThreadError::NoStackSlot
-                                                                        : ThreadError::OutOfMemory);
+    auto stack = allocate_stack(stack_size);
+    if (!stack) {
+        switch (stack.error()) {
+        case StackError::NoFreeSlot: return kstd::unexpected(ThreadError::NoStackSlot);
+        case StackError::BadSize: return kstd::unexpected(ThreadError::BadStackSize);
+        case StackError::OutOfMemory: break;
+        }
+        return kstd::unexpected(ThreadError::OutOfMemory);
+    }
     const size_t length = name.size() < Thread::max_name - 1 ? name.size() : Thread::max_name - 1;
     __builtin_memcpy(thread->m_name, name.data(), length);
     thread->m_entry = entry;
@@ -167,15 +173,31 @@ void Scheduler::free_thread(Thread& thread)
         --s_live;
     }
     free_stack(thread.m_stack);
-    delete &thread;
+    if (thread.m_on_heap)
+        delete &thread;
+    else
+        thread.~Thread();
 }
 
 kstd::Expected<Thread*, ThreadError> Thread::create(std::string_view name, Entry entry, void* argument,
-                                                    Priority priority)
+                                                    Priority priority, uint64_t stack_size)
 {
     KASSERT(initialized(), "threads need sched::initialize() (the Scheduler init stage) first");
     (void)reap_detached();
-    return Scheduler::create(name, entry, argument, priority);
+    return Scheduler::create(name, entry, argument, priority, stack_size);
+}
+
+kstd::Expected<Thread*, ThreadError> Thread::create_in(void* storage, std::string_view name, Entry entry,
+                                                       void* argument, Priority priority, uint64_t stack_size)
+{
+    KASSERT(initialized(), "threads need sched::initialize() (the Scheduler init stage) first");
+    auto* thread = new (storage) Thread; // storage: a ThreadStorage, sized and aligned for one
+    thread->m_on_heap = false;
+    if (auto started = Scheduler::start(*thread, name, entry, argument, priority, stack_size); !started) {
+        thread->~Thread();
+        return kstd::unexpected(started.error());
+    }
+    return thread;
 }
 
 void exit(int status)

@@ -11,6 +11,7 @@
 // among the runnable threads of the highest priority, one timer period per
 // turn (docs/scheduling.md has the policy and the state diagram).
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <source_location>
@@ -42,6 +43,7 @@ std::string_view to_string(Priority priority);
 enum class ThreadError : uint8_t {
     OutOfMemory, // no memory for the Thread record or the stack's frames
     NoStackSlot, // every stack slot is in use
+    BadStackSize, // see allocate_stack (thread_stack.h)
 };
 std::string_view to_string(ThreadError error);
 
@@ -70,7 +72,16 @@ public:
     // it returns. `name` is copied (cut to max_name - 1 characters).
     [[nodiscard]] static kstd::Expected<Thread*, ThreadError> create(std::string_view name, Entry entry,
                                                                       void* argument,
-                                                                      Priority priority = Priority::Normal);
+                                                                      Priority priority = Priority::Normal,
+                                                                      uint64_t stack_size = thread_stack_size);
+
+    // The same with the record in `storage`, which the caller keeps until
+    // the thread is joined or reaped: for a harness that must not touch the
+    // heap whose counters the code it runs checks (ktest's case threads).
+    [[nodiscard]] static kstd::Expected<Thread*, ThreadError> create_in(void* storage, std::string_view name,
+                                                                         Entry entry, void* argument,
+                                                                         Priority priority = Priority::Normal,
+                                                                         uint64_t stack_size = thread_stack_size);
 
     uint64_t id() const { return m_id; }
     std::string_view name() const { return m_name; }
@@ -109,6 +120,7 @@ private:
     bool m_has_stack = false;
     bool m_detached = false;
     bool m_joined = false; // join has begun: no second join, no detach
+    bool m_on_heap = true; // the record came from new (create), not create_in
     WaitResult m_wait_result = WaitResult::Woken;
     Entry m_entry = nullptr;
     void* m_argument = nullptr;
@@ -124,6 +136,11 @@ private:
     std::source_location m_waiting_at{};
     uint64_t m_deadline_ns = 0; // while in the timer queue
     WaitQueue m_exit_waiters{"join"};
+};
+
+// Storage for Thread::create_in.
+struct alignas(Thread) ThreadStorage {
+    std::byte bytes[sizeof(Thread)];
 };
 
 // Makes the calling code the boot thread, starts the idle thread and lets

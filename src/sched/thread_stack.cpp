@@ -9,17 +9,17 @@ namespace sched {
 
 namespace {
 static_assert(uint64_t{max_thread_stacks} * thread_stack_slot_size <= arch::layout::stack_region_size);
-static_assert(arch::page_size + thread_stack_size <= thread_stack_slot_size);
+static_assert(arch::page_size + max_thread_stack_size <= thread_stack_slot_size);
 
 // Bit i set: slot i holds a stack.
 uint64_t g_slots[max_thread_stacks / 64];
 uint32_t g_in_use = 0;
 sync::Spinlock g_lock("thread stack slots");
 
-ThreadStack stack_in(uint32_t slot)
+ThreadStack stack_in(uint32_t slot, uint64_t size)
 {
     const arch::VirtAddr guard(arch::layout::stack_region_base + uint64_t{slot} * thread_stack_slot_size);
-    return {slot, guard, guard + arch::page_size, guard + arch::page_size + thread_stack_size};
+    return {slot, guard, guard + arch::page_size, guard + arch::page_size + size};
 }
 } // namespace
 
@@ -28,12 +28,15 @@ std::string_view to_string(StackError error)
     switch (error) {
     case StackError::NoFreeSlot: return "every thread stack slot is in use";
     case StackError::OutOfMemory: return "no free frames for a thread stack";
+    case StackError::BadSize: return "a thread stack is whole pages, 4 KiB to 124 KiB";
     }
     return "unknown thread stack error";
 }
 
-kstd::Expected<ThreadStack, StackError> allocate_stack()
+kstd::Expected<ThreadStack, StackError> allocate_stack(uint64_t size)
 {
+    if (size == 0 || size > max_thread_stack_size || size % arch::page_size != 0)
+        return kstd::unexpected(StackError::BadSize);
     uint32_t slot = max_thread_stacks;
     {
         const sync::SpinlockGuard guard(g_lock);
@@ -48,8 +51,8 @@ kstd::Expected<ThreadStack, StackError> allocate_stack()
     }
     if (slot == max_thread_stacks)
         return kstd::unexpected(StackError::NoFreeSlot);
-    const ThreadStack stack = stack_in(slot);
-    if (auto mapped = mem::kernel_address_space().map_fresh(stack.bottom, thread_stack_size,
+    const ThreadStack stack = stack_in(slot, size);
+    if (auto mapped = mem::kernel_address_space().map_fresh(stack.bottom, size,
                                                             arch::Protection::read_write());
         !mapped) {
         const sync::SpinlockGuard guard(g_lock);
@@ -62,7 +65,7 @@ kstd::Expected<ThreadStack, StackError> allocate_stack()
 
 void free_stack(const ThreadStack& stack)
 {
-    mem::kernel_address_space().unmap_and_free(stack.bottom, thread_stack_size);
+    mem::kernel_address_space().unmap_and_free(stack.bottom, stack.top - stack.bottom);
     const sync::SpinlockGuard guard(g_lock);
     const uint64_t bit = uint64_t{1} << (stack.slot % 64);
     KASSERT(g_slots[stack.slot / 64] & bit, "thread stack slot {} freed twice", stack.slot);

@@ -12,12 +12,14 @@
 
 namespace sched {
 
-inline constexpr uint64_t thread_stack_size = 16 * 1024;
-inline constexpr uint64_t thread_stack_slot_size = 32 * 1024;
+inline constexpr uint64_t thread_stack_size = 16 * 1024; // the default
+inline constexpr uint64_t max_thread_stack_size = 124 * 1024;
+inline constexpr uint64_t thread_stack_slot_size = 128 * 1024;
 inline constexpr uint32_t max_thread_stacks = 1024;
 
 enum class StackError : uint8_t {
     NoFreeSlot,   // every slot holds a live thread's stack
+    BadSize,      // not a whole number of pages from 4 KiB to max_thread_stack_size
     OutOfMemory,  // no frames to map the stack with
 };
 std::string_view to_string(StackError error);
@@ -32,8 +34,9 @@ struct ThreadStack {
     bool guard_contains(arch::VirtAddr address) const { return address >= guard && address < bottom; }
 };
 
-// Maps a fresh stack in a free slot.
-kstd::Expected<ThreadStack, StackError> allocate_stack();
+// Maps a fresh stack of `size` bytes in a free slot; its top is the top of
+// the mapping, its guard page right below its bottom.
+kstd::Expected<ThreadStack, StackError> allocate_stack(uint64_t size = thread_stack_size);
 // Unmaps it and returns its frames and its slot.
 void free_stack(const ThreadStack& stack);
 uint32_t stacks_in_use();

@@ -31,7 +31,7 @@ enum class WaitResult : uint8_t { Woken, TimedOut };
 class WaitQueue {
 public:
     // `what` names the queue in thread listings ("mutex \"log\"", "join").
-    explicit WaitQueue(const char* what = "wait queue") : m_what(what) {}
+    explicit WaitQueue(const char* what = "wait queue");
     // Destroying a queue that threads still wait on is a panic.
     ~WaitQueue();
     WaitQueue(const WaitQueue&) = delete;

@@ -27,7 +27,8 @@ const arch::GuardedStack& boot_stack()
 
 } // namespace
 
-KTEST(stack_overflow, double_fault_runs_on_ist1_and_reports_the_overflow)
+// These overflow the boot stack itself: they run on the boot thread.
+KTEST(stack_overflow, double_fault_runs_on_ist1_and_reports_the_overflow, ktest::on_boot_thread)
 {
     ASSERT_FAULT(DoubleFault, (void)kernel::deliberate::overflow_stack());
     const interrupts::Fault& fault = ktest::last_fault();
@@ -50,7 +51,7 @@ KTEST(stack_overflow, double_fault_runs_on_ist1_and_reports_the_overflow)
     EXPECT_NE(text.find("handler on the double-fault stack (IST1)"), std::string_view::npos);
 }
 
-KTEST(stack_overflow, an_unexpected_overflow_fails_only_its_case,
+KTEST(stack_overflow, an_unexpected_overflow_fails_only_its_case, ktest::on_boot_thread,
       ktest::should_panic("unhandled exception: double fault (#DF, vector 8)"))
 {
     // No EXPECT_FAULT: the real path. The report goes out as diagnostics,
@@ -58,7 +59,7 @@ KTEST(stack_overflow, an_unexpected_overflow_fails_only_its_case,
     (void)kernel::deliberate::overflow_stack();
 }
 
-KTEST(stack_overflow, the_kernel_survives_repeated_overflows)
+KTEST(stack_overflow, the_kernel_survives_repeated_overflows, ktest::on_boot_thread)
 {
     for (int i = 0; i < 3; ++i)
         ASSERT_FAULT(DoubleFault, (void)kernel::deliberate::overflow_stack(), "overflow {}", i);

@@ -50,6 +50,12 @@ def build_kernel_args(args) -> str:
         words.append("ktest.skip_slow")
     if args.attr:
         words.append(f"ktest.attr={args.attr}")
+    # The kernel's watchdog (ktest.watchdog_ms, 8000 by default: 80% of the
+    # default 10 s) reports a stuck case before this runner's timeout would.
+    if args.gdb:
+        words.append("ktest.watchdog_ms=0")
+    elif args.case_timeout != 10.0:
+        words.append(f"ktest.watchdog_ms={max(1, int(args.case_timeout * 800))}")
     return " ".join(words)
 
 

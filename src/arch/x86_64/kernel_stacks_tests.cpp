@@ -16,7 +16,7 @@ KTEST(kernel_stacks, every_guard_page_is_unmapped_and_every_stack_mapped)
     }
 }
 
-KTEST(kernel_stacks, the_running_code_is_on_the_boot_stack)
+KTEST(kernel_stacks, the_running_code_is_on_the_boot_stack, ktest::on_boot_thread)
 {
     int local = 0;
     const arch::GuardedStack* stack = arch::stack_containing(arch::VirtAddr::of(&local));

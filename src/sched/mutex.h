@@ -1,0 +1,66 @@
+#pragma once
+// A sleeping mutex: a thread that finds it locked blocks (in a FIFO wait
+// queue) instead of spinning, and unlock hands it straight to the longest
+// waiter, so nobody can overtake a waiter (no starvation, no thundering herd).
+//
+//   sched::Mutex g_log_lock{"log"};
+//   { sched::MutexGuard guard(g_log_lock); ... }
+//
+// It records its owner: locking it again from the owning thread, or
+// unlocking it from another, is a panic naming both threads and where each
+// call was made. Blocking is only for threads: locking it under a spinlock,
+// with interrupts off or in an interrupt handler panics (might_sleep.h).
+// No priority inheritance (yet): docs/scheduling.md.
+
+#include <source_location>
+#include "sched/wait_queue.h"
+
+namespace sched {
+
+class Thread;
+
+class Mutex {
+public:
+    explicit Mutex(const char* name) : m_waiters(name), m_name(name) {}
+    Mutex(const Mutex&) = delete;
+    Mutex& operator=(const Mutex&) = delete;
+
+    void lock(const std::source_location& where = std::source_location::current());
+    [[nodiscard]] bool try_lock(const std::source_location& where = std::source_location::current());
+    void unlock(const std::source_location& where = std::source_location::current());
+
+    bool is_locked() const { return m_owner != nullptr; }
+    bool is_locked_by_current_thread() const;
+    const Thread* owner() const { return m_owner; }
+    const char* name() const { return m_name; }
+    uint32_t waiters() const { return m_waiters.waiter_count(); }
+
+private:
+    friend class ConditionVariable;
+    // With the scheduler lock held: gives the mutex to the next waiter or frees it.
+    void release_locked(const std::source_location& where);
+
+    Thread* m_owner = nullptr;
+    std::source_location m_locked_at{};
+    WaitQueue m_waiters;
+    const char* m_name;
+};
+
+class MutexGuard {
+public:
+    explicit MutexGuard(Mutex& mutex, const std::source_location& where = std::source_location::current())
+        : m_mutex(mutex)
+    {
+        m_mutex.lock(where);
+    }
+    ~MutexGuard() { m_mutex.unlock(); }
+    MutexGuard(const MutexGuard&) = delete;
+    MutexGuard& operator=(const MutexGuard&) = delete;
+
+    Mutex& mutex() { return m_mutex; }
+
+private:
+    Mutex& m_mutex;
+};
+
+} // namespace sched
