@@ -20,14 +20,11 @@ void Mutex::lock(const std::source_location& where)
         core::panic("mutex \"{}\" locked twice by thread {} \"{}\": it took it at {}:{} and asks again at {}:{}",
                     m_name, self.id(), self.name(), m_locked_at.file_name(), m_locked_at.line(), where.file_name(),
                     where.line());
-    if (m_owner != nullptr) {
-        // unlock() hands the mutex over before it wakes us.
+    // Woken by unlock(), the mutex is free, but a running thread may have
+    // taken it first (see mutex.h): then wait again, at the back.
+    while (m_owner != nullptr)
         (void)m_waiters.wait(lock, Deadline::never(), where);
-        if (m_owner != &self)
-            core::panic("mutex \"{}\": thread {} woke without being handed the mutex", m_name, self.id());
-    } else {
-        m_owner = &self;
-    }
+    m_owner = &self;
     m_locked_at = where;
 }
 
@@ -51,8 +48,8 @@ void Mutex::release_locked(const std::source_location& where)
         core::panic("mutex \"{}\" unlocked at {}:{} by thread {} \"{}\" but thread {} \"{}\" holds it (taken at {}:{})",
                     m_name, where.file_name(), where.line(), self.id(), self.name(), m_owner->id(), m_owner->name(),
                     m_locked_at.file_name(), m_locked_at.line());
-    // The hand-off: the longest waiter owns it from here on (or nobody).
-    m_owner = m_waiters.wake_one();
+    m_owner = nullptr;
+    (void)m_waiters.wake_one();
 }
 
 void Mutex::unlock(const std::source_location& where)

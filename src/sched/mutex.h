@@ -1,7 +1,11 @@
 #pragma once
 // A sleeping mutex: a thread that finds it locked blocks (in a FIFO wait
-// queue) instead of spinning, and unlock hands it straight to the longest
-// waiter, so nobody can overtake a waiter (no starvation, no thundering herd).
+// queue) instead of spinning, and unlock wakes the longest waiter (one, no
+// thundering herd). The mutex is free when it wakes, not handed to it: a
+// thread still running may take it again first ("barging"). A strict
+// hand-off would be fairer but turns a busy mutex into a convoy, two
+// switches per lock once one holder is preempted (8 threads x 100,000
+// increments took 5.3 s that way, against well under one here).
 //
 //   sched::Mutex g_log_lock{"log"};
 //   { sched::MutexGuard guard(g_log_lock); ... }

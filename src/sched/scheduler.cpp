@@ -177,13 +177,16 @@ void Scheduler::reschedule()
     SchedulerLock lock;
     wake_expired_timers(now_ns());
     Thread& self = current();
+    const uint64_t tick = drivers::pit::ticks();
+    self.m_ticks_run += tick - s_ticks_charged; // each tick asks for this: it found `self` running
+    s_ticks_charged = tick;
     Thread* best = best_runnable();
     if (best == nullptr || self.m_state != ThreadState::Running)
         return;
     if (&self != s_idle) {
         if (best->m_priority < self.m_priority)
             return;
-        const bool turn_over = drivers::pit::ticks() - s_turn_started_tick >= time_slice_ticks;
+        const bool turn_over = tick - s_turn_started_tick >= time_slice_ticks;
         if (best->m_priority == self.m_priority && !turn_over)
             return;
         ++self.m_preemptions;
@@ -198,6 +201,10 @@ void Scheduler::yield()
 {
     SchedulerLock lock;
     Thread& self = current();
+    if (sync::preemption_depth() != 1)
+        core::panic("yield() in thread {} \"{}\" with preemption disabled (count {}: a spinlock, an interrupt "
+                    "handler or a PreemptionGuard)",
+                    self.m_id, self.name(), sync::preemption_depth() - 1);
     Thread* next = best_runnable();
     if (next == nullptr || &self == s_idle || next->m_priority < self.m_priority)
         return;
@@ -261,6 +268,7 @@ void initialize()
     if (initialized())
         return;
     (void)Scheduler::current(); // the boot thread
+    Scheduler::s_ticks_charged = drivers::pit::ticks();
     // A static record: a test kernel may replace the heap once no
     // allocation is live, and the idle thread lives for good.
     Thread& idle_record = Scheduler::idle_record();
@@ -293,13 +301,14 @@ void yield()
     Scheduler::yield();
 }
 
-void sleep_for(Duration duration)
+void sleep_for(Duration duration, const std::source_location& where)
 {
-    might_sleep("sleep_for");
+    might_sleep("sleep_for", where);
     const Deadline deadline = Deadline::after(duration);
     SchedulerLock lock;
     Thread& self = Scheduler::current();
     self.m_waiting_on = "sleep";
+    self.m_waiting_at = where;
     (void)Scheduler::block(ThreadState::Sleeping, deadline);
 }
 

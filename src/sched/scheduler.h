@@ -62,6 +62,7 @@ struct Scheduler {
     static inline kstd::IntrusiveList<Thread, RunQueueTag> s_zombies;   // detached and exited
     static inline uint64_t s_turn_started_tsc = 0;
     static inline uint64_t s_turn_started_tick = 0;
+    static inline uint64_t s_ticks_charged = 0; // the timer tick up to which ticks_run is charged
     static inline uint64_t s_next_id = 1;
     static inline uint32_t s_live = 1; // the boot thread
 };

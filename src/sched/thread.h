@@ -55,7 +55,7 @@ std::optional<int> join_until(Thread& thread, Deadline deadline);
 void detach(Thread& thread);
 void kill(Thread& thread);
 void set_priority(Thread& thread, Priority priority);
-void sleep_for(Duration duration);
+void sleep_for(Duration duration, const std::source_location& where);
 void print_threads(kstd::Sink& sink, bool backtraces);
 
 struct TimerTag {};
@@ -97,6 +97,10 @@ public:
     // TSC ticks this thread has run (up to its last switch away; the running
     // thread's current turn is not in it yet).
     uint64_t cpu_ticks() const { return m_cpu_ticks; }
+    // Timer ticks that found this thread running: CPU time in the guest's
+    // own clock, as Unix's statistics clock counts it (the TSC also runs
+    // while the host keeps the whole guest stopped; ticks do not).
+    uint64_t ticks_run() const { return m_ticks_run; }
     // Times the timer took the CPU from this thread while it could still run.
     uint64_t preemptions() const { return m_preemptions; }
     // What a blocked thread waits for ("mutex \"log\"", "join"), else null.
@@ -109,7 +113,7 @@ private:
     friend void detach(Thread&);
     friend void kill(Thread&);
     friend void set_priority(Thread&, Priority);
-    friend void sleep_for(Duration);
+    friend void sleep_for(Duration, const std::source_location&);
     friend void print_threads(kstd::Sink&, bool);
     Thread() = default;
 
@@ -131,6 +135,7 @@ private:
     int m_exit_status = 0;
     uint64_t m_cpu_ticks = 0;
     uint64_t m_preemptions = 0;
+    uint64_t m_ticks_run = 0;
     WaitQueue* m_wait_queue = nullptr; // the queue a Blocked thread is in
     const char* m_waiting_on = nullptr;
     std::source_location m_waiting_at{};
@@ -156,7 +161,7 @@ Thread& current_thread();
 void yield();
 // Blocks the calling thread for at least `duration` (and about one timer
 // period more at most, if nothing of higher priority runs).
-void sleep_for(Duration duration);
+void sleep_for(Duration duration, const std::source_location& where = std::source_location::current());
 // Ends the calling thread with `status` (what join returns). Not for the
 // boot or the idle thread.
 [[noreturn]] void exit(int status);

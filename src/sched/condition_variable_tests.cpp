@@ -1,0 +1,71 @@
+// KTEST cases of condition_variable.cpp: waits that time out, notifies that
+// come first, and the mutex held again after either.
+
+#include "sched/condition_variable.h"
+#include "drivers/pit.h"
+#include "ktest/ktest.h"
+#include "sched/test_threads.h"
+
+using namespace std::chrono_literals;
+
+KTEST(condition_variable, a_wait_with_a_timeout_and_no_notify_times_out_with_the_mutex_held)
+{
+    sched::Mutex lock{"state"};
+    sched::ConditionVariable changed{"changed"};
+    const sched::MutexGuard guard(lock);
+    const uint64_t before = drivers::pit::uptime_ns();
+    EXPECT_EQ(changed.wait_for(lock, 4ms), sched::WaitResult::TimedOut);
+    const uint64_t waited = drivers::pit::uptime_ns() - before;
+    EXPECT_GE(waited, 4'000'000u);
+    EXPECT_LE(waited, 4'000'000u + 3 * drivers::pit::timer_period_ns());
+    EXPECT_TRUE(lock.is_locked_by_current_thread(), "held again after the timeout");
+    EXPECT_EQ(changed.waiters(), 0u, "the timed-out waiter left the queue");
+}
+
+KTEST(condition_variable, a_notify_before_the_deadline_wakes_the_waiter_with_the_condition_true)
+{
+    sched::Mutex lock{"state"};
+    sched::ConditionVariable changed{"changed"};
+    bool ready = false;
+    auto notifier = [&] {
+        sched::sleep_for(2ms);
+        const sched::MutexGuard guard(lock);
+        ready = true;
+        changed.notify_one();
+        return 0;
+    };
+    sched::Thread& thread = sched::testing::start("notifier", notifier);
+    {
+        const sched::MutexGuard guard(lock);
+        EXPECT_TRUE(changed.wait_until(lock, [&] { return ready; }, sched::Deadline::after(1000ms)));
+        EXPECT_TRUE(lock.is_locked_by_current_thread());
+    }
+    sched::join(thread);
+}
+
+KTEST(condition_variable, notify_all_wakes_every_waiter)
+{
+    sched::Mutex lock{"state"};
+    sched::ConditionVariable go{"go"};
+    bool released = false;
+    int woke = 0;
+    auto waiter = [&] {
+        const sched::MutexGuard guard(lock);
+        while (!released)
+            go.wait(lock);
+        ++woke;
+        return 0;
+    };
+    sched::Thread* threads[] = {&sched::testing::start("w", waiter), &sched::testing::start("w", waiter),
+                                &sched::testing::start("w", waiter)};
+    while (go.waiters() < 3)
+        sched::yield();
+    {
+        const sched::MutexGuard guard(lock);
+        released = true;
+        go.notify_all();
+    }
+    for (auto* thread : threads)
+        sched::join(*thread);
+    EXPECT_EQ(woke, 3);
+}

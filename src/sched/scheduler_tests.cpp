@@ -1,0 +1,214 @@
+// KTEST cases of scheduler.cpp: sleeping on the timer queue, strict
+// priorities, fair turns among equals, detached threads, and the checks
+// that refuse to switch in atomic context.
+
+#include "sched/scheduler.h"
+#include "arch/x86_64/cpu.h"
+#include "drivers/pit.h"
+#include "ktest/ktest.h"
+#include "sched/semaphore.h"
+#include "sched/test_threads.h"
+#include "sync/preemption.h"
+#include "sync/spinlock.h"
+
+using namespace std::chrono_literals;
+
+namespace {
+uint64_t ticks()
+{
+    return drivers::pit::ticks();
+}
+} // namespace
+
+KTEST(scheduler, sleep_for_lasts_its_time_and_at_most_two_periods_more)
+{
+    // In the kernel's own clock (timer ticks): a host that stops the guest
+    // delays ticks and the wake-up alike. 10 ms at 1 kHz is 10 ticks; the
+    // deadline adds one period and the wake-up comes at the first tick after.
+    const uint64_t period_ns = drivers::pit::timer_period_ns();
+    const uint64_t before = sched::now_ns();
+    sched::sleep_for(10ms);
+    const uint64_t slept = sched::now_ns() - before;
+    EXPECT_GE(slept, 10'000'000u);
+    EXPECT_LE(slept, 10'000'000u + 3 * period_ns, "the bound: asked + one period added + the tick it waits for + one");
+}
+
+KTEST(scheduler, sleepers_wake_in_deadline_order)
+{
+    char order[4] = {};
+    int next = 0;
+    auto sleeper = [&](char name, sched::Duration duration) {
+        return [&, name, duration] {
+            sched::sleep_for(duration);
+            order[next++] = name;
+            return 0;
+        };
+    };
+    auto late = sleeper('c', 9ms);
+    auto early = sleeper('a', 1ms);
+    auto middle = sleeper('b', 5ms);
+    sched::Thread& c = sched::testing::start("late", late);
+    sched::Thread& a = sched::testing::start("early", early);
+    sched::Thread& b = sched::testing::start("middle", middle);
+    sched::join(c);
+    sched::join(a);
+    sched::join(b);
+    EXPECT_EQ(std::string_view(order, 3), std::string_view("abc"));
+}
+
+KTEST(scheduler, a_sleeping_thread_uses_no_cpu_and_the_idle_thread_runs)
+{
+    auto body = [] {
+        sched::sleep_for(5ms);
+        return 0;
+    };
+    sched::Thread& sleeper = sched::testing::start("sleeper", body);
+    sched::sleep_for(2ms);
+    EXPECT_EQ(sleeper.state(), sched::ThreadState::Sleeping);
+    EXPECT_STREQ(sleeper.waiting_on(), "sleep");
+    sched::join(sleeper);
+    kstd::StringBuffer<2048> table;
+    sched::print_threads(table);
+    EXPECT_TRUE(table.view().find("idle") != std::string_view::npos, "{}", table.view());
+}
+
+KTEST(scheduler, a_high_priority_thread_runs_before_its_creator_goes_on)
+{
+    bool ran = false;
+    auto body = [&] {
+        ran = true;
+        return 0;
+    };
+    sched::Thread& high = sched::testing::start("high", body, sched::Priority::High);
+    EXPECT_TRUE(ran, "made runnable above the creator's priority: it ran at once");
+    sched::join(high);
+}
+
+KTEST(scheduler, a_low_priority_thread_waits_while_a_normal_one_can_run)
+{
+    volatile uint64_t low_steps = 0;
+    auto low = [&] {
+        low_steps = low_steps + 1;
+        return 0;
+    };
+    sched::Thread& thread = sched::testing::start("low", low, sched::Priority::Low);
+    // This thread (normal) stays runnable for 5 ticks: yields, preemption,
+    // nothing lets the low one in.
+    const uint64_t start = ticks();
+    while (ticks() - start < 5)
+        sched::yield();
+    EXPECT_EQ(low_steps, 0u, "strict priorities: low runs only when nothing above it can");
+    EXPECT_EQ(thread.state(), sched::ThreadState::Runnable);
+    sched::join(thread); // blocks: now the low one runs
+    EXPECT_EQ(low_steps, 1u);
+}
+
+KTEST(scheduler, equal_threads_get_equal_shares_of_the_cpu)
+{
+    // Four spinners of one priority share the CPU for 40 ticks while this
+    // thread sleeps: about 10 ticks of CPU each, in turns of one tick. The
+    // tolerance: each gets its share within 3 ticks (where the 40 began and
+    // ended), and as many turns as the others within 2. CPU time is counted
+    // in timer ticks (Thread::ticks_run), the guest's own clock: the TSC
+    // also runs while the host stops the guest, and loop counts differ from
+    // turn to turn under TCG.
+    constexpr int spinners = 4;
+    volatile bool stop = false;
+    auto spin = [&] {
+        while (!stop)
+            arch::pause();
+        return 0;
+    };
+    sched::Thread* threads[spinners];
+    for (auto& thread : threads)
+        thread = &sched::testing::start("spinner", spin);
+    sched::sleep_for(40ms);
+    stop = true;
+    uint64_t ticks_run[spinners];
+    uint64_t fewest_turns = ~0ull, most_turns = 0, total = 0;
+    for (int i = 0; i < spinners; ++i) {
+        const uint64_t turns = threads[i]->preemptions();
+        ticks_run[i] = threads[i]->ticks_run();
+        total += ticks_run[i];
+        fewest_turns = turns < fewest_turns ? turns : fewest_turns;
+        most_turns = turns > most_turns ? turns : most_turns;
+    }
+    for (auto* thread : threads)
+        sched::join(*thread);
+    EXPECT_GE(total, 38u, "the spinners had the CPU for the 40 ticks (this thread slept)");
+    EXPECT_LE(most_turns - fewest_turns, 2u, "turns: fewest {}, most {}", fewest_turns, most_turns);
+    const uint64_t share = total / spinners;
+    for (int i = 0; i < spinners; ++i) {
+        EXPECT_GE(ticks_run[i] + 3, share, "spinner {}: {} ticks of {}", i, ticks_run[i], total);
+        EXPECT_LE(ticks_run[i], share + 3, "spinner {}: {} ticks of {}", i, ticks_run[i], total);
+    }
+}
+
+KTEST(scheduler, a_detached_thread_frees_itself_when_it_exits)
+{
+    const uint32_t before = sched::live_threads();
+    auto body = [] { return 0; };
+    sched::Thread& thread = sched::testing::start("detached", body);
+    sched::detach(thread);
+    sched::sleep_for(2ms); // it runs and exits; the idle thread reaps it
+    (void)sched::reap_detached();
+    EXPECT_EQ(sched::live_threads(), before);
+}
+
+KTEST(scheduler, join_until_gives_up_at_its_deadline)
+{
+    sched::Semaphore never{0, "never"};
+    auto body = [&] {
+        never.acquire();
+        return 5;
+    };
+    sched::Thread& thread = sched::testing::start("waiter", body);
+    EXPECT_FALSE(sched::join_until(thread, sched::Deadline::after(3ms)).has_value());
+    EXPECT_EQ(thread.state(), sched::ThreadState::Blocked);
+    never.release();
+    EXPECT_EQ(sched::join(thread), 5);
+}
+
+KTEST(scheduler, the_table_shows_what_a_blocked_thread_waits_on_with_its_backtrace)
+{
+    sched::Semaphore gate{0, "the gate"};
+    auto body = [&] {
+        gate.acquire();
+        return 0;
+    };
+    sched::Thread& thread = sched::testing::start("gatekeeper", body);
+    while (thread.state() != sched::ThreadState::Blocked)
+        sched::yield();
+    kstd::StringBuffer<4096> table;
+    sched::print_threads(table, true);
+    const std::string_view text = table.view();
+    EXPECT_TRUE(text.find("blocked") != std::string_view::npos, "{}", text);
+    EXPECT_TRUE(text.find("the gate (src/sched/scheduler_tests.cpp:") != std::string_view::npos, "{}", text);
+    EXPECT_TRUE(text.find("#2 0x") != std::string_view::npos, "a backtrace of several frames: {}", text);
+    gate.release();
+    sched::join(thread);
+}
+
+KTEST(scheduler, sleeping_with_interrupts_off_panics,
+      ktest::should_panic("sleeping in atomic context: sleep_for at src/sched/scheduler_tests.cpp"))
+{
+    arch::disable_interrupts();
+    sched::sleep_for(1ms);
+}
+
+KTEST(scheduler, sleeping_under_a_spinlock_panics_naming_it,
+      ktest::should_panic("holding \"named spinlock\" (taken at src/sched/scheduler_tests.cpp:"))
+{
+    sync::Spinlock spin{"named spinlock"}; // a local: the panic abandons it held
+    const sync::SpinlockGuard guard(spin);
+    sched::sleep_for(1ms);
+}
+
+KTEST(scheduler, yielding_with_preemption_disabled_panics, ktest::should_panic("yield() in thread"))
+{
+    auto body = [] { return 0; };
+    sched::Thread& other = sched::testing::start("other", body);
+    ktest::defer([&] { sched::join(other); });
+    const sync::PreemptionGuard atomic;
+    sched::yield();
+}
