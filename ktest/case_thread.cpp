@@ -138,7 +138,8 @@ void run_in_case_thread(const CaseInfo& info, const Options& options, void (*bod
     const uint64_t limit_ms = options.watchdog_ms * (info.attributes.slow ? 6 : 1);
     const auto deadline
         = limit_ms == 0 ? sched::Deadline::never() : sched::Deadline::after(std::chrono::milliseconds(limit_ms));
-    if (!sched::join_until(**thread, deadline)) {
+    const bool ended = sched::wait_until_exited(**thread, deadline);
+    if (!ended) {
         core::println("{}# watchdog: {}.{} still runs after {} ms (a deadlock, or a thread that never ends); "
                       "its threads:",
                       case_indent, info.suite, info.name, limit_ms);
@@ -149,11 +150,13 @@ void run_in_case_thread(const CaseInfo& info, const Options& options, void (*bod
         run.case_thread = nullptr; // its cleanup actions run here, its stack still intact
         run.phase = Phase::CaseTeardown;
         run_deferred_actions();
-        (void)sched::join(**thread);
     }
     run.case_thread = nullptr;
-    if (reap_leftovers(first_id) > 0)
+    // Before the case thread's stack goes: threads left behind may wait in
+    // queues that live there.
+    if (reap_leftovers(first_id + 1) > 0)
         ++run.failures;
+    (void)sched::join(**thread);
 }
 
 } // namespace ktest::internal

@@ -205,6 +205,18 @@ void exit(int status)
     Scheduler::exit(status);
 }
 
+bool wait_until_exited(Thread& thread, Deadline deadline)
+{
+    might_sleep("wait_until_exited");
+    SchedulerLock lock;
+    KASSERT(&thread != &Scheduler::current(), "a thread cannot wait for itself");
+    while (thread.m_state != ThreadState::Exited) {
+        if (thread.m_exit_waiters.wait(lock, deadline) == WaitResult::TimedOut)
+            return thread.m_state == ThreadState::Exited;
+    }
+    return true;
+}
+
 std::optional<int> join_until(Thread& thread, Deadline deadline)
 {
     might_sleep("join");

@@ -52,6 +52,7 @@ inline constexpr int killed_status = -1000;
 
 class Thread;
 std::optional<int> join_until(Thread& thread, Deadline deadline);
+bool wait_until_exited(Thread& thread, Deadline deadline);
 void detach(Thread& thread);
 void kill(Thread& thread);
 void set_priority(Thread& thread, Priority priority);
@@ -110,6 +111,7 @@ private:
     friend struct Scheduler;
     friend class WaitQueue;
     friend std::optional<int> join_until(Thread&, Deadline);
+    friend bool wait_until_exited(Thread&, Deadline);
     friend void detach(Thread&);
     friend void kill(Thread&);
     friend void set_priority(Thread&, Priority);
@@ -171,6 +173,9 @@ int join(Thread& thread);
 // The same, but gives up at `deadline`: nullopt if the thread still runs
 // (it is then neither joined nor freed).
 std::optional<int> join_until(Thread& thread, Deadline deadline);
+// Blocks until `thread` has exited or `deadline` passed; returns whether it
+// exited. Frees nothing: join it afterwards.
+bool wait_until_exited(Thread& thread, Deadline deadline);
 // The thread frees itself when it exits (the idle thread or the next create
 // reaps it); it must not be joined afterwards.
 void detach(Thread& thread);
