@@ -1,4 +1,5 @@
 #include "drivers/keyboard.h"
+#include "sync/interrupt_guard.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/port.h"
 #include "interrupts/irq.h"
@@ -44,6 +45,7 @@ sync::Atomic<uint64_t> g_dropped{0};
 uint64_t g_dropped_reported = 0;
 ScancodeDecoder g_decoder;
 bool g_initialized = false;
+InputListener g_listener = nullptr; // set with interrupts off, read by the handler
 
 kstd::Expected<void, Error> wait_until_writable()
 {
@@ -98,9 +100,17 @@ void on_keyboard_interrupt(arch::InterruptFrame&)
     g_received.add_single_writer(1);
     if (!g_queue.push(byte))
         g_dropped.add_single_writer(1);
+    if (g_listener != nullptr)
+        g_listener();
 }
 
 } // namespace
+
+void set_input_listener(InputListener listener)
+{
+    const sync::InterruptGuard no_handler_in_between;
+    g_listener = listener;
+}
 
 std::string_view to_string(Error error)
 {

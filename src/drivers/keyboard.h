@@ -38,6 +38,12 @@ bool has_pending();
 // a warning the first time it notices bytes were lost to a full queue.
 std::optional<KeyEvent> next_event();
 
+// Called by the interrupt handler after each byte it queued (or dropped
+// because the ring was full), in interrupt context: it must only wake
+// someone (async/keyboard.h wakes the task awaiting a key). Null: none.
+using InputListener = void (*)();
+void set_input_listener(InputListener listener);
+
 // Bytes received by the interrupt handler, and lost because the ring was full.
 uint64_t received_scancodes();
 uint64_t dropped_scancodes();

@@ -15,6 +15,8 @@
 #include "arch/x86_64/tsc.h"
 #include "boot/boot_loader.h"
 #include "boot/command_line.h"
+#include "async/executor.h"
+#include "async/keyboard.h"
 #include "drivers/keyboard.h"
 #include "drivers/pit.h"
 #include "drivers/vga_text.h"
@@ -22,8 +24,6 @@
 #include "kernel/init.h"
 #include "core/print.h"
 #include "kernel/version.h"
-#include "sync/idle.h"
-#include "sync/interrupt_guard.h"
 
 namespace {
 
@@ -98,6 +98,12 @@ private:
     size_t m_column = 0;
 };
 
+async::Task<void> keyboard_echo(Echo& echo)
+{
+    for (;;)
+        echo.handle(co_await async::next_key());
+}
+
 } // namespace
 
 void kernel_main(const boot::BootHandoff& handoff)
@@ -119,14 +125,14 @@ void kernel_main(const boot::BootHandoff& handoff)
     if (command_line_has("demo=stack-overflow"))
         (void)kernel::deliberate::overflow_stack();
 
+    // The keyboard echo is a task on the executor: it awaits each key (the
+    // keyboard interrupt wakes it); while it waits, this thread blocks and
+    // the idle thread halts the CPU.
     core::println("kernel: initialised; idle until an interrupt. Type something (F1: help).");
     Echo echo;
-    for (;;) {
-        while (auto event = drivers::keyboard::next_event())
-            echo.handle(*event);
-        // Check for input and halt without a gap (sync/idle.h).
-        sync::InterruptGuard guard;
-        if (!drivers::keyboard::has_pending())
-            sync::wait_for_interrupt();
-    }
+    async::Executor executor{"main"};
+    if (auto spawned = executor.spawn(keyboard_echo(echo), "keyboard echo"); !spawned)
+        core::panic("cannot start the keyboard echo: {}", spawned.error());
+    executor.run(); // the echo never ends
+    core::panic("the keyboard echo ended");
 }

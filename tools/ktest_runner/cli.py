@@ -63,7 +63,8 @@ def settings_from(args) -> RunSettings:
     return RunSettings(accel=args.accel, kernel_args=build_kernel_args(args), timeout=args.timeout,
                        case_timeout=args.case_timeout, slow_factor=args.slow_factor, gdb=args.gdb,
                        send_keys=args.send_keys, match=tuple(args.match), qemu_args=tuple(args.qemu_arg),
-                       verbose=args.verbose, should_panic=args.expect == "should-panic")
+                       verbose=args.verbose, should_panic=args.expect == "should-panic",
+                       keys_after=args.keys_after)
 
 
 def check_expectations(args, result: RunResult, out: Output) -> bool:
@@ -126,7 +127,9 @@ def parser_for_run() -> argparse.ArgumentParser:
     p.add_argument("--accel", choices=["tcg", "kvm", "auto"], default=os.environ.get("KESTREL_ACCEL", "tcg"),
                    help="QEMU accelerator (default tcg; auto probes KVM)")
     p.add_argument("--send-keys", help="keystrokes (QEMU sendkey names) to send once the kernel prints "
-                                       f"'{KEYS_READY_MARKER}'")
+                                       f"'{KEYS_READY_MARKER}' (or the --keys-after text)")
+    p.add_argument("--keys-after", default=KEYS_READY_MARKER,
+                   help="output text after which --send-keys types (for kernels other than test kernels)")
     p.add_argument("--match", action="append", default=[],
                    help="regex that must appear on COM1; when all have, stop QEMU (for kernels that never exit)")
     p.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument (repeatable)")

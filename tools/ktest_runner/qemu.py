@@ -128,7 +128,7 @@ class RunSettings:
     def __init__(self, accel: str = "tcg", kernel_args: str = "", timeout: float = 60.0, case_timeout: float = 10.0,
                  slow_factor: float = 6.0, gdb: bool = False, send_keys: str | None = None,
                  match: tuple[str, ...] = (), qemu_args: tuple[str, ...] = (), verbose: bool = False,
-                 should_panic: bool = False) -> None:
+                 should_panic: bool = False, keys_after: str = KEYS_READY_MARKER) -> None:
         self.accel = accel
         self.kernel_args = kernel_args
         self.timeout = timeout
@@ -136,6 +136,7 @@ class RunSettings:
         self.slow_factor = slow_factor
         self.gdb = gdb
         self.send_keys = send_keys
+        self.keys_after = keys_after  # the output text after which the keys go
         self.match = match
         self.qemu_args = qemu_args
         self.verbose = verbose
@@ -214,7 +215,7 @@ def run_qemu(settings: RunSettings, image: Path, elf: Path | None, out) -> RunRe
                 if patterns and not unmatched:
                     matched.set()
                     wake.set()
-            if key_sender is not None and KEYS_READY_MARKER in line:
+            if key_sender is not None and settings.keys_after in line:
                 key_sender.start_event.set()
         wake.set()
 
