@@ -1,6 +1,7 @@
 // KBENCH: timing a benchmark's repetitions and reporting them (ktest/bench.h).
 
 #include "ktest/bench.h"
+#include "arch/x86_64/tsc.h"
 #include "core/print.h"
 #include "ktest/internal.h"
 
@@ -122,6 +123,15 @@ BenchSummary summarize(const uint64_t* tenths, uint32_t count)
     return {median, sorted[0], sorted[count - 1], spread};
 }
 
+namespace {
+// The calibrated TSC rate, so reports can give nanoseconds (0: unknown).
+uint64_t tsc_hz()
+{
+    const auto hz = arch::tsc::frequency_hz();
+    return hz ? *hz : 0;
+}
+} // namespace
+
 void Bench::finish()
 {
     if (!m_measured) {
@@ -136,8 +146,9 @@ void Bench::finish()
     core::println("{}# bench {}: {} cycles/op median, min {}, max {}, spread {}% ({} x {} ops)",
                   internal::case_indent, BenchName{}, median, minimum, maximum, spread, m_recorded, m_operations);
     core::print("{}# KBENCH {{\"name\":\"{}\",\"unit\":\"cycles/op\",\"operations\":{},\"repetitions\":{},"
-                "\"median\":{},\"min\":{},\"max\":{},\"spread_pct\":{},\"samples\":[",
-                internal::case_indent, BenchName{}, m_operations, m_recorded, median, minimum, maximum, spread);
+                "\"median\":{},\"min\":{},\"max\":{},\"spread_pct\":{},\"tsc_hz\":{},\"samples\":[",
+                internal::case_indent, BenchName{}, m_operations, m_recorded, median, minimum, maximum, spread,
+                tsc_hz());
     for (uint32_t i = 0; i < m_recorded; ++i)
         core::print("{}{}", i ? "," : "", Tenths{m_tenths[i]});
     core::println("]}}");

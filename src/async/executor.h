@@ -172,4 +172,21 @@ inline Sleep sleep(sched::Duration duration)
     return Sleep(duration);
 }
 
+// co_await async::yield_now(): lets the other ready tasks run first; the
+// task is ready again at once (its waker called in await_suspend).
+struct YieldNow {
+    bool await_ready() const { return false; }
+    template <typename Promise>
+    void await_suspend(std::coroutine_handle<Promise> handle)
+    {
+        suspend(handle).wake();
+    }
+    void await_resume() const {}
+};
+
+inline YieldNow yield_now()
+{
+    return {};
+}
+
 } // namespace async
