@@ -17,6 +17,7 @@
 #include "boot/command_line.h"
 #include "async/executor.h"
 #include "async/keyboard.h"
+#include "sched/thread.h"
 #include "drivers/keyboard.h"
 #include "drivers/pit.h"
 #include "drivers/vga_text.h"
@@ -37,7 +38,7 @@ bool command_line_has(std::string_view word)
 
 void print_help()
 {
-    core::println("keys: F1 this help, F2 breakpoint (int3), F3 page fault, F4 stack overflow, Ctrl+L clear");
+    core::println("keys: F1 this help, F2 breakpoint (int3), F3 page fault, F4 stack overflow, F5 threads, Ctrl+L clear");
 }
 
 void print_timing()
@@ -65,6 +66,7 @@ public:
         case Key::F2: new_line(); kernel::deliberate::breakpoint(); return;
         case Key::F3: new_line(); kernel::deliberate::write_through_null(); return;
         case Key::F4: new_line(); (void)kernel::deliberate::overflow_stack(); return;
+        case Key::F5: new_line(); sched::print_threads(core::console()); return;
         default: break;
         }
         if (event.modifiers.ctrl && event.key == Key::L) {

@@ -162,6 +162,8 @@ void Scheduler::switch_to(Thread& next)
         core::panic("context switch from thread {} \"{}\" with preemption count {} (1 expected) and interrupts {}",
                     previous.m_id, previous.name(), sync::preemption_depth(),
                     arch::interrupts_enabled() ? "on" : "off");
+    if (previous.m_state == ThreadState::Running)
+        previous.m_state = ThreadState::Runnable; // the idle thread, which no run queue holds
     const uint64_t now = arch::tsc::now();
     previous.m_cpu_ticks += now - s_turn_started_tsc;
     s_turn_started_tsc = now;
