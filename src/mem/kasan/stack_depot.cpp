@@ -1,6 +1,7 @@
 #ifdef KESTREL_KASAN
 
 #include "mem/kasan/stack_depot.h"
+#include "arch/x86_64/kernel_stacks.h"
 #include "arch/x86_64/frame_chain.h"
 #include "core/backtrace.h"
 #include "arch/x86_64/page_size.h"
@@ -70,8 +71,15 @@ bool page_verified(arch::VirtAddr page)
     return false;
 }
 
+// The stack the walk started on: the running code's own, so mapped all
+// through the walk. Its records need no page-table lookup (a thread's stack
+// lies outside the top 2 GiB, where the page cache below does not go).
+arch::VirtAddr g_walk_bottom(0), g_walk_top(0);
+
 bool record_readable(arch::VirtAddr record)
 {
+    if (record >= g_walk_bottom && record + 16 <= g_walk_top)
+        return true;
     const arch::VirtAddr page = record.align_down(arch::page_size);
     if (page_verified(page) && (record + 15).align_down(arch::page_size) == page)
         return true;
@@ -92,6 +100,12 @@ StackId save_stack(arch::VirtAddr frame_pointer)
 {
     uint64_t frames[stack_depth];
     unsigned depth = 0;
+    // Heap calls run with preemption disabled (under the heap's lock) and
+    // interrupt handlers do not allocate: no other walk runs on this CPU
+    // meanwhile. (SMP: these become per-CPU.)
+    const arch::GuardedStack* own = arch::stack_containing(frame_pointer);
+    g_walk_bottom = own ? own->bottom : arch::VirtAddr(0);
+    g_walk_top = own ? own->top : arch::VirtAddr(0);
     arch::FrameChain chain(frame_pointer, &record_readable);
     while (depth < stack_depth) {
         const auto return_address = chain.next();
