@@ -78,38 +78,7 @@ def full_table(results: dict[str, dict]) -> str:
     for name, r in results.items():
         lines.append(f"| `{name}` | {r['median']:,.1f} | {r['min']:,.1f} | {r['max']:,.1f} | {r['spread_pct']:.0f}% "
                      f"| {r['repetitions']} x {r['operations']} |")
-    lines += ["", *scheduler_table(results)]
     return "\n".join(lines)
-
-
-# Linux 6.1 (Debian) in the same QEMU (TCG, -M pc -m 256M -smp 1) on the same
-# host, as issue 9 gives them: sched_yield between two threads, and a pipe
-# ping-pong round trip between two threads, in ns.
-LINUX_NS = {"sched.yield_switch": 3847, "sched.semaphore_ping_pong": 11941}
-
-
-def scheduler_table(results: dict[str, dict]) -> list[str]:
-    rows = [("sched.yield_switch", "thread to thread switch through yield() (Linux: sched_yield)"),
-            ("sched.semaphore_ping_pong", "ping-pong round trip, two threads (ours: two semaphores; Linux: a pipe)"),
-            ("sched.wake_up_latency", "wake-up latency: release until the blocked thread runs"),
-            ("sched.mutex_uncontended_lock_unlock", "mutex lock+unlock, uncontended"),
-            ("sched.mutex_contended_hand_off", "mutex hand-off: unlock until the waiter holds it"),
-            ("sched.thread_create_join", "thread create+join (16 KiB stack mapped and unmapped)"),
-            ("async.coroutine_resume", "coroutine suspend+wake+resume (co_await yield_now)")]
-    if not any(name in results for name, _ in rows):
-        return []
-    lines = ["| scheduler and tasks | cycles/op, median | ns (at the calibrated TSC rate) | Linux 6.1, ns | ours / Linux |",
-             "|---|---:|---:|---:|---:|"]
-    for name, label in rows:
-        if name not in results:
-            continue
-        r = results[name]
-        hz = statistics.median(r["tsc_hz"]) if r.get("tsc_hz") else None
-        ns = r["median"] * 1e9 / hz if hz else None
-        linux = LINUX_NS.get(name)
-        lines.append(f"| {label} | {fmt(r['median'])} | {fmt(ns)} | {f'{linux:,}' if linux else '-'} | "
-                     f"{f'{ns / linux:.2f}x' if ns and linux else '-'} |")
-    return lines
 
 
 def doc_tables(results: dict[str, dict], boots: int) -> str:

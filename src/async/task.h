@@ -74,25 +74,18 @@ struct TaskAwaiter {
 
 } // namespace detail
 
-template <typename T = void>
-class [[nodiscard]] Task {
+namespace detail {
+
+// What every Task<T> is: the owner of one coroutine frame.
+template <typename Promise>
+class TaskHandle {
 public:
-    struct promise_type : detail::PromiseBase {
-        std::optional<T> value;
+    using Handle = std::coroutine_handle<Promise>;
 
-        Task get_return_object() noexcept { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
-        static Task get_return_object_on_allocation_failure() noexcept { return Task(); }
-        template <typename U>
-        void return_value(U&& result)
-        {
-            value.emplace(std::forward<U>(result));
-        }
-    };
-    using Handle = std::coroutine_handle<promise_type>;
-
-    Task() = default;
-    Task(Task&& other) noexcept : m_handle(std::exchange(other.m_handle, nullptr)) {}
-    Task& operator=(Task&& other) noexcept
+    TaskHandle() = default;
+    explicit TaskHandle(Handle handle) : m_handle(handle) {}
+    TaskHandle(TaskHandle&& other) noexcept : m_handle(std::exchange(other.m_handle, nullptr)) {}
+    TaskHandle& operator=(TaskHandle&& other) noexcept
     {
         if (this != &other) {
             if (m_handle)
@@ -103,7 +96,7 @@ public:
     }
     // Destroying a task that has not finished destroys its frame, and with
     // it the child tasks and awaitables it was suspended in (cancellation).
-    ~Task()
+    ~TaskHandle()
     {
         if (m_handle)
             m_handle.destroy();
@@ -113,64 +106,83 @@ public:
     bool valid() const { return static_cast<bool>(m_handle); }
     Handle release() { return std::exchange(m_handle, nullptr); }
 
-    auto operator co_await() && noexcept
+protected:
+    // The awaiter of `co_await std::move(task)`, with `Resume` giving its result.
+    template <typename Resume>
+    auto awaiter() const
     {
         if (!m_handle)
-            detail::awaited_an_invalid_task();
-        struct Awaiter : detail::TaskAwaiter<promise_type> {
-            T await_resume() { return std::move(*this->child.promise().value); }
+            awaited_an_invalid_task();
+        struct Awaiter : TaskAwaiter<Promise> {
+            decltype(auto) await_resume() { return Resume{}(this->child.promise()); }
         };
         return Awaiter{{m_handle}};
     }
 
 private:
-    explicit Task(Handle handle) : m_handle(handle) {}
     Handle m_handle;
+};
+
+template <typename T>
+struct ValuePromise;
+
+} // namespace detail
+
+template <typename T = void>
+class [[nodiscard]] Task : public detail::TaskHandle<detail::ValuePromise<T>> {
+public:
+    using promise_type = detail::ValuePromise<T>;
+    using detail::TaskHandle<promise_type>::TaskHandle;
+
+    auto operator co_await() && noexcept
+    {
+        struct TakeValue {
+            T operator()(promise_type& promise) const { return std::move(*promise.value); }
+        };
+        return this->template awaiter<TakeValue>();
+    }
 };
 
 template <>
-class [[nodiscard]] Task<void> {
+class [[nodiscard]] Task<void> : public detail::TaskHandle<detail::ValuePromise<void>> {
 public:
-    struct promise_type : detail::PromiseBase {
-        Task get_return_object() noexcept { return Task(std::coroutine_handle<promise_type>::from_promise(*this)); }
-        static Task get_return_object_on_allocation_failure() noexcept { return Task(); }
-        void return_void() noexcept {}
-    };
-    using Handle = std::coroutine_handle<promise_type>;
-
-    Task() = default;
-    Task(Task&& other) noexcept : m_handle(std::exchange(other.m_handle, nullptr)) {}
-    Task& operator=(Task&& other) noexcept
-    {
-        if (this != &other) {
-            if (m_handle)
-                m_handle.destroy();
-            m_handle = std::exchange(other.m_handle, nullptr);
-        }
-        return *this;
-    }
-    ~Task()
-    {
-        if (m_handle)
-            m_handle.destroy();
-    }
-
-    bool valid() const { return static_cast<bool>(m_handle); }
-    Handle release() { return std::exchange(m_handle, nullptr); }
+    using promise_type = detail::ValuePromise<void>;
+    using detail::TaskHandle<promise_type>::TaskHandle;
 
     auto operator co_await() && noexcept
     {
-        if (!m_handle)
-            detail::awaited_an_invalid_task();
-        struct Awaiter : detail::TaskAwaiter<promise_type> {
-            void await_resume() noexcept {}
+        struct Nothing {
+            void operator()(promise_type&) const {}
         };
-        return Awaiter{{m_handle}};
+        return this->awaiter<Nothing>();
     }
-
-private:
-    explicit Task(Handle handle) : m_handle(handle) {}
-    Handle m_handle;
 };
+
+namespace detail {
+
+template <typename T>
+struct ValuePromise : PromiseBase {
+    std::optional<T> value;
+
+    Task<T> get_return_object() noexcept { return Task<T>(std::coroutine_handle<ValuePromise>::from_promise(*this)); }
+    static Task<T> get_return_object_on_allocation_failure() noexcept { return Task<T>(); }
+    template <typename U>
+    void return_value(U&& result)
+    {
+        value.emplace(std::forward<U>(result));
+    }
+};
+
+template <>
+struct ValuePromise<void> : PromiseBase {
+    Task<void> get_return_object() noexcept
+    {
+        return Task<void>(std::coroutine_handle<ValuePromise>::from_promise(*this));
+    }
+    static Task<void> get_return_object_on_allocation_failure() noexcept { return Task<void>(); }
+    void return_void() noexcept {}
+};
+
+} // namespace detail
 
 } // namespace async

@@ -22,34 +22,49 @@ inline void dawdle()
 struct Counter {
     sched::Mutex lock{"counter"};
     volatile uint64_t value = 0;
-    uint64_t total_preemptions = 0;
 };
 
-} // namespace
+struct Race {
+    uint64_t total;       // the counter's value at the end
+    uint64_t preemptions; // the timer's turns taken from the threads
+};
 
-KTEST(mutex, eight_threads_increment_a_counter_exactly_under_the_mutex, ktest::slow)
+// thread_count threads each add 1 to the counter `each` times by
+// read-dawdle-write, under the mutex or not.
+Race increment_concurrently(uint64_t each, bool guarded)
 {
     Counter counter;
     auto body = [&] {
-        for (int i = 0; i < increments; ++i) {
-            const sched::MutexGuard guard(counter.lock);
+        for (uint64_t i = 0; i < each; ++i) {
+            if (guarded)
+                counter.lock.lock();
             const uint64_t seen = counter.value;
             dawdle();
             counter.value = seen + 1;
+            if (guarded)
+                counter.lock.unlock();
         }
         return 0;
     };
     sched::Thread* threads[thread_count];
     for (auto& thread : threads)
-        thread = &sched::testing::start("incrementer", body);
+        thread = &sched::testing::start(guarded ? "incrementer" : "racer", body);
     uint64_t preemptions = 0;
     for (auto* thread : threads) {
         preemptions += thread->preemptions();
         sched::join(*thread);
     }
-    EXPECT_EQ(counter.value, uint64_t{thread_count} * increments);
-    EXPECT_FALSE(counter.lock.is_locked());
-    EXPECT_GT(preemptions, 0u, "the timer took turns from the incrementers: the mutex had something to exclude");
+    KASSERT(!counter.lock.is_locked());
+    return {counter.value, preemptions};
+}
+
+} // namespace
+
+KTEST(mutex, eight_threads_increment_a_counter_exactly_under_the_mutex, ktest::slow)
+{
+    const Race race = increment_concurrently(increments, true);
+    EXPECT_EQ(race.total, uint64_t{thread_count} * increments);
+    EXPECT_GT(race.preemptions, 0u, "the timer took turns from the incrementers: the mutex had something to exclude");
 }
 
 KTEST(mutex, without_the_mutex_the_same_threads_lose_updates)
@@ -58,23 +73,8 @@ KTEST(mutex, without_the_mutex_the_same_threads_lose_updates)
     // read-dawdle-write with no mutex loses increments to preemption. A round
     // where the timer happened to fall only outside the window is retried.
     uint64_t lost = 0;
-    for (int round = 0; round < 5 && lost == 0; ++round) {
-        Counter counter;
-        auto body = [&] {
-            for (int i = 0; i < increments / 4; ++i) {
-                const uint64_t seen = counter.value;
-                dawdle();
-                counter.value = seen + 1;
-            }
-            return 0;
-        };
-        sched::Thread* threads[thread_count];
-        for (auto& thread : threads)
-            thread = &sched::testing::start("racer", body);
-        for (auto* thread : threads)
-            sched::join(*thread);
-        lost = uint64_t{thread_count} * (increments / 4) - counter.value;
-    }
+    for (int round = 0; round < 5 && lost == 0; ++round)
+        lost = uint64_t{thread_count} * (increments / 4) - increment_concurrently(increments / 4, false).total;
     EXPECT_GT(lost, 0u, "unguarded increments interleaved by preemption must lose some");
 }
 
