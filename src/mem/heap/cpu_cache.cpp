@@ -68,12 +68,19 @@ CpuCache::~CpuCache()
     m_cpus = nullptr;
 }
 
+#ifdef KESTREL_LOCK_CHECKS
 void CpuCache::reentered()
 {
     core::panic("the per-CPU heap cache of CPU {} was entered while in use on it: an interrupt handler allocated "
-                "or freed (none may)",
+                "or freed (none may), or a thread was switched out in the middle",
                 arch::this_cpu_data().id);
 }
+
+void CpuCache::cached_twice(const void* block)
+{
+    core::panic("per-CPU heap cache: block {} was in a magazine of CPU {} twice", block, arch::this_cpu_data().id);
+}
+#endif
 
 #ifdef KESTREL_KASAN
 void CpuCache::poison_cached(const void* block, unsigned index)

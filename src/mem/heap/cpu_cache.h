@@ -23,7 +23,8 @@
 //   other threads out, not handlers; a handler that allocated in the middle
 //   of this CPU's push or pop would corrupt the magazine. Test kernels
 //   (KESTREL_LOCK_CHECKS) mark the magazines busy while they are touched and
-//   panic if a handler comes in anyway.
+//   panic if anything comes in anyway (a handler, or a thread switch that a
+//   missing preemption guard let through).
 // - Blocks in magazines are handed out as far as the design knows: its
 //   counters count them, and its bit says "allocated". statistics() takes
 //   them off, so it stays exact; flush_this_cpu() gives them back.
@@ -40,7 +41,8 @@
 //   record per block. mem::kernel_heap puts neither behind a cache.
 //
 // Misuse: a double free of the block on top of its magazine is DoubleFree;
-// test kernels check the whole magazine. A block freed twice further apart
+// test kernels check the whole magazine, and that a block popped is not in
+// it again. A block freed twice further apart
 // is caught by KASAN in test kernels (the quarantine sees it first), or by
 // the design's bit once the block is flushed back; in the product, between
 // the two, it would be handed out twice.
@@ -129,6 +131,7 @@ public:
                 if (const uint32_t count = magazine.count; count != 0) [[likely]] {
                     void* const block = magazine.slots[count];
                     magazine.count = count - 1;
+                    check_not_still_cached(magazine, block);
                     unmark_busy(cpu);
                     sync::enable_preemption();
                     return block;
@@ -186,7 +189,8 @@ private:
 
     // Test kernels (KESTREL_LOCK_CHECKS) mark this CPU's magazines busy while
     // a push or pop is under way and panic if one starts in the middle of
-    // another (an interrupt handler that allocates); the product does nothing.
+    // another (an interrupt handler that allocates, or a thread switch a
+    // missing preemption guard let through); the product does nothing.
 #ifdef KESTREL_LOCK_CHECKS
     static void mark_busy(CpuMagazines& cpu)
     {
@@ -195,11 +199,11 @@ private:
         cpu.busy = true;
     }
     static void unmark_busy(CpuMagazines& cpu) { cpu.busy = false; }
+    [[noreturn]] static void reentered();
 #else
     static void mark_busy(CpuMagazines&) {}
     static void unmark_busy(CpuMagazines&) {}
 #endif
-    [[noreturn]] static void reentered();
     class Unpin;
 
     // Is `pointer` in the magazine already (a double free)? The product looks
@@ -215,6 +219,18 @@ private:
         return magazine.slots[magazine.count] == pointer;
 #endif
     }
+    // Test kernels: a block just popped must not be in the magazine still
+    // (it would be handed out twice).
+#ifdef KESTREL_LOCK_CHECKS
+    static void check_not_still_cached(const CpuMagazines::Magazine& magazine, const void* block)
+    {
+        if (looks_cached(magazine, block))
+            cached_twice(block);
+    }
+    [[noreturn]] static void cached_twice(const void* block);
+#else
+    static void check_not_still_cached(const CpuMagazines::Magazine&, const void*) {}
+#endif
     // Test kernels (KASAN): a cached block is poisoned as heap memory not
     // handed out, so any access to it is reported.
 #ifdef KESTREL_KASAN
