@@ -40,7 +40,9 @@ constexpr uint64_t min_steps = 20;
 
 struct Shared {
     sync::Atomic<uint64_t> steps[thread_count]; // each written by its own thread only
-    uint64_t deadline = 0;                      // TSC
+    sync::Atomic<uint32_t> started{0};          // threads at the start line
+    sync::Atomic<uint64_t> deadline{0};         // TSC; set by the last to start
+    uint64_t run_ticks = 0;                     // TSC ticks from then to the deadline
 };
 
 struct Worker {
@@ -76,13 +78,27 @@ uint64_t others_steps(const Worker& worker)
     return sum;
 }
 
+// Waits (yielding) until every thread has started, so that they all hammer
+// in the same window, whichever the scheduler ran first; the last one to
+// arrive sets the deadline. The yields are over before the counting starts.
+uint64_t start_together(Shared& shared)
+{
+    if (shared.started.fetch_add(1) + 1 == thread_count)
+        shared.deadline.store(arch::tsc::now() + shared.run_ticks);
+    uint64_t deadline;
+    while ((deadline = shared.deadline.load()) == 0)
+        sched::yield();
+    return deadline;
+}
+
 // Runs step() until the deadline (and at least min_steps times), counting
 // the other threads' progress seen between and during its steps.
 template <typename Step>
 void hammer(Worker& worker, Step&& step)
 {
+    const uint64_t deadline = start_together(*worker.shared);
     uint64_t seen = others_steps(worker);
-    while (worker.steps < min_steps || arch::tsc::now() < worker.shared->deadline) {
+    while (worker.steps < min_steps || arch::tsc::now() < deadline) {
         const uint64_t before = others_steps(worker);
         worker.saw_others_between_steps += before != seen;
         step();
@@ -123,7 +139,9 @@ void run_threads(Worker (&workers)[thread_count], int (*entry)(void*))
     const uint64_t hz = MUST(arch::tsc::frequency_hz());
     for (auto& steps : g_shared.steps)
         steps.store(0);
-    g_shared.deadline = arch::tsc::now() + hz / 1'000'000 * run_microseconds;
+    g_shared.started.store(0);
+    g_shared.deadline.store(0);
+    g_shared.run_ticks = hz / 1'000'000 * run_microseconds;
     sched::Thread* threads[thread_count] = {};
     for (unsigned i = 0; i < thread_count; ++i) {
         workers[i].shared = &g_shared;
@@ -165,12 +183,13 @@ struct Request {
     size_t bytes;
     size_t alignment;
 };
-Request random_request(Worker& worker)
+template <size_t N>
+Request random_request(Worker& worker, const size_t (&sizes)[N])
 {
-    constexpr size_t sizes[] = {8, 16, 24, 32, 48, 64, 64, 96, 128, 200, 256, 512, 1000, 2048, 3000, 4096};
     const uint64_t r = worker.next_random();
-    return {sizes[r % (sizeof sizes / sizeof sizes[0])], (r >> 32) % 8 == 0 ? size_t{256} : size_t{16}};
+    return {sizes[r % N], (r >> 32) % 8 == 0 ? size_t{256} : size_t{16}};
 }
+constexpr size_t mixed_sizes[] = {8, 16, 24, 32, 48, 64, 64, 96, 128, 200, 256, 512, 1000, 2048, 3000, 4096};
 
 int kernel_heap_worker(void* argument)
 {
@@ -185,7 +204,7 @@ int kernel_heap_worker(void* argument)
         Block& block = blocks[worker.next_random() % heap_slots];
         if (block.memory)
             release(block);
-        const Request request = random_request(worker);
+        const Request request = random_request(worker, mixed_sizes);
         auto memory = mem::kernel_heap::allocate(request.bytes, request.alignment);
         if (!memory) {
             ++worker.failed;
@@ -221,6 +240,10 @@ KTEST(concurrency, preempted_threads_share_the_kernel_heap)
 namespace {
 
 KESTREL_PER_CPU mem::heap::CpuMagazines g_hammered_magazines;
+// Small blocks mostly, so that a good part of each step is spent in the
+// cache rather than in filling and checking memory (a preemption inside a
+// push or pop is what this case is after), and a large one now and then.
+constexpr size_t small_sizes[] = {8, 16, 16, 24, 32, 32, 48, 64, 64, 64, 96, 128, 128, 256, 512, 4096};
 mem::heap::CpuCache* g_hammered_cache = nullptr;
 
 // The design's memory is poisoned for KASAN until a payload is handed out
@@ -253,7 +276,7 @@ int cpu_cache_worker(void* argument)
         Block& block = blocks[worker.next_random() % heap_slots];
         if (block.memory)
             release(block);
-        const Request request = random_request(worker);
+        const Request request = random_request(worker, small_sizes);
         auto memory = cache.allocate(request.bytes, request.alignment);
         if (!memory) {
             ++worker.failed;
