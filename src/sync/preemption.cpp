@@ -33,6 +33,8 @@ void detail::run_pending_reschedule()
 
 void detail::preemption_underflow()
 {
+    // The count wrapped to 2^32 - 1; the panic path takes locks, which need it sane.
+    arch::this_cpu_add(g_preemption_depth, 1);
     core::panic("enable_preemption() without a matching disable_preemption() on CPU {}", arch::this_cpu_data().id);
 }
 

@@ -10,10 +10,11 @@
 // held (by the timer tick, later) runs: the hook the scheduler registers.
 //
 // disable_preemption() and enable_preemption() are inline: a GS-relative
-// add each way and two reads on the way out, the rest (a reschedule, a
-// panic) out of line. Out of line they cost 72 TSC cycles per pair in QEMU,
-// inline 12, and the per-CPU heap cache takes the count twice per
-// allocate+free (mem/heap/cpu_cache.h).
+// add, and a subtract whose zero flag says whether to look for a pending
+// reschedule (one read); the rest (a reschedule, a panic) out of line. Out
+// of line they cost 72 TSC cycles per pair in QEMU, inline 12, and the
+// per-CPU heap cache takes the count twice per allocate+free
+// (mem/heap/cpu_cache.h).
 
 #include <cstdint>
 #include "arch/x86_64/per_cpu.h"
@@ -36,12 +37,12 @@ inline void disable_preemption()
 
 inline void enable_preemption()
 {
-    if (arch::this_cpu_read(detail::g_preemption_depth) == 0) [[unlikely]]
-        detail::preemption_underflow();
-    arch::this_cpu_add(detail::g_preemption_depth, -1);
-    if (arch::this_cpu_read(detail::g_preemption_depth) == 0
-        && arch::this_cpu_read(detail::g_reschedule_pending) != 0) [[unlikely]]
-        detail::run_pending_reschedule();
+    if (arch::this_cpu_decrement_to_zero(detail::g_preemption_depth)) {
+        if (arch::this_cpu_read(detail::g_reschedule_pending) != 0) [[unlikely]]
+            detail::run_pending_reschedule();
+    } else if (arch::this_cpu_read(detail::g_preemption_depth) == UINT32_MAX) [[unlikely]] {
+        detail::preemption_underflow(); // it was zero
+    }
 }
 // This CPU's count (0: preemptible).
 uint32_t preemption_depth();
