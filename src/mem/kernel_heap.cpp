@@ -158,6 +158,24 @@ heap::HeapAllocator& front()
     return *g_front;
 }
 
+#ifndef KESTREL_KASAN
+// All but the per-CPU cache's fast paths, out of line, so that allocate()
+// and deallocate() make one call, last (test kernels go through KASAN).
+[[gnu::noinline]] kstd::Expected<void*, heap::HeapError> allocate_past_the_fast_path(size_t size, size_t alignment)
+{
+    if (g_cache != nullptr)
+        return g_cache->allocate_slow(size, alignment);
+    return front().allocate(size, alignment);
+}
+
+[[gnu::noinline]] kstd::Expected<void, heap::HeapError> deallocate_past_the_fast_path(void* pointer)
+{
+    if (g_cache != nullptr)
+        return g_cache->deallocate_slow(pointer);
+    return front().deallocate(pointer);
+}
+#endif
+
 } // namespace
 
 void initialize(HeapDesign design)
@@ -216,9 +234,11 @@ bool has_cpu_cache()
     // in front of the cache or the locked design.
     return kasan::allocate(front(), size, alignment);
 #else
-    if (g_cache != nullptr) [[likely]]
-        return g_cache->allocate(size, alignment); // inline: the fast path is this CPU's magazine
-    return front().allocate(size, alignment);
+    if (g_cache != nullptr) [[likely]] {
+        if (void* block = g_cache->try_pop(size, alignment)) [[likely]]
+            return block; // inline: this CPU's magazine
+    }
+    return allocate_past_the_fast_path(size, alignment);
 #endif
 }
 
@@ -227,9 +247,9 @@ bool has_cpu_cache()
 #ifdef KESTREL_KASAN
     return kasan::deallocate(front(), pointer, quarantines());
 #else
-    if (g_cache != nullptr) [[likely]]
-        return g_cache->deallocate(pointer);
-    return front().deallocate(pointer);
+    if (g_cache != nullptr && g_cache->try_push(pointer)) [[likely]]
+        return {};
+    return deallocate_past_the_fast_path(pointer);
 #endif
 }
 

@@ -28,21 +28,28 @@ void forget_slots([[maybe_unused]] CpuMagazines::Magazine& magazine)
 
 } // namespace
 
-// Ends what the fast path began: this CPU's magazines are left and
-// preemption is enabled again.
-class CpuCache::Unpin {
+// This CPU's magazines, with preemption off and (test kernels) marked busy
+// for the object's lifetime.
+class CpuCache::Pinned {
 public:
-    explicit Unpin(CpuMagazines& cpu) : m_cpu(cpu) {}
-    ~Unpin()
+    explicit Pinned(const CpuCache& cache)
     {
-        unmark_busy(m_cpu);
+        sync::disable_preemption();
+        m_cpu = &cache.magazines_of_this_cpu();
+        mark_busy(*m_cpu);
+    }
+    ~Pinned()
+    {
+        unmark_busy(*m_cpu);
         sync::enable_preemption();
     }
-    Unpin(const Unpin&) = delete;
-    Unpin& operator=(const Unpin&) = delete;
+    Pinned(const Pinned&) = delete;
+    Pinned& operator=(const Pinned&) = delete;
+
+    CpuMagazines& cpu() const { return *m_cpu; }
 
 private:
-    CpuMagazines& m_cpu;
+    CpuMagazines* m_cpu;
 };
 
 CpuCache::CpuCache(FixedSizeBlockAllocator& design, sync::Spinlock& lock, CpuMagazines& magazines)
@@ -154,33 +161,56 @@ size_t CpuCache::flush(CpuMagazines& cpu)
     return blocks;
 }
 
-kstd::Expected<void*, HeapError> CpuCache::pop_refilled(CpuMagazines& cpu, unsigned index, size_t size,
-                                                        size_t alignment)
+kstd::Expected<void*, HeapError> CpuCache::allocate_slow(size_t size, size_t alignment)
 {
-    const Unpin unpin(cpu); // last: after the lock is released
+    const Pinned pinned(*this); // last: after the lock is released
+    CpuMagazines& cpu = pinned.cpu();
+    const bool for_a_class = size - 1 < FixedSizeBlockAllocator::largest_block && is_valid_alignment(alignment)
+                             && alignment_fits(alignment, class_of_size(size));
+    if (!for_a_class)
+        return allocate_uncached(cpu, size, alignment);
+    const unsigned index = class_of_size(size);
     CpuMagazines::Magazine& magazine = cpu.classes[index];
-    const sync::SpinlockGuard guard(*m_lock);
-    register_cpu(cpu);
-    if (auto refilled = refill(magazine, index); !refilled) {
-        // This CPU's other magazines may hold what the design needs (an
-        // empty slab moves to another class when the backend is exhausted).
-        const bool retry = refilled.error().kind == HeapErrorKind::OutOfMemory && flush(cpu) != 0;
-        if (auto again = retry ? refill(magazine, index) : refilled; !again)
-            return kstd::unexpected(HeapError{again.error().kind, size, alignment, nullptr});
+    // The fast path found the magazine empty, but a thread that ran on this
+    // CPU since may have refilled it.
+    if (magazine.count == 0) {
+        const sync::SpinlockGuard guard(*m_lock);
+        register_cpu(cpu);
+        if (auto refilled = refill(magazine, index); !refilled) {
+            // This CPU's other magazines may hold what the design needs (an
+            // empty slab moves to another class when the backend is exhausted).
+            const bool retry = refilled.error().kind == HeapErrorKind::OutOfMemory && flush(cpu) != 0;
+            if (auto again = retry ? refill(magazine, index) : refilled; !again)
+                return kstd::unexpected(HeapError{again.error().kind, size, alignment, nullptr});
+        }
     }
-    return magazine.slots[magazine.count--];
+    void* const block = magazine.slots[magazine.count--];
+    check_not_still_cached(magazine, block);
+    return block;
 }
 
-kstd::Expected<void, HeapError> CpuCache::push_after_flush(CpuMagazines& cpu, unsigned index, void* pointer)
+kstd::Expected<void, HeapError> CpuCache::deallocate_slow(void* pointer)
 {
-    const Unpin unpin(cpu);
+    const int class_index = m_design->allocated_class_of(pointer);
+    if (class_index < 0) {
+        // Not a small block that is handed out: a large block, null, or
+        // misuse, which the design reports.
+        if (pointer == nullptr)
+            return {};
+        const sync::SpinlockGuard guard(*m_lock);
+        return m_design->deallocate(pointer);
+    }
+    const auto index = static_cast<unsigned>(class_index);
+    const Pinned pinned(*this);
+    CpuMagazines& cpu = pinned.cpu();
     CpuMagazines::Magazine& magazine = cpu.classes[index];
     if (looks_cached(magazine, pointer))
         return kstd::unexpected(HeapError{HeapErrorKind::DoubleFree, 0, 0, pointer});
-    {
-        sync::SpinlockGuard guard(*m_lock);
+    if (magazine.count == magazine.limit) {
+        const sync::SpinlockGuard guard(*m_lock);
         register_cpu(cpu);
-        // Full: the older half goes back, the recently freed (warm) half stays.
+        // Full (or this CPU not set up): the older half goes back, the
+        // recently freed (warm) half stays.
         if (magazine.count == magazine.limit)
             give_back(magazine, batch(index));
     }
@@ -189,29 +219,14 @@ kstd::Expected<void, HeapError> CpuCache::push_after_flush(CpuMagazines& cpu, un
     return {};
 }
 
-kstd::Expected<void*, HeapError> CpuCache::allocate_uncached(size_t size, size_t alignment)
+kstd::Expected<void*, HeapError> CpuCache::allocate_uncached(CpuMagazines& cpu, size_t size, size_t alignment)
 {
-    const sync::PreemptionGuard pinned; // a flush below is of this CPU's magazines
-    CpuMagazines& cpu = magazines_of_this_cpu();
-    mark_busy(cpu);
     const sync::SpinlockGuard guard(*m_lock);
-    const auto done = [&](kstd::Expected<void*, HeapError> memory) {
-        unmark_busy(cpu);
-        return memory;
-    };
     if (auto memory = m_design->allocate(size, alignment);
-        memory || memory.error().kind != HeapErrorKind::OutOfMemory || flush(cpu) == 0)
-        return done(memory);
+        memory || memory.error().kind != HeapErrorKind::OutOfMemory || !cpu.registered || flush(cpu) == 0)
+        return memory;
     // This CPU's cached blocks went back: their slabs may serve it now.
-    return done(m_design->allocate(size, alignment));
-}
-
-kstd::Expected<void, HeapError> CpuCache::deallocate_uncached(void* pointer)
-{
-    if (pointer == nullptr)
-        return {};
-    sync::SpinlockGuard guard(*m_lock);
-    return m_design->deallocate(pointer);
+    return m_design->allocate(size, alignment);
 }
 
 CacheStatistics CpuCache::cached_locked() const
@@ -246,14 +261,9 @@ HeapStatistics CpuCache::statistics() const
 
 void CpuCache::flush_this_cpu()
 {
-    const sync::PreemptionGuard pinned;
-    CpuMagazines& cpu = magazines_of_this_cpu();
-    mark_busy(cpu);
-    {
-        const sync::SpinlockGuard guard(*m_lock);
-        flush(cpu);
-    }
-    unmark_busy(cpu);
+    const Pinned pinned(*this);
+    const sync::SpinlockGuard guard(*m_lock);
+    flush(pinned.cpu());
 }
 
 } // namespace mem::heap

@@ -108,61 +108,87 @@ public:
     CpuCache(const CpuCache&) = delete;
     CpuCache& operator=(const CpuCache&) = delete;
 
-    // The fast paths take the preemption count by hand rather than with a
-    // PreemptionGuard: a local with a destructor is address-taken for GCC,
-    // which then gives the function a stack canary (-fstack-protector-strong),
-    // four memory accesses more per call. Always inlined into the kernel
-    // heap's allocate and deallocate (GCC's size limits would not).
-    [[nodiscard, gnu::always_inline]] kstd::Expected<void*, HeapError> allocate(size_t size, size_t alignment = min_alignment) override
+    // The fast path, or the slow path when it says no.
+    [[nodiscard, gnu::always_inline]] kstd::Expected<void*, HeapError> allocate(size_t size,
+                                                                            size_t alignment = min_alignment) override
+    {
+        if (void* block = try_pop(size, alignment)) [[likely]]
+            return block;
+        return allocate_slow(size, alignment);
+    }
+    [[nodiscard, gnu::always_inline]] kstd::Expected<void, HeapError> deallocate(void* pointer) override
+    {
+        if (try_push(pointer)) [[likely]]
+            return {};
+        return deallocate_slow(pointer);
+    }
+
+    // The fast paths alone: a block from this CPU's magazine of the class,
+    // or null when the slow path must serve the request (the magazine is
+    // empty, or the request is not for a class); true when `pointer`, a
+    // small block the design handed out, went onto this CPU's magazine.
+    //
+    // They make no call but the rare reschedule and return plain values in
+    // registers (an Expected is returned through memory). The preemption
+    // count is taken by hand: a PreemptionGuard is an address-taken local to
+    // GCC, and that alone gives the caller a stack canary, four memory
+    // accesses per call.
+    [[gnu::always_inline]] void* try_pop(size_t size, size_t alignment)
     {
         // 1..2048 bytes (0 is the slow path's), and an alignment that is a
         // power of two no larger than the class's block: blocks are aligned
         // to their size, so it comes free. Up to 16 fits every class and is
         // checked first, with no variable shift.
-        if (size - 1 < FixedSizeBlockAllocator::largest_block) [[likely]] {
-            const unsigned index = class_of_size(size);
-            const bool power_of_two = (alignment & (alignment - 1)) == 0;
-            if (power_of_two && (alignment - 1 < HeapAllocator::min_alignment || alignment_fits(alignment, index)))
-                [[likely]] {
-                sync::disable_preemption(); // this CPU's magazines are ours until it is enabled again
-                CpuMagazines& cpu = magazines_of_this_cpu();
-                mark_busy(cpu);
-                CpuMagazines::Magazine& magazine = cpu.classes[index];
-                if (const uint32_t count = magazine.count; count != 0) [[likely]] {
-                    void* const block = magazine.slots[count];
-                    magazine.count = count - 1;
-                    check_not_still_cached(magazine, block);
-                    unmark_busy(cpu);
-                    sync::enable_preemption();
-                    return block;
-                }
-                return pop_refilled(cpu, index, size, alignment); // and ends the pinning
-            }
+        if (size - 1 >= FixedSizeBlockAllocator::largest_block) [[unlikely]]
+            return nullptr;
+        const unsigned index = class_of_size(size);
+        const bool power_of_two = (alignment & (alignment - 1)) == 0;
+        if (!power_of_two || (alignment - 1 >= HeapAllocator::min_alignment && !alignment_fits(alignment, index)))
+            [[unlikely]]
+            return nullptr;
+        void* block = nullptr;
+        sync::disable_preemption(); // this CPU's magazines are ours until it is enabled again
+        CpuMagazines& cpu = magazines_of_this_cpu();
+        mark_busy(cpu);
+        CpuMagazines::Magazine& magazine = cpu.classes[index];
+        if (const uint32_t count = magazine.count; count != 0) [[likely]] {
+            block = magazine.slots[count];
+            magazine.count = count - 1;
+            check_not_still_cached(magazine, block);
         }
-        return allocate_uncached(size, alignment);
+        unmark_busy(cpu);
+        sync::enable_preemption();
+        return block;
     }
-
-    [[nodiscard, gnu::always_inline]] kstd::Expected<void, HeapError> deallocate(void* pointer) override
+    [[gnu::always_inline]] bool try_push(void* pointer)
     {
         const int index = m_design->allocated_class_of(pointer);
-        if (index >= 0) [[likely]] {
-            sync::disable_preemption();
-            CpuMagazines& cpu = magazines_of_this_cpu();
-            mark_busy(cpu);
-            CpuMagazines::Magazine& magazine = cpu.classes[index];
-            const uint32_t count = magazine.count;
-            if (count < magazine.limit && !looks_cached(magazine, pointer)) [[likely]] {
-                poison_cached(pointer, static_cast<unsigned>(index));
-                magazine.slots[count + 1] = pointer;
-                magazine.count = count + 1;
-                unmark_busy(cpu);
-                sync::enable_preemption();
-                return {};
-            }
-            return push_after_flush(cpu, static_cast<unsigned>(index), pointer); // and ends the pinning
+        if (index < 0) [[unlikely]]
+            return false;
+        bool pushed = false;
+        sync::disable_preemption();
+        CpuMagazines& cpu = magazines_of_this_cpu();
+        mark_busy(cpu);
+        CpuMagazines::Magazine& magazine = cpu.classes[index];
+        // Not full (a CPU not set up yet has no room), and not a double free
+        // the slow path must report.
+        if (const uint32_t count = magazine.count; count < magazine.limit && !looks_cached(magazine, pointer))
+            [[likely]] {
+            poison_cached(pointer, static_cast<unsigned>(index));
+            magazine.slots[count + 1] = pointer;
+            magazine.count = count + 1;
+            pushed = true;
         }
-        return deallocate_uncached(pointer);
+        unmark_busy(cpu);
+        sync::enable_preemption();
+        return pushed;
     }
+
+    // What the fast paths leave: a refill, a flush, a request that is not
+    // for a class (the design under the lock), a double free. For a caller
+    // that tried the fast path itself (mem::kernel_heap).
+    [[nodiscard]] kstd::Expected<void*, HeapError> allocate_slow(size_t size, size_t alignment);
+    [[nodiscard]] kstd::Expected<void, HeapError> deallocate_slow(void* pointer);
 
     // The design's counts less the blocks in every CPU's magazines.
     HeapStatistics statistics() const override;
@@ -204,7 +230,7 @@ private:
     static void mark_busy(CpuMagazines&) {}
     static void unmark_busy(CpuMagazines&) {}
 #endif
-    class Unpin;
+    class Pinned;
 
     // Is `pointer` in the magazine already (a double free)? The product looks
     // at the top block only; test kernels at all of them.
@@ -240,14 +266,9 @@ private:
 #endif
 
     CpuMagazines& magazines_of_this_cpu() const { return arch::this_cpu(*m_magazines); }
-    // Called with preemption off and this CPU's magazines marked busy (by
-    // the fast path); both unmark them and enable preemption before they
-    // return.
-    [[nodiscard]] kstd::Expected<void*, HeapError> pop_refilled(CpuMagazines& cpu, unsigned index, size_t size,
-                                                               size_t alignment);
-    [[nodiscard]] kstd::Expected<void, HeapError> push_after_flush(CpuMagazines& cpu, unsigned index, void* pointer);
-    [[nodiscard]] kstd::Expected<void*, HeapError> allocate_uncached(size_t size, size_t alignment);
-    [[nodiscard]] kstd::Expected<void, HeapError> deallocate_uncached(void* pointer);
+    // The design under the lock; out of memory, this CPU's magazines go
+    // back and it tries once more.
+    [[nodiscard]] kstd::Expected<void*, HeapError> allocate_uncached(CpuMagazines& cpu, size_t size, size_t alignment);
     // With the lock held:
     void register_cpu(CpuMagazines& cpu);
     // Up to a batch of blocks into the (empty) magazine; the design's error
