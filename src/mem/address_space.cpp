@@ -48,7 +48,11 @@ kstd::Expected<arch::PageTableEntry*, MapError> AddressSpace::create_entry(arch:
                 physical::free(*frame);
                 return kstd::unexpected(fresh.error());
             }
-            **fresh = arch::PageTable{};
+            // Cleared in place, entry by entry (GCC makes it a memset): a
+            // PageTable{} temporary took 4 KiB of the stack, 12 KiB in a
+            // sanitized build, and a thread's stack is 16 KiB.
+            for (arch::PageTableEntry& entry : (*fresh)->entries)
+                entry = arch::PageTableEntry();
             ++m_count;
             return *frame;
         }

@@ -8,6 +8,13 @@
 // default fixed) and can be overridden at boot with the command-line word
 // heap=fixed|linked|bump. Test kernels pick one in code with
 // kernel_heap::initialize(design).
+//
+// Locking: the design runs under one spinlock (rank KernelHeap). In front of
+// the fixed-size block design sits a per-CPU cache (mem/heap/cpu_cache.h):
+// small allocations and frees touch only this CPU's magazines, with
+// preemption off and no lock, and take the lock once per batch. The bump and
+// linked-list designs take the lock for every call. Test kernels put KASAN
+// (mem/kasan/kasan_heap.h, under a lock of its own) in front of either.
 
 #include <cstddef>
 #include <cstdint>
@@ -16,6 +23,8 @@
 #include "arch/x86_64/memory_layout.h"
 #include "kstd/expected.h"
 #include "mem/address_space.h"
+#include "mem/heap/cpu_cache.h"
+#include "mem/heap/fixed_size_block_allocator.h"
 #include "mem/heap/heap_allocator.h"
 #include "mem/mapped_region_backend.h"
 
@@ -45,6 +54,9 @@ public:
     heap::HeapAllocator& allocator() { return *m_allocator; }
     const heap::HeapAllocator& allocator() const { return *m_allocator; }
     HeapDesign design() const { return m_design; }
+    // The design itself when it is fixed-size blocks (the per-CPU cache
+    // needs its size classes), else null.
+    heap::FixedSizeBlockAllocator* fixed_size_blocks();
     uint64_t mapped_bytes() const { return m_first.mapped_bytes() + m_second.mapped_bytes(); }
     const MappedRegionBackend& first_region() const { return m_first; }
     const MappedRegionBackend& second_region() const { return m_second; }
@@ -58,9 +70,12 @@ private:
 };
 
 struct KernelHeapStatistics {
+    // As the heap's users see it: blocks in the per-CPU caches and in KASAN's
+    // quarantine are free (the design still counts them as handed out).
     heap::HeapStatistics heap;
     uint64_t mapped_bytes = 0; // virtual memory backed by frames
     HeapDesign design = HeapDesign::FixedSizeBlocks;
+    heap::CacheStatistics cpu_caches; // free blocks in the per-CPU caches (fixed-size blocks only)
 };
 
 namespace kernel_heap {
@@ -74,6 +89,11 @@ HeapDesign design();
 [[nodiscard]] kstd::Expected<void*, heap::HeapError> allocate(size_t size, size_t alignment);
 [[nodiscard]] kstd::Expected<void, heap::HeapError> deallocate(void* pointer);
 KernelHeapStatistics statistics();
+// Gives the blocks in this CPU's cache back to the design (statistics() is
+// exact without it; this is for a test that wants the design's own view).
+void flush_this_cpu_cache();
+// Is a per-CPU cache in front of the design (fixed-size blocks)?
+bool has_cpu_cache();
 
 } // namespace kernel_heap
 

@@ -1,6 +1,7 @@
 // KTEST cases of kernel_heap.cpp that do not replace the kernel heap (the
 // per-design cases are tests/integration/heap_{bump,linked,fixed}.cpp).
 
+#include <cstdint>
 #include "ktest/ktest.h"
 #include "mem/kernel_heap.h"
 
@@ -37,4 +38,33 @@ KTEST(kernel_heap, a_heap_instance_of_each_design_lives_in_regions_of_its_own)
         EXPECT_TRUE(instance.allocator().deallocate(*small).has_value());
         EXPECT_TRUE(instance.allocator().deallocate(*large).has_value());
     }
+}
+
+namespace {
+template <typename T>
+T* escape(T* pointer)
+{
+    asm volatile("" : : "r"(pointer) : "memory"); // the asm may read what the pointer reaches: GCC keeps the new
+    return pointer;
+}
+} // namespace
+
+KTEST(kernel_heap, statistics_stay_exact_with_blocks_in_this_cpus_cache)
+{
+    if (!mem::kernel_heap::has_cpu_cache())
+        KTEST_SKIP("the kernel heap's design has no per-CPU cache");
+    const mem::KernelHeapStatistics before = mem::kernel_heap::statistics();
+    // More frees than KASAN's quarantine holds (256): the oldest go on to
+    // this CPU's magazines.
+    for (uint64_t i = 0; i < 600; ++i)
+        delete escape(new uint64_t(i));
+    const mem::KernelHeapStatistics after = mem::kernel_heap::statistics();
+    EXPECT_GT(after.cpu_caches.blocks, 0u, "blocks reached the magazines");
+    EXPECT_EQ(after.heap.live_allocations, before.heap.live_allocations);
+    EXPECT_EQ(after.heap.used_bytes, before.heap.used_bytes);
+    mem::kernel_heap::flush_this_cpu_cache();
+    const mem::KernelHeapStatistics flushed = mem::kernel_heap::statistics();
+    EXPECT_EQ(flushed.cpu_caches.blocks, 0u);
+    EXPECT_EQ(flushed.heap.live_allocations, before.heap.live_allocations);
+    EXPECT_EQ(flushed.heap.used_bytes, before.heap.used_bytes);
 }

@@ -5,12 +5,19 @@
 
 namespace sync {
 
-namespace {
+namespace detail {
 KESTREL_PER_CPU uint32_t g_preemption_depth;
 KESTREL_PER_CPU uint32_t g_reschedule_pending;
-RescheduleHook g_reschedule = nullptr;
+} // namespace detail
 
-void run_pending_reschedule()
+namespace {
+RescheduleHook g_reschedule = nullptr;
+} // namespace
+
+using detail::g_preemption_depth;
+using detail::g_reschedule_pending;
+
+void detail::run_pending_reschedule()
 {
     // Interrupts off while deciding: a tick in between could ask again.
     const bool were_enabled = arch::interrupts_enabled();
@@ -23,21 +30,12 @@ void run_pending_reschedule()
     if (pending && g_reschedule)
         g_reschedule();
 }
-} // namespace
 
-void disable_preemption()
+void detail::preemption_underflow()
 {
+    // The count wrapped to 2^32 - 1; the panic path takes locks, which need it sane.
     arch::this_cpu_add(g_preemption_depth, 1);
-}
-
-void enable_preemption()
-{
-    if (arch::this_cpu_read(g_preemption_depth) == 0)
-        core::panic("enable_preemption() without a matching disable_preemption() on CPU {}",
-                    arch::this_cpu_data().id);
-    arch::this_cpu_add(g_preemption_depth, -1);
-    if (arch::this_cpu_read(g_preemption_depth) == 0 && arch::this_cpu_read(g_reschedule_pending) != 0)
-        run_pending_reschedule();
+    core::panic("enable_preemption() without a matching disable_preemption() on CPU {}", arch::this_cpu_data().id);
 }
 
 uint32_t preemption_depth()
@@ -64,7 +62,7 @@ void request_reschedule()
 {
     arch::this_cpu_add(g_reschedule_pending, 1);
     if (preemptible())
-        run_pending_reschedule();
+        detail::run_pending_reschedule();
 }
 
 void restore_preemption_depth(uint32_t depth)

@@ -99,7 +99,7 @@ KTEST(spinlock, releasing_on_another_cpu_than_the_holder_panics,
       ktest::should_panic("spinlock \"handed over\" released on CPU 1 but held by CPU 0"))
 {
     sync::Spinlock lock("handed over");
-    alignas(128) static std::byte area[4096];
+    alignas(128) static std::byte area[16 * 1024]; // the per-CPU area is 7 KiB in the unit kernel
     ASSERT_LE(arch::per_cpu_area_size(), sizeof area);
     const bool were_enabled = lock.lock();
     arch::load_cpu_data(arch::make_cpu_data({area, arch::per_cpu_area_size()}, 1));

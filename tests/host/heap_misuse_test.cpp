@@ -232,6 +232,43 @@ TEST(FixedSizeBlockAllocator, empty_slabs_move_to_the_class_that_needs_them)
     EXPECT_TRUE(heap.check_consistency());
 }
 
+// What the per-CPU cache frees without the lock: the class of a block that is
+// handed out, and -1 for everything deallocate() would refuse or pass on.
+TEST(FixedSizeBlockAllocator, allocated_class_of_names_live_small_blocks_only)
+{
+    using mem::heap::FixedSizeBlockAllocator;
+    FixedSizeBlockDesign design(1024 * 1024);
+    auto& heap = design.allocator;
+    for (size_t size : {size_t{1}, size_t{16}, size_t{17}, size_t{64}, size_t{1000}, size_t{2048}}) {
+        void* memory = heap.allocate(size).value();
+        EXPECT_EQ(heap.allocated_class_of(memory), static_cast<int>(FixedSizeBlockAllocator::class_index_for(size)))
+            << size;
+        auto* interior = static_cast<char*>(memory) + 8;
+        EXPECT_EQ(heap.allocated_class_of(interior), -1) << size;
+        EXPECT_TRUE(heap.deallocate(memory).has_value());
+        EXPECT_EQ(heap.allocated_class_of(memory), -1) << size << ": freed";
+    }
+    // 64 bytes aligned to 256 comes from the 256-byte class.
+    void* aligned = heap.allocate(64, 256).value();
+    EXPECT_EQ(heap.allocated_class_of(aligned), static_cast<int>(FixedSizeBlockAllocator::class_index_for(256)));
+    EXPECT_TRUE(heap.deallocate(aligned).has_value());
+    void* large = heap.allocate(4096).value();
+    EXPECT_EQ(heap.allocated_class_of(large), -1) << "a large block";
+    EXPECT_TRUE(heap.deallocate(large).has_value());
+    int outside = 0;
+    EXPECT_EQ(heap.allocated_class_of(&outside), -1);
+    EXPECT_EQ(heap.allocated_class_of(nullptr), -1);
+    // A slab's header block, and a slab whose magic was overwritten.
+    void* memory = heap.allocate(64).value();
+    auto* slab = static_cast<uint32_t*>(mem::heap::pointer_to(mem::heap::address_of(memory) & ~uintptr_t{32 * 1024 - 1}));
+    EXPECT_EQ(heap.allocated_class_of(slab), -1);
+    const uint32_t saved = *slab;
+    *slab = 0;
+    EXPECT_EQ(heap.allocated_class_of(memory), -1);
+    *slab = saved;
+    EXPECT_TRUE(heap.deallocate(memory).has_value());
+}
+
 TEST(FixedSizeBlockAllocator, overwritten_slab_header_is_reported)
 {
     FixedSizeBlockDesign design(1024 * 1024);

@@ -91,6 +91,17 @@ inline void this_cpu_add(uint32_t& counter, int32_t delta)
     asm volatile("addl %1, %%gs:(%0)" : : "r"(offset), "r"(delta) : "memory", "cc");
 }
 
+// Subtracts one from this CPU's instance of `counter` in one instruction, as
+// this_cpu_add, and says whether it is zero now: SUB's zero flag (Intel SDM
+// vol. 1, 3.4.3.1), an asm output (GCC's "=@ccz"), so no second read.
+inline bool this_cpu_decrement_to_zero(uint32_t& counter)
+{
+    const uintptr_t offset = per_cpu_offset(&counter);
+    bool now_zero;
+    asm volatile("subl $1, %%gs:(%1)" : "=@ccz"(now_zero) : "r"(offset) : "memory");
+    return now_zero;
+}
+
 inline uint32_t this_cpu_read(const uint32_t& counter)
 {
     const uintptr_t offset = per_cpu_offset(&counter);

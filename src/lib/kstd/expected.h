@@ -131,13 +131,45 @@ private:
 
 template <typename E>
 class [[nodiscard]] Expected<void, E> {
+    static constexpr bool Trivial = std::is_trivially_copyable_v<E>;
+
 public:
     using Value = void;
     using Error = E;
 
-    constexpr Expected() : m_has_value(true), m_error() {}
+    // Success constructs no error: the error is a union member, so a
+    // successful return writes the flag alone (a heap error is 32 bytes,
+    // which value-initialising cost four stores per call).
+    constexpr Expected() : m_has_value(true) {}
     template <typename G>
-    constexpr Expected(Unexpected<G> u) : m_has_value(false), m_error(std::move(u.error)) {}
+    constexpr Expected(Unexpected<G> u) : m_has_value(false) { new (&m_error) E(std::move(u.error)); }
+    Expected(const Expected&) requires Trivial = default;
+    Expected(const Expected& other) requires(!Trivial) : m_has_value(other.m_has_value)
+    {
+        if (!m_has_value)
+            new (&m_error) E(other.m_error);
+    }
+    Expected(Expected&&) requires Trivial = default;
+    Expected(Expected&& other) requires(!Trivial) : m_has_value(other.m_has_value)
+    {
+        if (!m_has_value)
+            new (&m_error) E(std::move(other.m_error));
+    }
+    Expected& operator=(const Expected&) requires Trivial = default;
+    Expected& operator=(const Expected& other) requires(!Trivial)
+    {
+        if (this != &other) {
+            this->~Expected();
+            new (this) Expected(other);
+        }
+        return *this;
+    }
+    ~Expected() requires Trivial = default;
+    ~Expected() requires(!Trivial)
+    {
+        if (!m_has_value)
+            m_error.~E();
+    }
 
     constexpr bool has_value() const { return m_has_value; }
     constexpr explicit operator bool() const { return m_has_value; }
@@ -156,7 +188,9 @@ public:
 
 private:
     bool m_has_value;
-    E m_error;
+    union {
+        E m_error;
+    };
 };
 
 // MUST's report: the expression and the error as text. Defined beside

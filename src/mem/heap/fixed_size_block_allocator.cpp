@@ -7,47 +7,12 @@ namespace mem::heap {
 
 namespace {
 
-// Spells "SLAB"; a slab header without it was overwritten.
-constexpr uint32_t slab_magic = 0x534C4142;
-
-constexpr unsigned class_index_for(size_t bytes)
-{
-    // 1..16 -> 0 (16 bytes), 17..32 -> 1, ..., 1025..2048 -> 7.
-    return bytes <= FixedSizeBlockAllocator::smallest_block ? 0 : static_cast<unsigned>(std::bit_width(bytes - 1)) - 4;
-}
-
 constexpr unsigned shift_of(unsigned class_index)
 {
     return class_index + 4;
 }
 
 } // namespace
-
-struct FixedSizeBlockAllocator::SlabHeader {
-    static constexpr size_t max_blocks = slab_bytes / smallest_block;
-
-    uint32_t magic;
-    uint8_t class_index;
-    uint8_t shift;          // log2 of the block size
-    uint16_t first_block;   // the blocks before it hold this header
-    uint16_t live;          // blocks handed out
-    uint16_t capacity;      // blocks that can be handed out
-    uint32_t carve_offset;  // blocks from here to the end were never handed out
-    FreeBlock* free_list;   // blocks handed out and freed again
-    SlabHeader* next;       // in its class's list of slabs with a free block
-    SlabHeader* previous;
-    uint64_t allocated[max_blocks / 64]; // bit i set: block i is handed out
-
-    uintptr_t address() const { return address_of(this); }
-};
-
-FixedSizeBlockAllocator::SlabHeader* FixedSizeBlockAllocator::slab_header_of(uintptr_t address)
-{
-    // Every slab starts with the header format_slab() created there, and
-    // slabs are aligned to their size, so rounding a block address down
-    // finds it.
-    return std::launder(reinterpret_cast<SlabHeader*>(arch::align_down(address, slab_bytes)));
-}
 
 kstd::Expected<void*, HeapError> FixedSizeBlockAllocator::allocate(size_t size, size_t alignment)
 {
@@ -99,12 +64,12 @@ kstd::Expected<void, HeapError> FixedSizeBlockAllocator::deallocate(void* pointe
     if (!in_slabs(address))
         return m_large.deallocate(pointer); // also takes nullptr
     SlabHeader* const slab = slab_header_of(address);
-    if (slab->magic != slab_magic) [[unlikely]]
+    if (slab->identity.magic != slab_magic) [[unlikely]]
         return kstd::unexpected(HeapError{HeapErrorKind::Corrupted, 0, 0, pointer});
     const size_t offset = address - slab->address();
-    const unsigned shift = slab->shift;
+    const unsigned shift = slab->identity.shift;
     const size_t block = offset >> shift;
-    if ((offset & ((size_t{1} << shift) - 1)) != 0 || block < slab->first_block) [[unlikely]]
+    if ((offset & ((size_t{1} << shift) - 1)) != 0 || block < slab->identity.first_block) [[unlikely]]
         return kstd::unexpected(HeapError{HeapErrorKind::NotFromHeap, 0, 0, pointer});
     uint64_t& word = slab->allocated[block / 64];
     const uint64_t bit = uint64_t{1} << (block % 64);
@@ -114,7 +79,7 @@ kstd::Expected<void, HeapError> FixedSizeBlockAllocator::deallocate(void* pointe
     // The freed block holds the free-list link.
     slab->free_list = new (pointer) FreeBlock{slab->free_list};
     if (slab->live == slab->capacity)
-        push_slab(slab->class_index, slab); // it has room again
+        push_slab(slab->identity.class_index, slab); // it has room again
     if (--slab->live == 0)
         ++m_empty_slabs;
     m_small_used -= size_t{1} << shift;
@@ -131,7 +96,7 @@ FixedSizeBlockAllocator::take_slab(unsigned class_index, size_t size, size_t ali
         if (memory.error().kind != HeapErrorKind::OutOfMemory || m_empty_slabs == 0)
             return kstd::unexpected(memory.error());
         SlabHeader* empty = find_empty_slab();
-        unlink_slab(empty->class_index, empty);
+        unlink_slab(empty->identity.class_index, empty);
         --m_empty_slabs;
         format_slab(empty->address(), class_index);
         return empty;
@@ -185,10 +150,8 @@ void FixedSizeBlockAllocator::format_slab(uintptr_t slab, unsigned class_index)
     // The slab's memory is the heap's (fresh from the backend, or an empty
     // slab no block of which is handed out); its header is created here.
     new (pointer_to(slab)) SlabHeader{
-        slab_magic,
-        static_cast<uint8_t>(class_index),
-        static_cast<uint8_t>(shift),
-        static_cast<uint16_t>(first_block),
+        {slab_magic, static_cast<uint8_t>(class_index), static_cast<uint8_t>(shift),
+         static_cast<uint16_t>(first_block)},
         0,
         static_cast<uint16_t>((slab_bytes >> shift) - first_block),
         static_cast<uint32_t>(first_block << shift),
@@ -233,18 +196,19 @@ bool FixedSizeBlockAllocator::check_consistency() const
     size_t used = 0, live = 0, empty = 0, with_room = 0;
     for (uintptr_t address = m_slabs_start; address < m_slabs_end; address += slab_bytes) {
         const SlabHeader* slab = slab_header_of(address);
-        if (slab->magic != slab_magic || slab->class_index >= class_count || slab->shift != shift_of(slab->class_index))
+        const SlabHeader::Identity& id = slab->identity;
+        if (id.magic != slab_magic || id.class_index >= class_count || id.shift != shift_of(id.class_index))
             return false;
-        const size_t blocks = slab_bytes >> slab->shift;
-        const size_t carved = slab->carve_offset >> slab->shift;
-        if (slab->first_block + slab->capacity != blocks || carved < slab->first_block || carved > blocks)
+        const size_t blocks = slab_bytes >> id.shift;
+        const size_t carved = slab->carve_offset >> id.shift;
+        if (id.first_block + slab->capacity != blocks || carved < id.first_block || carved > blocks)
             return false;
         // Bits only for carved blocks, as many as the count says.
         size_t bits = 0;
         for (size_t block = 0; block < SlabHeader::max_blocks; ++block) {
             if (((slab->allocated[block / 64] >> (block % 64)) & 1) == 0)
                 continue;
-            if (block < slab->first_block || block >= carved)
+            if (block < id.first_block || block >= carved)
                 return false;
             ++bits;
         }
@@ -254,16 +218,16 @@ bool FixedSizeBlockAllocator::check_consistency() const
         size_t listed = 0;
         for (const FreeBlock* block = slab->free_list; block; block = block->next) {
             const auto at = address_of(block);
-            const size_t number = (at - address) >> slab->shift;
-            if (arch::align_down(at, slab_bytes) != address || (at & ((size_t{1} << slab->shift) - 1)) != 0
-                || number < slab->first_block || number >= carved
+            const size_t number = (at - address) >> id.shift;
+            if (arch::align_down(at, slab_bytes) != address || (at & ((size_t{1} << id.shift) - 1)) != 0
+                || number < id.first_block || number >= carved
                 || ((slab->allocated[number / 64] >> (number % 64)) & 1) != 0 || ++listed > blocks)
                 return false;
         }
-        if (listed != carved - slab->first_block - slab->live)
+        if (listed != carved - id.first_block - slab->live)
             return false;
         live += slab->live;
-        used += size_t{slab->live} << slab->shift;
+        used += size_t{slab->live} << slab->identity.shift;
         empty += slab->live == 0;
         with_room += slab->live < slab->capacity;
     }
@@ -274,7 +238,7 @@ bool FixedSizeBlockAllocator::check_consistency() const
     for (unsigned index = 0; index < class_count; ++index) {
         const SlabHeader* previous = nullptr;
         for (const SlabHeader* slab = m_slabs_with_room[index]; slab; slab = slab->next) {
-            if (slab->class_index != index || slab->previous != previous || slab->live >= slab->capacity
+            if (slab->identity.class_index != index || slab->previous != previous || slab->live >= slab->capacity
                 || ++listed_slabs > with_room)
                 return false;
             previous = slab;

@@ -8,6 +8,7 @@
 #include "mem/heap/heap_address.h"
 #include "mem/kasan/shadow.h"
 #include "mem/kasan/stack_depot.h"
+#include "sync/spinlock.h"
 
 namespace mem::kasan {
 
@@ -33,6 +34,9 @@ constexpr uint32_t header_magic = 0x4B41534E; // "KASN"
 enum State : uint32_t { live = 1, quarantined = 2 };
 constexpr size_t red_zone = 16;
 constexpr size_t header_bytes = sizeof(AllocationHeader);
+
+// Guards the quarantine and the stack depot (kasan_heap.h says why its rank is None).
+sync::Spinlock g_lock("KASAN heap", sync::LockRank::None);
 
 // The quarantine: a FIFO of freed payloads, bounded in count and bytes.
 constexpr size_t quarantine_capacity = 256;
@@ -133,9 +137,13 @@ const char* kind_of(uint8_t shadow, uint8_t next_shadow)
     }
 }
 
-} // namespace
+void flush_quarantine_locked(heap::HeapAllocator& heap)
+{
+    while (g_quarantine_count != 0)
+        evict_oldest(heap);
+}
 
-kstd::Expected<void*, heap::HeapError> allocate(heap::HeapAllocator& heap, size_t size, size_t alignment)
+kstd::Expected<void*, heap::HeapError> allocate_locked(heap::HeapAllocator& heap, size_t size, size_t alignment)
 {
     if (size > heap::HeapAllocator::max_size || !heap::is_valid_alignment(alignment))
         return heap.allocate(size, alignment); // the design's error
@@ -146,8 +154,8 @@ kstd::Expected<void*, heap::HeapError> allocate(heap::HeapAllocator& heap, size_
     auto block = heap.allocate(total, align);
     if (!block && block.error().kind == heap::HeapErrorKind::OutOfMemory && g_quarantine_count != 0) {
         // The quarantine must not cause an out-of-memory: empty it, try again.
-        flush_quarantine(heap);
-        return allocate(heap, size, alignment);
+        flush_quarantine_locked(heap);
+        return allocate_locked(heap, size, alignment);
     }
     if (!block)
         return kstd::unexpected(heap::HeapError{block.error().kind, size, alignment, nullptr});
@@ -173,10 +181,19 @@ kstd::Expected<void*, heap::HeapError> allocate(heap::HeapAllocator& heap, size_
     return pointer_to(payload);
 }
 
+} // namespace
+
+kstd::Expected<void*, heap::HeapError> allocate(heap::HeapAllocator& heap, size_t size, size_t alignment)
+{
+    sync::SpinlockGuard guard(g_lock);
+    return allocate_locked(heap, size, alignment);
+}
+
 kstd::Expected<void, heap::HeapError> deallocate(heap::HeapAllocator& heap, void* pointer, bool quarantine)
 {
     if (pointer == nullptr)
         return {};
+    sync::SpinlockGuard guard(g_lock);
     const uintptr_t payload = address_of(pointer);
     if (!is_payload(payload))
         return heap.deallocate(pointer); // not ours: the design says what it is
@@ -210,13 +227,23 @@ kstd::Expected<void, heap::HeapError> deallocate(heap::HeapAllocator& heap, void
 
 void flush_quarantine(heap::HeapAllocator& heap)
 {
-    while (g_quarantine_count != 0)
-        evict_oldest(heap);
+    sync::SpinlockGuard guard(g_lock);
+    flush_quarantine_locked(heap);
 }
 
 QuarantineStatistics quarantine_statistics()
 {
+    sync::SpinlockGuard guard(g_lock);
     return {g_quarantine_count, g_quarantine_bytes};
+}
+
+heap::HeapStatistics user_statistics(const heap::HeapAllocator& heap)
+{
+    sync::SpinlockGuard guard(g_lock); // no block enters or leaves the quarantine in between
+    heap::HeapStatistics counts = heap.statistics();
+    counts.live_allocations -= g_quarantine_count;
+    counts.used_bytes -= g_quarantine_bytes;
+    return counts;
 }
 
 void report_bad_access(uintptr_t address, size_t size, bool write, uintptr_t bad, arch::VirtAddr frame_pointer)

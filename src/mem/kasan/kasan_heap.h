@@ -25,6 +25,11 @@
 //
 // A bad access (shadow.cpp's checks), a double free: the report (see
 // docs/testing.md) fails the running test case, or panics outside one.
+//
+// The quarantine and the stack depot are global: allocate, deallocate and
+// the rest take a spinlock of KASAN's own, before whatever lock the heap
+// behind takes (the kernel heap's). Its rank is None (unchecked): the order
+// checker's ranks have none above the kernel heap's.
 
 #include <cstddef>
 #include "arch/x86_64/address.h"
@@ -48,6 +53,8 @@ struct QuarantineStatistics {
 // Gives every quarantined block back to the design (before the heap is replaced).
 void flush_quarantine(heap::HeapAllocator& heap);
 QuarantineStatistics quarantine_statistics();
+// `heap`'s statistics as its users see them: quarantined blocks are freed.
+heap::HeapStatistics user_statistics(const heap::HeapAllocator& heap);
 
 // Called by the checks (shadow.cpp): the access of `size` bytes at `address`
 // is not allowed from `bad` on.
@@ -67,6 +74,10 @@ inline void flush_quarantine(heap::HeapAllocator&) {}
 inline QuarantineStatistics quarantine_statistics()
 {
     return {};
+}
+inline heap::HeapStatistics user_statistics(const heap::HeapAllocator& heap)
+{
+    return heap.statistics();
 }
 
 #endif
