@@ -172,7 +172,10 @@ KTEST(executor, co_await_sleep_resumes_after_its_time_while_others_run)
     MUST(executor.spawn(busy(others), "busy"));
     executor.run();
     EXPECT_GE(slept_ns, 10'000'000u);
-    EXPECT_LE(slept_ns, 10'000'000u + 3 * drivers::pit::timer_period_ns());
+    // Loose on purpose: a host that stops the guest makes QEMU deliver the
+    // missed ticks in a burst (the scheduler's own accuracy is checked in
+    // scheduler.sleep_for_wakes_at_the_first_tick_after_its_deadline).
+    EXPECT_LE(slept_ns, 10'000'000u + 20 * drivers::pit::timer_period_ns(), "the timer woke it, nothing later did");
     EXPECT_EQ(others, 3, "the other task ran while the first slept");
 }
 

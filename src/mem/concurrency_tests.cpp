@@ -132,6 +132,19 @@ bool intact(const void* memory, size_t bytes, uint64_t tag)
 
 // Starts one thread per worker on `entry`, waits for them all and checks
 // what every case checks: no corruption, no failure, and interleaving.
+// Creates and joins thread_count idle threads: their stack slots (the
+// lowest free ones, which run_threads gets again) then have their page
+// tables, and the heap has room for their records, so a case's counters
+// taken after this see only what its workers do.
+void warm_up_threads()
+{
+    sched::Thread* threads[thread_count] = {};
+    for (auto& thread : threads)
+        thread = MUST(sched::Thread::create("warm-up", [](void*) { return 0; }, nullptr));
+    for (sched::Thread* thread : threads)
+        (void)sched::join(*thread);
+}
+
 void run_threads(Worker (&workers)[thread_count], int (*entry)(void*))
 {
     ASSERT_TRUE(arch::interrupts_enabled(), "the timer must tick");
@@ -374,6 +387,7 @@ int frame_worker(void* argument)
 
 KTEST(concurrency, preempted_threads_share_the_frame_allocator)
 {
+    warm_up_threads();
     const uint64_t free_before = mem::physical::statistics().free_frames;
     Worker workers[thread_count];
     run_threads(workers, &frame_worker);
@@ -443,6 +457,7 @@ int address_space_worker(void* argument)
 KTEST(concurrency, preempted_threads_map_and_unmap_pages_of_the_kernel_address_space)
 {
     mem::AddressSpace& space = mem::kernel_address_space();
+    warm_up_threads();
     const uint64_t free_before = mem::physical::statistics().free_frames;
     const uint64_t tables_before = space.table_frames();
     Worker workers[thread_count];

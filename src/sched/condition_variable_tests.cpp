@@ -17,7 +17,9 @@ KTEST(condition_variable, a_wait_with_a_timeout_and_no_notify_times_out_with_the
     EXPECT_EQ(changed.wait_for(lock, 4ms), sched::WaitResult::TimedOut);
     const uint64_t waited = drivers::pit::uptime_ns() - before;
     EXPECT_GE(waited, 4'000'000u);
-    EXPECT_LE(waited, 4'000'000u + 3 * drivers::pit::timer_period_ns());
+    // Loose on purpose (missed ticks come in a burst after the host stops
+    // the guest); the timer queue's accuracy: scheduler.sleep_for_wakes_...
+    EXPECT_LE(waited, 4'000'000u + 20 * drivers::pit::timer_period_ns());
     EXPECT_TRUE(lock.is_locked_by_current_thread(), "held again after the timeout");
     EXPECT_EQ(changed.waiters(), 0u, "the timed-out waiter left the queue");
 }

@@ -114,6 +114,7 @@ void Scheduler::wake_expired_timers(uint64_t now)
     while (Thread* thread = s_timers.front()) {
         if (thread->m_deadline_ns > now)
             return;
+        thread->m_timer_fired_ns = now;
         wake(*thread, WaitResult::TimedOut);
     }
 }

@@ -20,17 +20,22 @@ uint64_t ticks()
 }
 } // namespace
 
-KTEST(scheduler, sleep_for_lasts_its_time_and_at_most_two_periods_more)
+KTEST(scheduler, sleep_for_wakes_at_the_first_tick_after_its_deadline)
 {
-    // In the kernel's own clock (timer ticks): a host that stops the guest
-    // delays ticks and the wake-up alike. 10 ms at 1 kHz is 10 ticks; the
-    // deadline adds one period and the wake-up comes at the first tick after.
-    const uint64_t period_ns = drivers::pit::timer_period_ns();
+    // In the kernel's own clock (timer ticks). The deadline is the time now
+    // plus one period (the clock lags by up to one) plus the 10 ms; the timer
+    // queue wakes the thread at the first tick at or after it. So the wake-up
+    // comes between 10 ms + 1 period and 10 ms + 3 periods after `before`
+    // (one more period if a tick falls between reading `before` and the
+    // call). What happens after the wake-up is not judged: a host that stops
+    // the guest makes QEMU deliver the missed ticks in a burst.
+    const uint64_t period = drivers::pit::timer_period_ns();
     const uint64_t before = sched::now_ns();
     sched::sleep_for(10ms);
-    const uint64_t slept = sched::now_ns() - before;
-    EXPECT_GE(slept, 10'000'000u);
-    EXPECT_LE(slept, 10'000'000u + 3 * period_ns, "the bound: asked + one period added + the tick it waits for + one");
+    const uint64_t fired = sched::current_thread().timer_fired_ns();
+    EXPECT_GE(sched::now_ns() - before, 10'000'000u, "never shorter than asked");
+    EXPECT_GE(fired - before, 10'000'000u + period);
+    EXPECT_LT(fired - before, 10'000'000u + 3 * period, "woken at the first tick after the deadline");
 }
 
 KTEST(scheduler, sleepers_wake_in_deadline_order)
@@ -105,10 +110,11 @@ KTEST(scheduler, a_low_priority_thread_waits_while_a_normal_one_can_run)
 
 KTEST(scheduler, equal_threads_get_equal_shares_of_the_cpu)
 {
-    // Four spinners of one priority share the CPU for 40 ticks while this
-    // thread sleeps: about 10 ticks of CPU each, in turns of one tick. The
-    // tolerance: each gets its share within 3 ticks (where the 40 began and
-    // ended), and as many turns as the others within 2. CPU time is counted
+    // Four spinners of one priority share the CPU for 80 ticks while this
+    // thread sleeps: about 20 ticks of CPU each, in turns of one tick. The
+    // tolerance: each gets its share within 4 ticks (20%), and as many turns
+    // as the others within 4 (where the 80 began and ended, and the bursts
+    // in which QEMU delivers ticks it missed while the host stopped it). CPU time is counted
     // in timer ticks (Thread::ticks_run), the guest's own clock: the TSC
     // also runs while the host stops the guest, and loop counts differ from
     // turn to turn under TCG.
@@ -122,7 +128,7 @@ KTEST(scheduler, equal_threads_get_equal_shares_of_the_cpu)
     sched::Thread* threads[spinners];
     for (auto& thread : threads)
         thread = &sched::testing::start("spinner", spin);
-    sched::sleep_for(40ms);
+    sched::sleep_for(80ms);
     stop = true;
     uint64_t ticks_run[spinners];
     uint64_t fewest_turns = ~0ull, most_turns = 0, total = 0;
@@ -135,12 +141,12 @@ KTEST(scheduler, equal_threads_get_equal_shares_of_the_cpu)
     }
     for (auto* thread : threads)
         sched::join(*thread);
-    EXPECT_GE(total, 38u, "the spinners had the CPU for the 40 ticks (this thread slept)");
-    EXPECT_LE(most_turns - fewest_turns, 2u, "turns: fewest {}, most {}", fewest_turns, most_turns);
+    EXPECT_GE(total, 76u, "the spinners had the CPU for the 80 ticks (this thread slept)");
+    EXPECT_LE(most_turns - fewest_turns, 4u, "turns: fewest {}, most {}", fewest_turns, most_turns);
     const uint64_t share = total / spinners;
     for (int i = 0; i < spinners; ++i) {
-        EXPECT_GE(ticks_run[i] + 3, share, "spinner {}: {} ticks of {}", i, ticks_run[i], total);
-        EXPECT_LE(ticks_run[i], share + 3, "spinner {}: {} ticks of {}", i, ticks_run[i], total);
+        EXPECT_GE(ticks_run[i] + 4, share, "spinner {}: {} ticks of {}", i, ticks_run[i], total);
+        EXPECT_LE(ticks_run[i], share + 4, "spinner {}: {} ticks of {}", i, ticks_run[i], total);
     }
 }
 

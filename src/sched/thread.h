@@ -104,6 +104,9 @@ public:
     uint64_t ticks_run() const { return m_ticks_run; }
     // Times the timer took the CPU from this thread while it could still run.
     uint64_t preemptions() const { return m_preemptions; }
+    // When the timer queue last woke this thread (sched::now_ns()), 0 if never:
+    // how close to its deadline a sleep or a timed wait really ended.
+    uint64_t timer_fired_ns() const { return m_timer_fired_ns; }
     // What a blocked thread waits for ("mutex \"log\"", "join"), else null.
     const char* waiting_on() const { return m_waiting_on; }
 
@@ -142,6 +145,7 @@ private:
     const char* m_waiting_on = nullptr;
     std::source_location m_waiting_at{};
     uint64_t m_deadline_ns = 0; // while in the timer queue
+    uint64_t m_timer_fired_ns = 0;
     WaitQueue m_exit_waiters{"join"};
 };
 
