@@ -37,7 +37,7 @@ kstd::Expected<void, OptionError> apply(std::string_view word, Options& options)
 
     if (name == "filter") {
         if (value.size() > Options::max_filter)
-            return kstd::unexpected(OptionError{"filter longer than 256 characters", word});
+            return kstd::unexpected(OptionError{"filter longer than 512 characters", word});
         for (size_t i = 0; i < value.size(); ++i)
             options.filter_storage[i] = value[i];
         options.filter_length = value.size();

@@ -29,7 +29,7 @@ namespace ktest {
 enum class RequiredAttribute : uint8_t { None, Slow, ShouldPanic };
 
 struct Options {
-    static constexpr size_t max_filter = 256;
+    static constexpr size_t max_filter = 512;
 
     char filter_storage[max_filter] = {};
     size_t filter_length = 0;

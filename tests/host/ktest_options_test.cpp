@@ -85,8 +85,8 @@ TEST(KtestOptions, errors_say_what_and_which_word)
     EXPECT_EQ(error_text("ktest.seed=18446744073709551616"), "number too large: 'ktest.seed=18446744073709551616'");
     EXPECT_EQ(error_text("ktest.repeat=0"), "repeat must be between 1 and 10000: 'ktest.repeat=0'");
     EXPECT_EQ(error_text("ktest.repeat=10001"), "repeat must be between 1 and 10000: 'ktest.repeat=10001'");
-    EXPECT_EQ(error_text("ktest.filter=" + std::string(257, 'x')),
-              "filter longer than 256 characters: 'ktest.filter=" + std::string(257, 'x') + "'");
+    EXPECT_EQ(error_text("ktest.filter=" + std::string(513, 'x')),
+              "filter longer than 512 characters: 'ktest.filter=" + std::string(513, 'x') + "'");
     // The first bad word stops parsing.
     Options options;
     EXPECT_FALSE(parse_options("ktest.list ktest.bad ktest.skip_slow", options).has_value());
