@@ -15,36 +15,28 @@
 //   a waker always finishes its bookkeeping before the woken thread runs,
 //   and a waiter is queued before anyone can wake it.
 
-#include "arch/x86_64/cpu.h"
+#include "sync/interrupt_guard.h"
 #include "sync/preemption.h"
 
 namespace sched {
 
 class SchedulerLock {
 public:
-    SchedulerLock() : m_interrupts_were_enabled(arch::interrupts_enabled())
-    {
-        arch::disable_interrupts(); // before the count rises: no tick in between
-        sync::disable_preemption();
-    }
-    ~SchedulerLock()
-    {
-        // Interrupts back first, then the count: a reschedule that was
-        // pending runs as the count drops to zero (sync/preemption.cpp turns
-        // interrupts off again to decide), as Spinlock::unlock does.
-        if (m_interrupts_were_enabled)
-            arch::enable_interrupts();
-        sync::enable_preemption();
-    }
+    SchedulerLock() = default;
     SchedulerLock(const SchedulerLock&) = delete;
     SchedulerLock& operator=(const SchedulerLock&) = delete;
 
     // Whether interrupts were on when the lock was taken: blocking with it
     // is allowed only then (sched/might_sleep.h).
-    bool interrupts_were_enabled() const { return m_interrupts_were_enabled; }
+    bool interrupts_were_enabled() const { return m_interrupts.interrupts_were_enabled(); }
 
 private:
-    bool m_interrupts_were_enabled;
+    // Interrupts off first, then the count up (no tick in between); released
+    // the other way round: the count drops with interrupts still off, so a
+    // reschedule that was pending runs (and may switch) right there, and
+    // interrupts come back as the holder had them when its turn returns.
+    sync::InterruptGuard m_interrupts;
+    sync::PreemptionGuard m_preemption;
 };
 
 } // namespace sched
