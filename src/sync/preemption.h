@@ -1,13 +1,13 @@
 #pragma once
 // The preemption count: while it is above zero on a CPU, the scheduler
-// (issue 9, to come) must not switch that CPU to another thread. Held by
+// (sched/) must not switch that CPU to another thread. Held by
 // every spinlock and by every hardware-interrupt handler, and by whoever
 // needs it with a PreemptionGuard. It is a per-CPU variable
 // (arch/x86_64/per_cpu.h) changed in one GS-relative instruction each way,
 // so a thread moved to another CPU between two changes stays right.
 //
 // When the count drops back to zero, a reschedule asked for while it was
-// held (by the timer tick, later) runs: the hook the scheduler registers.
+// held (by the timer tick, or a wake-up) runs: the hook the scheduler registers.
 //
 // disable_preemption() and enable_preemption() are inline: a GS-relative
 // add, and a subtract whose zero flag says whether to look for a pending
