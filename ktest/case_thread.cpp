@@ -35,7 +35,7 @@ struct CaseThreadStart {
 
 int case_thread_main(void* argument)
 {
-    const auto& start = *static_cast<CaseThreadStart*>(argument);
+    const auto& start = *static_cast<CaseThreadStart*>(argument); // run_in_case_thread passes its CaseThreadStart
     start.body(start.context);
     return 0;
 }

@@ -17,7 +17,8 @@ template <typename F>
 Thread& start(std::string_view name, F& body, Priority priority = Priority::Normal)
 {
     auto thread = Thread::create(
-        name, [](void* argument) -> int { return (*static_cast<F*>(argument))(); }, &body, priority);
+        name, [](void* argument) -> int { return (*static_cast<F*>(argument))(); }, // the argument is &body
+        &body, priority);
     if (!thread)
         core::panic("test thread \"{}\" not started: {}", name, thread.error());
     return **thread;
