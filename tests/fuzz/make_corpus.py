@@ -10,6 +10,11 @@ fuzzer starts from inputs that parse and mutates them from there:
                one, one with larger memory map entries and a tag newer than
                the parser knows, and the most the kernel keeps (128 regions,
                16 modules), with inputs one mutation from the limits.
+  elf/         program files as the ELF parser (src/user/elf.cpp) takes them:
+               a static executable laid out as GNU ld lays out
+               `musl-gcc -static` output (headers, text, rodata, data+bss,
+               each on pages of its own; PT_TLS and PT_GNU_STACK beside), a
+               static PIE with PT_PHDR, and one with sixteen loadable segments.
   pvh/         physical memory as tests/fuzz/fuzz_pvh.cpp lays it out: the
                input at physical 0x1000, QEMU's hvm_start_info there, and the
                command line, module list, module command lines and memory map
@@ -175,7 +180,62 @@ def pvh_full_tables():
     return pvh(1, "x", [(0x7000000 + 0x1000 * i, 0x800, f"m{i}") for i in range(16)], FULL_MAP)
 
 
+PT_LOAD, PT_PHDR, PT_TLS, PT_GNU_STACK = 1, 6, 7, 0x6474E551
+PF_X, PF_W, PF_R = 1, 2, 4
+
+
+def elf(kind, entry, segments, extra=()):
+    """An ELF64 x86-64 file: the header, program headers (extra first, then
+    one PT_LOAD per segment), and each segment's bytes at its offset.
+    segments: (offset, vaddr, file bytes, memory size, flags)."""
+    headers = list(extra) + [(PT_LOAD, flags, offset, vaddr, len(data), memsz, 0x1000)
+                             for offset, vaddr, data, memsz, flags in segments]
+    phoff, phnum = 64, len(headers)
+    ident = b"\x7fELF" + bytes([2, 1, 1, 0]) + bytes(8)
+    header = ident + struct.pack("<HHIQQQIHHHHHH", kind, 62, 1, entry, phoff, 0, 0, 64, 56, phnum, 64, 0, 0)
+    table = b"".join(struct.pack("<IIQQQQQQ", t, f, o, v, v, fs, ms, a) for t, f, o, v, fs, ms, a in headers)
+    end = max(offset + len(data) for offset, _, data, _, _ in segments)
+    image = bytearray(max(end, 64 + len(table)))
+    image[0:64] = header
+    image[64:64 + len(table)] = table
+    for offset, _, data, _, _ in segments:
+        if offset >= 64 + len(table):
+            image[offset:offset + len(data)] = data
+    return bytes(image)
+
+
+# Offsets are kept small (the fuzzers read at most 8 KiB): each segment's
+# address has its file offset's place within the page, on a page of its own.
+def elf_static_exec():
+    text = bytes([0x48, 0x31, 0xFF, 0xB8, 0x3C, 0, 0, 0, 0x0F, 0x05]) * 8  # xor rdi,rdi; mov eax,60; syscall
+    segments = [(0, 0x400000, bytes(0x200), 0x200, PF_R),
+                (0x200, 0x401200, text, len(text), PF_R | PF_X),
+                (0x300, 0x402300, b"kestrel\0" * 4, 32, PF_R),
+                (0x380, 0x403380, bytes(range(64)) * 4, 0x2000, PF_R | PF_W)]
+    extra = [(PT_TLS, PF_R, 0x380, 0x403380, 16, 32, 8), (PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 16)]
+    return elf(2, 0x401200, segments, extra)
+
+
+def elf_static_pie():
+    text = bytes([0x90] * 63 + [0xC3])
+    segments = [(0, 0, bytes(0x200), 0x200, PF_R), (0x200, 0x1200, text, len(text), PF_R | PF_X),
+                (0x240, 0x2240, bytes(64), 0x1000, PF_R | PF_W)]
+    extra = [(PT_PHDR, PF_R, 64, 64, 56 * 4, 56 * 4, 8)]
+    return elf(3, 0x1210, segments, extra)
+
+
+def elf_sixteen_segments():
+    segments = [(0x400 + 0x40 * i, 0x400000 + 0x1000 * i + 0x400 + 0x40 * i, bytes([i]) * 16, 16,
+                 PF_R | (PF_X if i == 0 else 0)) for i in range(16)]
+    return elf(2, 0x400400, segments)
+
+
 SEEDS = {
+    "elf": {
+        "static_exec.bin": elf_static_exec(),
+        "static_pie.bin": elf_static_pie(),
+        "sixteen_segments.bin": elf_sixteen_segments(),
+    },
     "multiboot2": {
         "grub_on_qemu.bin": grub_on_qemu(),
         "minimal.bin": minimal(),
