@@ -6,6 +6,7 @@
 #include "interrupts/fault_diagnosis.h"
 #include "interrupts/fault_report.h"
 #include "interrupts/interrupts.h"
+#include "arch/x86_64/exception_table.h"
 #include "interrupts/irq.h"
 #include "core/panic.h"
 #include "core/print.h"
@@ -134,6 +135,15 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame)
     if (vector >= exception_count) {
         if (Handler handler = g_handlers[vector].load(sync::MemoryOrder::Acquire)) {
             handler(*frame);
+            return;
+        }
+    }
+    // A kernel instruction that may fault (copy_from_user's copy) resumes at
+    // its fix-up (arch/x86_64/exception_table.h), before any report.
+    if ((vector == vector_of(Exception::PageFault) || vector == vector_of(Exception::GeneralProtection))
+        && (frame->cs & 3) == 0) {
+        if (const auto fixup = arch::exception_fixup(arch::VirtAddr(frame->rip))) {
+            frame->rip = fixup->value();
             return;
         }
     }
