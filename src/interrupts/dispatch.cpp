@@ -7,6 +7,7 @@
 #include "interrupts/fault_report.h"
 #include "interrupts/interrupts.h"
 #include "arch/x86_64/exception_table.h"
+#include "arch/x86_64/user_mode.h"
 #include "interrupts/irq.h"
 #include "core/panic.h"
 #include "core/print.h"
@@ -23,6 +24,7 @@ sync::Atomic<Handler> g_handlers[vector_count];
 // Written only by interrupt_dispatch (interrupts off, one CPU), read anywhere.
 sync::Atomic<uint64_t> g_counts[vector_count];
 sync::Atomic<FaultInterceptor> g_interceptor{nullptr};
+sync::Atomic<UserFaultHandler> g_user_fault_handler{nullptr};
 sync::Atomic<uint64_t> g_last_breakpoint{0}; // the saved RIP, raw: an atomic holds an integer
 
 bool is_software_vector(unsigned vector)
@@ -93,6 +95,11 @@ uint64_t count(uint8_t vector)
     return g_counts[vector].load(sync::MemoryOrder::Relaxed);
 }
 
+void set_user_fault_handler(UserFaultHandler handler)
+{
+    g_user_fault_handler.store(handler, sync::MemoryOrder::Release);
+}
+
 void set_fault_interceptor(FaultInterceptor interceptor)
 {
     g_interceptor.store(interceptor, sync::MemoryOrder::Release);
@@ -146,6 +153,10 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame)
             frame->rip = fixup->value();
             return;
         }
+    }
+    if (vector < exception_count && arch::from_user_mode(*frame)) {
+        if (UserFaultHandler handler = g_user_fault_handler.load(sync::MemoryOrder::Acquire))
+            handler(Fault{*frame, cr2, arch::VirtAddr::of(frame)}); // ends the program: does not return
     }
     if (vector == vector_of(Exception::Breakpoint))
         g_last_breakpoint.store(frame->rip, sync::MemoryOrder::Relaxed);

@@ -51,6 +51,13 @@ enum class Interception : uint8_t { Default, Continue };
 using FaultInterceptor = Interception (*)(const Fault& fault);
 void set_fault_interceptor(FaultInterceptor interceptor);
 
+// Exceptions raised by user code (ring 3) go to this handler (the user
+// layer registers it): it ends the program that faulted, never the kernel,
+// and does not return. Called with interrupts off, on the thread's kernel
+// stack, before any interceptor. Null: such a fault is handled as a kernel one.
+using UserFaultHandler = void (*)(const Fault& fault);
+void set_user_fault_handler(UserFaultHandler handler);
+
 // The report and panic of an unhandled fault, for an interceptor that
 // prints the report itself (indented) and then wants the kernel's panic.
 [[noreturn]] void panic_for_fault(const Fault& fault);

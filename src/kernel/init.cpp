@@ -15,6 +15,7 @@
 #include "interrupts/irq.h"
 #include "mem/memory.h"
 #include "sched/thread.h"
+#include "user/system_calls.h"
 
 namespace kernel {
 
@@ -91,6 +92,7 @@ void initialize(const boot::BootHandoff& handoff, InitStage up_to)
     if (up_to < InitStage::Scheduler)
         return;
     sched::initialize();
+    user::initialize_system_calls();
 }
 
 } // namespace kernel

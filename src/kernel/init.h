@@ -22,7 +22,8 @@ enum class InitStage : uint8_t {
                    // guard pages unmapped), the heap
     Timing,        // TSC calibrated against the PIT
     Interrupts,    // PICs remapped, PIT timer and PS/2 keyboard on their IRQs, interrupts enabled
-    Scheduler,     // the boot thread, the idle thread, timer preemption (sched/thread.h)
+    Scheduler,     // the boot thread, the idle thread, timer preemption (sched/thread.h),
+                   // the system-call and user-fault handlers (user/system_calls.h)
     Everything,
 };
 

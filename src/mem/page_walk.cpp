@@ -60,7 +60,11 @@ kstd::Expected<PageTableEntry*, MapError> entry_at(arch::PhysAddr root, arch::Vi
         if (!entry->present()) {
             if (!make_missing)
                 return kstd::unexpected(MapError::NotMapped);
-            *entry = PageTableEntry(TRY(make_missing->make_table()), table_flags);
+            // In the lower half, tables let ring 3 through (U/S): each leaf
+            // says whether its page is user memory.
+            const bool lower_half = address.value() < 0x0000'8000'0000'0000;
+            *entry = PageTableEntry(TRY(make_missing->make_table()),
+                                    lower_half ? table_flags | arch::PageFlags::User : table_flags);
         } else if (entry->huge()) {
             return kstd::unexpected(MapError::LargePage);
         }

@@ -6,6 +6,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/per_cpu.h"
 #include "arch/x86_64/tsc.h"
+#include "arch/x86_64/user_mode.h"
 #include "core/panic.h"
 #include "drivers/pit.h"
 #include "sched/might_sleep.h"
@@ -171,6 +172,8 @@ void Scheduler::switch_to(Thread& next)
     s_turn_started_tick = drivers::pit::ticks();
     arch::this_cpu(g_current) = &next;
     next.m_state = ThreadState::Running;
+    if (next.m_has_stack)
+        arch::set_kernel_entry_stack(next.m_stack.top.value()); // where ring 3 enters the kernel on it
     sched_switch(&previous.m_saved_rsp, next.m_saved_rsp);
     // Back on `previous`, switched to by some later switch_to.
 }

@@ -1,4 +1,5 @@
 #include "arch/x86_64/cpu_setup.h"
+#include "arch/x86_64/user_mode.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
 #include "arch/x86_64/gdt.h"
@@ -30,6 +31,7 @@ kstd::Expected<void, CpuSetupError> initialize_cpu()
     initialize_task_state_segment();
     gdt::load();
     idt::load();
+    enable_syscalls();
     g_cpu_initialized = true;
     return {};
 }

@@ -40,6 +40,12 @@ bits 64
 ; The stack here, from RSP up: vector, error code, RIP, CS, RFLAGS, RSP, SS.
 align 16
 interrupt_common:
+    ; From ring 3 (the saved CS's RPL, at [rsp + 24] past the vector, the
+    ; error code and RIP): SWAPGS, so GS is the kernel's per-CPU data.
+    test byte [rsp + 24], 3
+    jz .from_kernel
+    swapgs
+.from_kernel:
     push rax
     push rbx
     push rcx
@@ -86,6 +92,10 @@ interrupt_common:
     pop rbx
     pop rax
     add rsp, 16                     ; the vector and the error code
+    test byte [rsp + 8], 3          ; back to ring 3: the user's GS again
+    jz .to_kernel
+    swapgs
+.to_kernel:
     iretq
 
 section .rodata

@@ -45,10 +45,13 @@ constexpr bool has(PageFlags flags, PageFlags flag)
 struct Protection {
     bool writable = false;
     bool executable = false;
+    bool user = false; // reachable from ring 3 (the U/S bit); only in the lower half
 
     static constexpr Protection read_only() { return {false, false}; }
     static constexpr Protection read_write() { return {true, false}; }
     static constexpr Protection read_execute() { return {false, true}; }
+    static constexpr Protection user_read_write() { return {true, false, true}; }
+    static constexpr Protection user_read_execute() { return {false, true, true}; }
     constexpr bool operator==(const Protection&) const = default;
 };
 
@@ -63,6 +66,8 @@ constexpr PageFlags leaf_flags(Protection protection, bool no_execute_enabled)
         flags = flags | PageFlags::Writable;
     if (!protection.executable && no_execute_enabled)
         flags = flags | PageFlags::NoExecute;
+    if (protection.user)
+        flags = flags | PageFlags::User;
     return flags;
 }
 
@@ -70,7 +75,7 @@ constexpr PageFlags leaf_flags(Protection protection, bool no_execute_enabled)
 // present page can be executed.
 constexpr Protection enforced_protection(Protection requested, bool no_execute_enabled)
 {
-    return {requested.writable, requested.executable || !no_execute_enabled};
+    return {requested.writable, requested.executable || !no_execute_enabled, requested.user};
 }
 
 class PageTableEntry {
@@ -94,7 +99,7 @@ public:
     constexpr PageFlags flags() const { return static_cast<PageFlags>(m_raw & ~address_mask); }
     constexpr Protection protection() const
     {
-        return {is(PageFlags::Writable), !is(PageFlags::NoExecute)};
+        return {is(PageFlags::Writable), !is(PageFlags::NoExecute), is(PageFlags::User)};
     }
     // The same entry with one flag set or cleared.
     constexpr PageTableEntry with(PageFlags flag, bool set) const

@@ -10,6 +10,9 @@ namespace {
 // rest), so it is at offset 0 of every CPU's copy.
 [[gnu::section(".percpu.head")]] constinit CpuData g_cpu_data{};
 static_assert(offsetof(CpuData, self) == 0, "this_cpu_data() reads the self pointer at %gs:0");
+// syscall.asm hard-codes these (CPU_KERNEL_STACK, CPU_USER_RSP).
+static_assert(offsetof(CpuData, kernel_stack_top) == 40);
+static_assert(offsetof(CpuData, user_rsp) == 48);
 } // namespace
 
 namespace {

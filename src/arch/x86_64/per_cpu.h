@@ -30,6 +30,9 @@ struct CpuData {
     uint32_t id;           // 0 for the boot CPU
     TaskStateSegment* tss; // this CPU's TSS (its own copy of tss.cpp's per-CPU TSS)
     std::span<const GuardedStack> interrupt_stacks; // the stacks its IST entries name
+    // For syscall_entry (syscall.asm), which reaches them as %gs:offset:
+    uint64_t kernel_stack_top; // the running thread's kernel stack (as TSS.rsp0)
+    uint64_t user_rsp;         // the user RSP while the entry switches stacks
 };
 
 // Linker script: the bounds of the per-CPU section (the boot CPU's copy).
