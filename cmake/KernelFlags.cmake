@@ -41,7 +41,7 @@ target_compile_options(kernel_flags INTERFACE
     -Wall -Wextra -Werror -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-qual
     -Wimplicit-fallthrough -Wundef
   >
-  $<$<COMPILE_LANGUAGE:ASM_NASM>:-w+all -Werror>
+  $<$<COMPILE_LANGUAGE:ASM_NASM>:-w+all -Werror -I${CMAKE_SOURCE_DIR}/src/>
 )
 
 target_link_options(kernel_flags INTERFACE

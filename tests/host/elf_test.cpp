@@ -6,69 +6,31 @@
 #include <cstring>
 #include <string>
 #include <vector>
+#include "tests/elf_builder.h"
 #include "user/elf.h"
 
 namespace {
 
 using user::elf::Problem;
+using test_elf::load, test_elf::interp, test_elf::phdr, test_elf::r, test_elf::w, test_elf::x;
 
-struct Header {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, filesz, memsz, align;
-};
-
-constexpr uint32_t load = 1, interp = 3, phdr = 6, r = 4, w = 2, x = 1;
-
-// A file with the ELF header, `headers` as its program headers and room up
-// to `size` bytes.
-struct File {
-    uint16_t type = 2; // ET_EXEC
-    uint64_t entry = 0x401200;
-    std::vector<Header> headers = {{load, r, 0, 0x400000, 0x200, 0x200, 0x1000},
-                                   {load, r | x, 0x200, 0x401200, 0x80, 0x80, 0x1000},
-                                   {load, r | w, 0x280, 0x402280, 0x40, 0x2000, 0x1000}};
-    size_t size = 0x400;
-
-    std::vector<std::byte> bytes() const
-    {
-        std::vector<std::byte> out(size);
-        auto put = [&](size_t at, auto value) {
-            if (at + sizeof value <= out.size())
-                std::memcpy(out.data() + at, &value, sizeof value);
-        };
-        const unsigned char ident[16] = {0x7F, 'E', 'L', 'F', 2, 1, 1};
-        std::memcpy(out.data(), ident, std::min(out.size(), sizeof ident));
-        put(16, type);
-        put(18, uint16_t{62});
-        put(20, uint32_t{1});
-        put(24, entry);
-        put(32, uint64_t{64});
-        put(52, uint16_t{64});
-        put(54, uint16_t{56});
-        put(56, static_cast<uint16_t>(headers.size()));
-        for (size_t i = 0; i < headers.size(); ++i) {
-            const Header& h = headers[i];
-            const size_t at = 64 + 56 * i;
-            put(at, h.type);
-            put(at + 4, h.flags);
-            put(at + 8, h.offset);
-            put(at + 16, h.vaddr);
-            put(at + 24, h.vaddr);
-            put(at + 32, h.filesz);
-            put(at + 40, h.memsz);
-            put(at + 48, h.align);
-        }
-        return out;
-    }
-};
-
-kstd::Expected<user::elf::Image, user::elf::Error> parse(const File& file)
+// Headers, text and data+bss, each on pages of their own, in a 0x400-byte file.
+test_elf::ElfFile standard_file()
 {
-    const std::vector<std::byte> bytes = file.bytes();
-    return user::elf::parse(bytes);
+    test_elf::ElfFile file;
+    file.entry = 0x401200;
+    file.add({load, r, 0, 0x400000, 0x200, 0x200, 0x1000});
+    file.add({load, r | x, 0x200, 0x401200, 0x80, 0x80, 0x1000});
+    file.add({load, r | w, 0x280, 0x402280, 0x40, 0x2000, 0x1000});
+    return file;
 }
 
-void expect_problem(const File& file, Problem problem, uint32_t header)
+kstd::Expected<user::elf::Image, user::elf::Error> parse(test_elf::ElfFile file)
+{
+    return user::elf::parse(file.bytes());
+}
+
+void expect_problem(test_elf::ElfFile file, Problem problem, uint32_t header)
 {
     auto image = parse(file);
     ASSERT_FALSE(image.has_value());
@@ -80,7 +42,7 @@ void expect_problem(const File& file, Problem problem, uint32_t header)
 
 TEST(ElfParser, AStaticExecutableParsesIntoItsSegments)
 {
-    auto image = parse(File{});
+    auto image = parse(standard_file());
     ASSERT_TRUE(image.has_value());
     EXPECT_EQ(image->entry, 0x401200u);
     EXPECT_EQ(image->load_bias, 0u);
@@ -95,13 +57,13 @@ TEST(ElfParser, AStaticExecutableParsesIntoItsSegments)
 
 TEST(ElfParser, AStaticPieIsPlacedAtThePieBase)
 {
-    File file;
+    test_elf::ElfFile file;
     file.type = 3; // ET_DYN
     file.entry = 0x1210;
-    file.headers = {{phdr, r, 64, 64, 4 * 56, 4 * 56, 8},
-                    {load, r, 0, 0, 0x200, 0x200, 0x1000},
-                    {load, r | x, 0x200, 0x1200, 0x40, 0x40, 0x1000},
-                    {load, r | w, 0x240, 0x2240, 0x40, 0x1000, 0x1000}};
+    file.add({phdr, r, 64, 64, 4 * 56, 4 * 56, 8});
+    file.add({load, r, 0, 0, 0x200, 0x200, 0x1000});
+    file.add({load, r | x, 0x200, 0x1200, 0x40, 0x40, 0x1000});
+    file.add({load, r | w, 0x240, 0x2240, 0x40, 0x1000, 0x1000});
     auto image = parse(file);
     ASSERT_TRUE(image.has_value());
     EXPECT_EQ(image->load_bias, user::elf::pie_base);
@@ -112,12 +74,14 @@ TEST(ElfParser, AStaticPieIsPlacedAtThePieBase)
 
 TEST(ElfParser, EachBrokenHeaderIsNamed)
 {
-    File small;
+    test_elf::ElfFile small = standard_file();
     small.size = 63;
     expect_problem(small, Problem::TooSmall, user::elf::Error::no_segment);
     auto with = [](auto change) {
-        File file;
-        std::vector<std::byte> bytes = file.bytes();
+        static test_elf::ElfFile file;
+        file = standard_file();
+        const std::span<const std::byte> view = file.bytes();
+        std::vector<std::byte> bytes(view.begin(), view.end());
         change(bytes);
         return user::elf::parse(bytes);
     };
@@ -135,47 +99,47 @@ TEST(ElfParser, EachBrokenHeaderIsNamed)
 
 TEST(ElfParser, EachBrokenSegmentIsNamedWithItsIndex)
 {
-    File file;
-    file.headers[1].filesz = 0x400; // past the end of the 0x400-byte file
+    test_elf::ElfFile file = standard_file();
+    file.header(1).filesz = 0x400; // past the end of the 0x400-byte file
     expect_problem(file, Problem::SegmentOutsideFile, 1);
-    file = File{};
-    file.headers[2].offset = ~0ull - 8; // offset + size wraps
+    file = standard_file();
+    file.header(2).offset = ~0ull - 8; // offset + size wraps
     expect_problem(file, Problem::SegmentOutsideFile, 2);
-    file = File{};
-    file.headers[2].filesz = 0x41;
-    file.headers[2].memsz = 0x40;
+    file = standard_file();
+    file.header(2).filesz = 0x41;
+    file.header(2).memsz = 0x40;
     expect_problem(file, Problem::FileLargerThanMemory, 2);
-    file = File{};
-    file.headers[0].vaddr = 0x1000; // below user_space_start
-    file.headers[0].align = 0x1000;
+    file = standard_file();
+    file.header(0).vaddr = 0x1000; // below user_space_start
+    file.header(0).align = 0x1000;
     expect_problem(file, Problem::SegmentOutsideUserSpace, 0);
-    file = File{};
-    file.headers[2].vaddr = 0x7FFF'FFFF'F280;
-    file.headers[2].memsz = 0x10'0000; // runs into the canonical hole
+    file = standard_file();
+    file.header(2).vaddr = 0x7FFF'FFFF'F280;
+    file.header(2).memsz = 0x10'0000; // runs into the canonical hole
     expect_problem(file, Problem::SegmentOutsideUserSpace, 2);
-    file = File{};
-    file.headers[2].vaddr = ~0ull - 0x0D7F; // vaddr + memsz wraps
+    file = standard_file();
+    file.header(2).vaddr = ~0ull - 0x0D7F; // vaddr + memsz wraps
     expect_problem(file, Problem::SegmentOutsideUserSpace, 2);
-    file = File{};
-    file.headers[1].align = 0x1800;
+    file = standard_file();
+    file.header(1).align = 0x1800;
     expect_problem(file, Problem::BadAlignment, 1);
-    file = File{};
-    file.headers[1].vaddr = 0x401300; // address and offset disagree within the page
+    file = standard_file();
+    file.header(1).vaddr = 0x401300; // address and offset disagree within the page
     expect_problem(file, Problem::BadAlignment, 1);
-    file = File{};
-    file.headers[1].flags = r | w | x;
+    file = standard_file();
+    file.header(1).flags = r | w | x;
     expect_problem(file, Problem::WritableAndExecutable, 1);
-    file = File{};
-    file.headers[2].vaddr = 0x401280; // shares the text's page
+    file = standard_file();
+    file.header(2).vaddr = 0x401280; // shares the text's page
     expect_problem(file, Problem::NotInOrder, 2);
-    file = File{};
-    file.headers.insert(file.headers.begin(), Header{interp, r, 0x300, 0x400300, 16, 16, 1});
+    file = standard_file();
+    file.insert_first({interp, r, 0x300, 0x400300, 16, 16, 1});
     expect_problem(file, Problem::NeedsInterpreter, 0);
 }
 
 TEST(ElfParser, TheEntryMustBeInAnExecutableSegment)
 {
-    File file;
+    test_elf::ElfFile file = standard_file();
     file.entry = 0x402280; // the data segment
     expect_problem(file, Problem::EntryNotExecutable, user::elf::Error::no_segment);
     file.entry = 0x401200 + 0x80; // one past the text
@@ -184,25 +148,24 @@ TEST(ElfParser, TheEntryMustBeInAnExecutableSegment)
 
 TEST(ElfParser, SegmentLimits)
 {
-    File none;
-    none.headers = {{phdr, r, 64, 0x400040, 56, 56, 8}};
+    test_elf::ElfFile none;
+    none.add({phdr, r, 64, 0x400040, 56, 56, 8});
     expect_problem(none, Problem::NoSegments, user::elf::Error::no_segment);
-    File many;
+    test_elf::ElfFile many;
     many.size = 0x2000;
     many.entry = 0x400000 + 0x1400;
-    many.headers.clear();
     for (uint64_t i = 0; i <= user::elf::max_segments; ++i)
-        many.headers.push_back({load, i == 0 ? r | x : r, 0x1400 + 0x40 * i, 0x400000 + 0x1000 * i + 0x1400 + 0x40 * i,
+        many.add({load, i == 0 ? r | x : r, 0x1400 + 0x40 * i, 0x400000 + 0x1000 * i + 0x1400 + 0x40 * i,
                                 16, 16, 0x1000});
     expect_problem(many, Problem::TooManySegments, user::elf::max_segments);
-    many.headers.pop_back();
+    many.remove_last();
     EXPECT_TRUE(parse(many).has_value());
 }
 
 TEST(ElfParser, ErrorsPrintWhatAndWhere)
 {
-    File file;
-    file.headers[1].flags = r | w | x;
+    test_elf::ElfFile file = standard_file();
+    file.header(1).flags = r | w | x;
     auto image = parse(file);
     ASSERT_FALSE(image.has_value());
     kstd::StringBuffer<128> text;

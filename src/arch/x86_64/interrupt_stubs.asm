@@ -28,6 +28,8 @@ interrupt_stub_%1:
     jmp interrupt_common
 %endmacro
 
+%include "arch/x86_64/frame_registers.inc"
+
 section .text
 bits 64
 
@@ -46,21 +48,7 @@ interrupt_common:
     jz .from_kernel
     swapgs
 .from_kernel:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    push_frame_registers
     ; The System V ABI wants DF clear on function entry; the interrupted code
     ; may have set it (IRETQ restores its RFLAGS, DF included).
     cld
@@ -76,21 +64,7 @@ interrupt_common:
     ; frame (SDM vol. 3, 6.14.2), then 22 + 2 quadwords were pushed.
     call interrupt_dispatch
     mov rsp, rbx
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    pop_frame_registers
     add rsp, 16                     ; the vector and the error code
     test byte [rsp + 8], 3          ; back to ring 3: the user's GS again
     jz .to_kernel

@@ -17,6 +17,8 @@ FRAME_RSP        equ 160
 
 extern syscall_dispatch
 
+%include "arch/x86_64/frame_registers.inc"
+
 section .text
 bits 64
 
@@ -32,21 +34,7 @@ syscall_entry:
     push rcx                        ; rip
     push qword 0                    ; error code
     push qword 0                    ; vector
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    push_frame_registers
     cld
     mov rdi, rsp                    ; argument: the frame
     mov rbx, rsp
@@ -54,21 +42,7 @@ syscall_entry:
     call syscall_dispatch           ; 16-byte aligned: the stack top is, and 22 quadwords were pushed
     mov rsp, rbx
     cli                             ; the handler may have turned interrupts on
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    pop_frame_registers
     add rsp, 16                     ; vector and error code
     ; [rsp] is the IRETQ frame: rip, cs, rflags, rsp, ss.
     mov rcx, [rsp]                  ; the return RIP

@@ -1,0 +1,57 @@
+#pragma once
+// Loading a program: the segments of a parsed ELF image (user/elf.h) mapped
+// into an address space with their protection, their file bytes copied and
+// the rest zeroed, and a stack laid out as the System V ABI (AMD64
+// supplement, 3.4 "Process Initialization") says a program finds it:
+//
+//   higher addresses   argument and environment strings, 16 random bytes
+//                      (AT_RANDOM's), padding
+//                      auxv: (AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ,
+//                      AT_ENTRY, AT_RANDOM) pairs, then AT_NULL
+//                      envp[0..n-1], NULL
+//                      argv[0..argc-1], NULL
+//   rsp ─────────────> argc                      (rsp 16-byte aligned)
+//
+// Pages are written through the direct map before they are mapped, so a
+// code page is never writable in user space, not even while it loads.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include "kstd/expected.h"
+#include "kstd/format.h"
+#include "mem/address_space.h"
+#include "user/elf.h"
+
+namespace user {
+
+// The auxiliary vector's types (Linux's include/uapi/linux/auxvec.h).
+inline constexpr uint64_t at_null = 0, at_phdr = 3, at_phent = 4, at_phnum = 5, at_pagesz = 6, at_entry = 9,
+                          at_random = 25;
+
+enum class LoadError : uint8_t {
+    OutOfMemory,   // no frame for a page
+    AlreadyMapped, // a page the program needs is in use
+    StackTooSmall, // the arguments and environment do not fit the stack
+};
+std::string_view to_string(LoadError error);
+
+struct LoadedProgram {
+    uint64_t entry;
+    uint64_t stack_pointer; // at argc
+};
+
+inline constexpr uint64_t stack_size = 64 * 1024;
+
+// Maps `image`'s segments (its bytes from `file`) into `space` and a stack
+// of stack_size below `stack_top` with argv and envp on it. On an error,
+// what was mapped is unmapped again.
+[[nodiscard]] kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space,
+                                                                    std::span<const std::byte> file,
+                                                                    const elf::Image& image, uint64_t stack_top,
+                                                                    std::span<const std::string_view> argv,
+                                                                    std::span<const std::string_view> envp);
+// Unmaps and frees what load_program mapped.
+void unload_program(mem::AddressSpace& space, const elf::Image& image, uint64_t stack_top);
+
+} // namespace user
