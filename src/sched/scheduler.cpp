@@ -7,6 +7,8 @@
 #include "arch/x86_64/per_cpu.h"
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/user_mode.h"
+#include "arch/x86_64/control_registers.h"
+#include "mem/kernel_address_space.h"
 #include "core/panic.h"
 #include "drivers/pit.h"
 #include "sched/might_sleep.h"
@@ -174,6 +176,11 @@ void Scheduler::switch_to(Thread& next)
     next.m_state = ThreadState::Running;
     if (next.m_has_stack)
         arch::set_kernel_entry_stack(next.m_stack.top.value()); // where ring 3 enters the kernel on it
+    // Its address space (the kernel's for a kernel thread, so that no thread
+    // runs on a user address space that may be freed once its program ends).
+    const arch::PhysAddr root = (next.m_address_space ? *next.m_address_space : mem::kernel_address_space()).root();
+    if (arch::read_page_table_root() != root)
+        arch::write_page_table_root(root);
     sched_switch(&previous.m_saved_rsp, next.m_saved_rsp);
     // Back on `previous`, switched to by some later switch_to.
 }

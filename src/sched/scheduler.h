@@ -43,7 +43,8 @@ struct Scheduler {
     static void wake_joiners(Thread& thread);
 
     static kstd::Expected<Thread*, ThreadError> create(std::string_view name, Thread::Entry entry, void* argument,
-                                                      Priority priority, uint64_t stack_size);
+                                                      Priority priority, uint64_t stack_size,
+                                                      mem::AddressSpace* address_space);
     // Gives `record` a stack and queues it as a new thread (create's
     // second half; the idle thread's record is static, not from the heap).
     static kstd::Expected<void, ThreadError> start(Thread& record, std::string_view name, Thread::Entry entry,

@@ -85,11 +85,13 @@ Thread& Scheduler::idle_record()
 }
 
 kstd::Expected<Thread*, ThreadError> Scheduler::create(std::string_view name, Thread::Entry entry, void* argument,
-                                                       Priority priority, uint64_t stack_size)
+                                                       Priority priority, uint64_t stack_size,
+                                                       mem::AddressSpace* address_space)
 {
     auto* thread = new (std::nothrow) Thread;
     if (thread == nullptr)
         return kstd::unexpected(ThreadError::OutOfMemory);
+    thread->m_address_space = address_space; // before start() queues it
     if (auto started = start(*thread, name, entry, argument, priority, stack_size); !started) {
         delete thread;
         return kstd::unexpected(started.error());
@@ -180,11 +182,12 @@ void Scheduler::free_thread(Thread& thread)
 }
 
 kstd::Expected<Thread*, ThreadError> Thread::create(std::string_view name, Entry entry, void* argument,
-                                                    Priority priority, uint64_t stack_size)
+                                                    Priority priority, uint64_t stack_size,
+                                                    mem::AddressSpace* address_space)
 {
     KASSERT(initialized(), "threads need sched::initialize() (the Scheduler init stage) first");
     (void)reap_detached();
-    return Scheduler::create(name, entry, argument, priority, stack_size);
+    return Scheduler::create(name, entry, argument, priority, stack_size, address_space);
 }
 
 kstd::Expected<Thread*, ThreadError> Thread::create_in(void* storage, std::string_view name, Entry entry,

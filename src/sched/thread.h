@@ -25,6 +25,10 @@
 #include "sched/thread_stack.h"
 #include "sched/wait_queue.h"
 
+namespace mem {
+class AddressSpace;
+}
+
 namespace sched {
 
 // Runnable: in a run queue. Running: on the CPU. Blocked: in a wait queue
@@ -71,10 +75,13 @@ public:
 
     // A new runnable thread that will run entry(argument) and exit with what
     // it returns. `name` is copied (cut to max_name - 1 characters).
+    // With `address_space`, the thread runs on it (a user program's: the
+    // switch to the thread loads its CR3); without, on the kernel's.
     [[nodiscard]] static kstd::Expected<Thread*, ThreadError> create(std::string_view name, Entry entry,
                                                                       void* argument,
                                                                       Priority priority = Priority::Normal,
-                                                                      uint64_t stack_size = thread_stack_size);
+                                                                      uint64_t stack_size = thread_stack_size,
+                                                                      mem::AddressSpace* address_space = nullptr);
 
     // The same with the record in `storage`, which the caller keeps until
     // the thread is joined or reaped: for a harness that must not touch the
@@ -107,6 +114,8 @@ public:
     // When the timer queue last woke this thread (sched::now_ns()), 0 if never:
     // how close to its deadline a sleep or a timed wait really ended.
     uint64_t timer_fired_ns() const { return m_timer_fired_ns; }
+    // The address space it runs on; null: the kernel's.
+    mem::AddressSpace* address_space() const { return m_address_space; }
     // What a blocked thread waits for ("mutex \"log\"", "join"), else null.
     const char* waiting_on() const { return m_waiting_on; }
 
@@ -146,6 +155,7 @@ private:
     std::source_location m_waiting_at{};
     uint64_t m_deadline_ns = 0; // while in the timer queue
     uint64_t m_timer_fired_ns = 0;
+    mem::AddressSpace* m_address_space = nullptr;
     WaitQueue m_exit_waiters{"join"};
 };
 
