@@ -14,7 +14,15 @@ namespace user {
 
 namespace {
 
-constexpr uint64_t sys_write = 1, sys_exit = 60, sys_exit_group = 231;
+constexpr uint64_t sys_write = 1, sys_sched_yield = 24, sys_nanosleep = 35, sys_exit = 60, sys_clock_gettime = 228,
+                   sys_exit_group = 231;
+constexpr uint64_t clock_realtime = 0, clock_monotonic = 1;
+
+// struct timespec of the x86-64 ABI.
+struct TimeSpec {
+    int64_t seconds;
+    int64_t nanoseconds;
+};
 constexpr uint64_t logged_numbers = 512;
 uint64_t g_logged[logged_numbers / 64]; // bit n: "not implemented" said for number n
 
@@ -34,6 +42,31 @@ int64_t write(uint64_t fd, uint64_t buffer, uint64_t count)
     return static_cast<int64_t>(done);
 }
 
+int64_t nanosleep(uint64_t request, uint64_t /*remaining: never written, a sleep is not interrupted*/)
+{
+    TimeSpec time;
+    if (!copy_from_user(&time, UserAddress(request), sizeof time))
+        return -efault;
+    if (time.seconds < 0 || time.nanoseconds < 0 || time.nanoseconds >= 1'000'000'000)
+        return -einval;
+    // Capped at about 292 years, which is as good as forever.
+    const uint64_t seconds = static_cast<uint64_t>(time.seconds) < 9'000'000'000ull ? time.seconds : 9'000'000'000ll;
+    sched::sleep_for(sched::Duration(seconds * 1'000'000'000 + time.nanoseconds));
+    return 0;
+}
+
+int64_t clock_gettime(uint64_t clock, uint64_t destination)
+{
+    // No real-time clock yet: CLOCK_REALTIME counts from boot, as CLOCK_MONOTONIC does.
+    if (clock != clock_realtime && clock != clock_monotonic)
+        return -einval;
+    const uint64_t now = sched::now_ns();
+    const TimeSpec time{static_cast<int64_t>(now / 1'000'000'000), static_cast<int64_t>(now % 1'000'000'000)};
+    if (!copy_to_user(UserAddress(destination), &time, sizeof time))
+        return -efault;
+    return 0;
+}
+
 int64_t not_implemented(uint64_t number)
 {
     if (number < logged_numbers && (g_logged[number / 64] & (uint64_t{1} << (number % 64))) == 0) {
@@ -49,6 +82,12 @@ void on_system_call(arch::SyscallFrame& frame)
     int64_t result;
     switch (frame.rax) {
     case sys_write: result = write(frame.rdi, frame.rsi, frame.rdx); break;
+    case sys_sched_yield:
+        sched::yield();
+        result = 0;
+        break;
+    case sys_nanosleep: result = nanosleep(frame.rdi, frame.rsi); break;
+    case sys_clock_gettime: result = clock_gettime(frame.rdi, frame.rsi); break;
     case sys_exit:
     case sys_exit_group: sched::exit(static_cast<int>(frame.rdi));
     default: result = not_implemented(frame.rax); break;

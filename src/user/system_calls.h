@@ -6,8 +6,14 @@
 //
 //   1   write(fd, buf, count)   fd 1 and 2: the console; the buffer is
 //                               copied with copy_from_user (EFAULT if bad)
+//   24  sched_yield()           lets another thread run
+//   35  nanosleep(req, rem)     sleeps (sched::sleep_for); EINVAL for a bad
+//                               timespec, EFAULT for a bad pointer; `rem`
+//                               is never written (nothing interrupts a sleep)
 //   60  exit(status)            ends the calling thread (one thread per
 //   231 exit_group(status)      program for now) with `status`
+//   228 clock_gettime(clock, tp) CLOCK_MONOTONIC and CLOCK_REALTIME, both
+//                               from boot (there is no real-time clock yet)
 //
 // Any other number returns -ENOSYS and is logged once (numbers up to 511;
 // larger ones, never valid, are not logged).
@@ -20,7 +26,7 @@
 
 namespace user {
 
-inline constexpr int64_t enosys = 38, efault = 14, ebadf = 9;
+inline constexpr int64_t enosys = 38, efault = 14, ebadf = 9, einval = 22;
 
 // Registers the system-call handler and the user-fault handler.
 void initialize_system_calls();
