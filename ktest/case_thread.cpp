@@ -64,32 +64,24 @@ private:
 };
 
 // Reports, kills and frees the threads with an id from `first_id` on that
-// are still there; returns how many were reported.
+// are still there; returns how many were reported. Detached threads that
+// have exited are the reaper's, not left behind.
 uint32_t reap_leftovers(uint64_t first_id)
 {
     uint32_t reported = 0;
-    sched::Thread* threads[32];
     for (;;) {
-        const size_t found = sched::threads_since(first_id, threads);
-        const size_t count = found < 32 ? found : 32;
-        uint32_t freed = 0;
-        for (size_t i = 0; i < count; ++i) {
-            sched::Thread& thread = *threads[i];
-            if (thread.is_detached() && thread.state() == sched::ThreadState::Exited)
-                continue; // waits for the reaper: nothing left behind
-            ++reported;
-            core::println("{}# thread {} \"{}\" was left {}{} by the case: {}", case_indent, thread.id(),
-                          thread.name(), to_string(thread.state()), thread.is_detached() ? " (detached)" : "",
-                          thread.state() == sched::ThreadState::Exited ? "freed" : "killed and freed");
-            sched::kill(thread);
-            if (!thread.is_detached()) {
-                (void)sched::join(thread);
-                ++freed;
-            }
-        }
-        freed += sched::reap_detached();
-        if (found <= 32 || freed == 0)
+        (void)sched::reap_detached();
+        sched::Thread* leftover[1];
+        if (sched::threads_since(first_id, leftover) == 0)
             return reported;
+        sched::Thread& thread = *leftover[0];
+        ++reported;
+        core::println("{}# thread {} \"{}\" was left {}{} by the case: {}", case_indent, thread.id(), thread.name(),
+                      to_string(thread.state()), thread.is_detached() ? " (detached)" : "",
+                      thread.state() == sched::ThreadState::Exited ? "freed" : "killed and freed");
+        sched::kill(thread);
+        if (!thread.is_detached())
+            (void)sched::join(thread); // a detached one is reaped at the top of the loop
     }
 }
 } // namespace

@@ -5,6 +5,7 @@
 #include <string_view>
 #include "core/panic.h"
 #include "kstd/format.h"
+#include "ktest/expect_fault.h"
 #include "ktest/ktest.h"
 #include "ktest/options.h"
 #include "sched/thread.h"
@@ -55,8 +56,6 @@ struct RunState {
 };
 
 RunState& state();
-
-void disarm_fault_expectation();
 
 // Runs one phase (a hook, a fixture's step, the body, a deferred action) so
 // that ASSERT_*, KTEST_SKIP and a panic end it by resuming here. Returns true

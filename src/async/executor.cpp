@@ -96,10 +96,7 @@ void Executor::expire_timers(uint64_t now)
         if (timer->deadline_ns > now)
             return;
         m_timers.remove(*timer);
-        const Waker waker = timer->waker;
-        if (waker.m_record != nullptr && waker.m_record->generation == waker.m_generation
-            && waker.m_record->state == TaskState::Waiting)
-            make_ready(*waker.m_record);
+        timer->waker.wake(); // the scheduler lock again, nested: a stale waker does nothing
     }
 }
 

@@ -99,12 +99,6 @@ void Scheduler::leave_waits(Thread& thread)
     cancel_timer(thread);
 }
 
-void Scheduler::wake_joiners(Thread& thread)
-{
-    while (Thread* joiner = thread.m_exit_waiters.m_waiters.front())
-        wake(*joiner, WaitResult::Woken);
-}
-
 void Scheduler::wake(Thread& thread, WaitResult result)
 {
     leave_waits(thread);
@@ -203,11 +197,19 @@ void Scheduler::reschedule()
         if (best->m_priority == self.m_priority && !turn_over)
             return;
         ++self.m_preemptions;
-        self.m_state = ThreadState::Runnable;
-        s_ready[index_of(self.m_priority)].push_back(self);
+        hand_over(self, *best);
+        return;
     }
     remove_from_run_queue(*best);
     switch_to(*best);
+}
+
+void Scheduler::hand_over(Thread& self, Thread& next)
+{
+    remove_from_run_queue(next);
+    self.m_state = ThreadState::Runnable;
+    s_ready[index_of(self.m_priority)].push_back(self);
+    switch_to(next);
 }
 
 void Scheduler::yield()
@@ -221,10 +223,7 @@ void Scheduler::yield()
     Thread* next = best_runnable();
     if (next == nullptr || &self == s_idle || next->m_priority < self.m_priority)
         return;
-    remove_from_run_queue(*next);
-    self.m_state = ThreadState::Runnable;
-    s_ready[index_of(self.m_priority)].push_back(self);
-    switch_to(*next);
+    hand_over(self, *next);
 }
 
 void Scheduler::run_thread(Thread& thread)

@@ -35,12 +35,13 @@ struct Scheduler {
     // deadline passed, ends a used-up turn, lets a better thread run.
     static void reschedule();
     static void yield();
+    // The running thread `self` goes to the back of its run queue and
+    // `next` (runnable, queued) runs.
+    static void hand_over(Thread& self, Thread& next);
     static void wake_expired_timers(uint64_t now);
     static void cancel_timer(Thread& thread);
     // Takes a thread out of the wait queue and the timer queue it is in.
     static void leave_waits(Thread& thread);
-    // Wakes whoever waits in join for `thread`, which has exited.
-    static void wake_joiners(Thread& thread);
 
     static kstd::Expected<Thread*, ThreadError> create(std::string_view name, Thread::Entry entry, void* argument,
                                                       Priority priority, uint64_t stack_size,
@@ -51,6 +52,9 @@ struct Scheduler {
                                                    void* argument, Priority priority,
                                                    uint64_t stack_size = thread_stack_size);
     [[noreturn]] static void exit(int status);
+    // Makes `thread` exited with `status`: its joiners woken, a detached
+    // one queued for the reaper (exit and kill).
+    static void mark_exited(Thread& thread, int status);
     static void free_thread(Thread& thread); // without the lock: unmaps its stack, deletes it
     [[noreturn]] static void run_thread(Thread& thread);
 

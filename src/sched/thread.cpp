@@ -157,13 +157,19 @@ void Scheduler::exit(int status)
     if (sync::preemption_depth() != 1)
         core::panic("thread {} \"{}\" exits with preemption disabled (count {}): a spinlock or guard is still held",
                     self.m_id, self.name(), sync::preemption_depth() - 1);
-    self.m_exit_status = status;
-    self.m_state = ThreadState::Exited;
-    wake_joiners(self);
-    if (self.m_detached)
-        s_zombies.push_back(self);
+    mark_exited(self, status);
     switch_away();
     core::panic("an exited thread was switched back to");
+}
+
+void Scheduler::mark_exited(Thread& thread, int status)
+{
+    thread.m_exit_status = status;
+    thread.m_state = ThreadState::Exited;
+    thread.m_waiting_on = nullptr;
+    thread.m_exit_waiters.wake_all();
+    if (thread.m_detached)
+        s_zombies.push_back(thread); // the idle thread (or the next create) frees it
 }
 
 void Scheduler::free_thread(Thread& thread)
@@ -229,13 +235,10 @@ std::optional<int> join_until(Thread& thread, Deadline deadline)
         KASSERT(thread.m_has_stack, "the boot thread cannot be joined");
         KASSERT(!thread.m_detached, "a detached thread cannot be joined");
         KASSERT(!thread.m_joined, "thread {} \"{}\" is joined twice", thread.m_id, thread.name());
-        while (thread.m_state != ThreadState::Exited) {
-            if (thread.m_exit_waiters.wait(lock, deadline) == WaitResult::TimedOut
-                && thread.m_state != ThreadState::Exited)
-                return std::nullopt;
-        }
-        thread.m_joined = true;
     }
+    if (!wait_until_exited(thread, deadline))
+        return std::nullopt;
+    thread.m_joined = true;
     const int status = thread.m_exit_status;
     Scheduler::free_thread(thread);
     return status;
@@ -275,12 +278,7 @@ void kill(Thread& thread)
         Scheduler::leave_waits(thread);
         break;
     }
-    thread.m_exit_status = killed_status;
-    thread.m_state = ThreadState::Exited;
-    thread.m_waiting_on = nullptr;
-    Scheduler::wake_joiners(thread);
-    if (thread.m_detached)
-        Scheduler::s_zombies.push_back(thread);
+    Scheduler::mark_exited(thread, killed_status);
 }
 
 uint32_t reap_detached()

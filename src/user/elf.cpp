@@ -112,10 +112,13 @@ kstd::Expected<Image, Error> parse(std::span<const std::byte> file)
     image.program_header_count = phnum;
     image.program_header_size = phentsize;
     uint64_t previous_end_page = 0;
+    uint64_t declared_headers = 0; // PT_PHDR's address, if there is one
     for (uint32_t i = 0; i < phnum; ++i) {
         const ProgramHeader header = read_program_header(file, phoff + size_t{i} * program_header_size);
         if (header.type == pt_interp)
             return fail(Problem::NeedsInterpreter, i);
+        if (header.type == pt_phdr)
+            declared_headers = header.vaddr + image.load_bias; // wraps harmlessly: only reported to the program
         if (header.type != pt_load)
             continue;
         if (image.segment_count == max_segments)
@@ -147,11 +150,8 @@ kstd::Expected<Image, Error> parse(std::span<const std::byte> file)
         if (image.program_headers == 0 && phoff >= header.offset && table_end <= file_end)
             image.program_headers = start + (phoff - header.offset);
     }
-    for (uint32_t i = 0; i < phnum; ++i) {
-        const ProgramHeader header = read_program_header(file, phoff + size_t{i} * program_header_size);
-        if (header.type == pt_phdr)
-            image.program_headers = header.vaddr + image.load_bias; // wraps harmlessly: only reported to the program
-    }
+    if (declared_headers != 0)
+        image.program_headers = declared_headers; // PT_PHDR says where they are, and wins
     if (image.segment_count == 0)
         return fail(Problem::NoSegments);
     uint64_t biased_entry;

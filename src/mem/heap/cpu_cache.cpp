@@ -7,9 +7,6 @@ namespace mem::heap {
 
 namespace {
 
-// The blocks of an emptied magazine are gone: nothing reads the slots past
-// `count`, but a stale pointer there would be a block handed out twice if
-// the count ever went wrong. Test kernels clear them.
 // Back to the state of a CPU that never used the cache. In place: a
 // CpuMagazines{} temporary is 2 KiB of stack.
 void reset(CpuMagazines& cpu)
@@ -18,6 +15,9 @@ void reset(CpuMagazines& cpu)
     __builtin_memset(&cpu, 0, sizeof cpu);
 }
 
+// The blocks of an emptied magazine are gone: nothing reads the slots past
+// `count`, but a stale pointer there would be a block handed out twice if
+// the count ever went wrong. Test kernels clear them.
 void forget_slots([[maybe_unused]] CpuMagazines::Magazine& magazine)
 {
 #ifdef KESTREL_LOCK_CHECKS
