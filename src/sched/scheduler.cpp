@@ -21,6 +21,9 @@ namespace sched {
 
 namespace {
 KESTREL_PER_CPU Thread* g_current;
+// The page-table root this CPU runs on, as switch_to last loaded it (or the
+// kernel's, which the Memory stage loaded before any thread).
+KESTREL_PER_CPU arch::PhysAddr g_loaded_root;
 
 uint32_t index_of(Priority priority)
 {
@@ -172,9 +175,13 @@ void Scheduler::switch_to(Thread& next)
         arch::set_kernel_entry_stack(next.m_stack.top.value()); // where ring 3 enters the kernel on it
     // Its address space (the kernel's for a kernel thread, so that no thread
     // runs on a user address space that may be freed once its program ends).
+    // The root loaded is remembered, not read back from CR3 at every switch.
     const arch::PhysAddr root = (next.m_address_space ? *next.m_address_space : mem::kernel_address_space()).root();
-    if (arch::read_page_table_root() != root)
+    arch::PhysAddr& loaded = arch::this_cpu(g_loaded_root);
+    if (loaded != root) {
         arch::write_page_table_root(root);
+        loaded = root;
+    }
     sched_switch(&previous.m_saved_rsp, next.m_saved_rsp);
     // Back on `previous`, switched to by some later switch_to.
 }
@@ -280,6 +287,7 @@ void initialize()
     if (initialized())
         return;
     (void)Scheduler::current(); // the boot thread
+    arch::this_cpu(g_loaded_root) = arch::read_page_table_root();
     Scheduler::s_ticks_charged = drivers::pit::ticks();
     // A static record: a test kernel may replace the heap once no
     // allocation is live, and the idle thread lives for good.
