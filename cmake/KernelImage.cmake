@@ -1,4 +1,4 @@
-# add_kernel_image(<name> KIND product|unit|binary SOURCES ... [OBJECTS ...] [ISO file] [UNSANITIZED])
+# add_kernel_image(<name> KIND product|unit|binary SOURCES ... [OBJECTS ...] [ISO file [INITRD archive]] [UNSANITIZED])
 #
 # Links <name>.elf from the kernel's product objects (compiled once, see
 # CMakeLists.txt) plus SOURCES/OBJECTS, with the linker script for KIND:
@@ -51,7 +51,7 @@ function(_kernel_linker_script kind out_var)
 endfunction()
 
 function(add_kernel_image name)
-  cmake_parse_arguments(ARG "UNSANITIZED" "KIND;ISO;CMDLINE" "SOURCES;OBJECTS" ${ARGN})
+  cmake_parse_arguments(ARG "UNSANITIZED" "KIND;ISO;CMDLINE;INITRD" "SOURCES;OBJECTS" ${ARGN})
   _kernel_linker_script(${ARG_KIND} script)
   if(ARG_KIND STREQUAL "unit")
     list(APPEND ARG_OBJECTS $<TARGET_OBJECTS:kernel_test_objs>)
@@ -89,9 +89,10 @@ function(add_kernel_image name)
     return()
   endif()
   set(iso ${CMAKE_CURRENT_BINARY_DIR}/${ARG_ISO})
+  # With INITRD, the archive rides along as the first multiboot2 module.
   add_custom_command(OUTPUT ${iso}
-    COMMAND ${CMAKE_SOURCE_DIR}/tools/make_iso.sh $<TARGET_FILE:${name}> ${iso} "${ARG_CMDLINE}"
-    DEPENDS ${name} ${CMAKE_SOURCE_DIR}/tools/make_iso.sh
+    COMMAND ${CMAKE_SOURCE_DIR}/tools/make_iso.sh $<TARGET_FILE:${name}> ${iso} "${ARG_CMDLINE}" "${ARG_INITRD}"
+    DEPENDS ${name} ${CMAKE_SOURCE_DIR}/tools/make_iso.sh ${ARG_INITRD}
     COMMENT "GRUB ISO ${ARG_ISO}"
     VERBATIM)
   add_custom_target(${name}_iso ALL DEPENDS ${iso})

@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
-# make_iso.sh KERNEL.elf OUT.iso [COMMAND-LINE]
+# make_iso.sh KERNEL.elf OUT.iso [COMMAND-LINE] [INITRD]
 # Builds a BIOS-bootable GRUB ISO whose only menu entry boots KERNEL.elf via
-# multiboot2 at once (timeout 0).
+# multiboot2 at once (timeout 0), with INITRD (the cpio archive of user
+# programs) as its first module when given.
 set -euo pipefail
 kernel=$1
 iso=$2
 cmdline=${3:-}
+initrd=${4:-}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/boot/grub"
 # The ISO gets the image without debug information (smaller, faster to load);
 # the unstripped ELF beside the ISO is for gdb and addr2line.
 objcopy --strip-debug "$kernel" "$work/boot/kernel.elf"
+module=
+if [ -n "$initrd" ]; then
+    cp "$initrd" "$work/boot/initrd.cpio"
+    module="module2 /boot/initrd.cpio initrd"
+fi
 cat > "$work/boot/grub/grub.cfg" <<CFG
 set timeout=0
 set default=0
 menuentry "Kestrel" {
     multiboot2 /boot/kernel.elf $cmdline
+    $module
     boot
 }
 CFG

@@ -30,6 +30,9 @@ need mtools           have mformat
 need libgtest-dev     test -f /usr/include/gtest/gtest.h
 need libbenchmark-dev test -f /usr/include/benchmark/benchmark.h
 need gcovr            have gcovr
+# User programs: C against musl, static (user/), packed with cpio.
+need musl-tools       have musl-gcc
+need cpio             have cpio
 # The fuzz targets (tests/fuzz): clang++ that links libFuzzer. The runtime is
 # its own package, only recommended by clang (and we install without those).
 # (tests/fuzz/CMakeLists.txt links a probe; here a quicker look for the archive.)

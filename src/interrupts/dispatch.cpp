@@ -25,6 +25,11 @@ sync::Atomic<Handler> g_handlers[vector_count];
 sync::Atomic<uint64_t> g_counts[vector_count];
 sync::Atomic<FaultInterceptor> g_interceptor{nullptr};
 sync::Atomic<UserFaultHandler> g_user_fault_handler{nullptr};
+sync::Atomic<UserPageFaultResolver> g_user_page_fault_resolver{nullptr};
+sync::Atomic<ReturnToUserHook> g_return_to_user_hook{nullptr};
+
+// The lower half, where user memory lives (elf::user_space_end's bound).
+constexpr uint64_t lower_half_end = 0x0000'8000'0000'0000;
 sync::Atomic<uint64_t> g_last_breakpoint{0}; // the saved RIP, raw: an atomic holds an integer
 
 bool is_software_vector(unsigned vector)
@@ -100,6 +105,16 @@ void set_user_fault_handler(UserFaultHandler handler)
     g_user_fault_handler.store(handler, sync::MemoryOrder::Release);
 }
 
+void set_user_page_fault_resolver(UserPageFaultResolver resolver)
+{
+    g_user_page_fault_resolver.store(resolver, sync::MemoryOrder::Release);
+}
+
+void set_return_to_user_hook(ReturnToUserHook hook)
+{
+    g_return_to_user_hook.store(hook, sync::MemoryOrder::Release);
+}
+
 void set_fault_interceptor(FaultInterceptor interceptor)
 {
     g_interceptor.store(interceptor, sync::MemoryOrder::Release);
@@ -135,14 +150,31 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame)
     if (vector >= irq_base_vector && vector < irq_base_vector + irq_count) {
         // No switch away from a hardware-interrupt handler: a reschedule it
         // asks for (the timer's) runs when the count drops, on the way out.
-        const sync::PreemptionGuard no_preemption;
-        handle_irq(*frame);
+        {
+            const sync::PreemptionGuard no_preemption;
+            handle_irq(*frame);
+        }
+        if (arch::from_user_mode(*frame)) {
+            if (ReturnToUserHook hook = g_return_to_user_hook.load(sync::MemoryOrder::Acquire))
+                hook();
+        }
         return;
     }
     if (vector >= exception_count) {
         if (Handler handler = g_handlers[vector].load(sync::MemoryOrder::Acquire)) {
             handler(*frame);
             return;
+        }
+    }
+    // A page fault on user memory that only needs the page mapped: by user
+    // code, or by the kernel's user copy (never by other kernel code, which
+    // must not touch user memory at all).
+    if (vector == vector_of(Exception::PageFault) && cr2.value() < lower_half_end
+        && (arch::from_user_mode(*frame) || arch::exception_fixup(arch::VirtAddr(frame->rip)))) {
+        if (UserPageFaultResolver resolver = g_user_page_fault_resolver.load(sync::MemoryOrder::Acquire)) {
+            constexpr uint64_t interrupt_flag = 1u << 9;
+            if (resolver(UserPageFault{cr2, frame->error_code, (frame->rflags & interrupt_flag) != 0}))
+                return;
         }
     }
     // A kernel instruction that may fault (copy_from_user's copy) resumes at

@@ -46,7 +46,10 @@ FaultDiagnosis diagnose_page_fault(const Fault& fault)
         } else {
             d.cause = FaultCause::UnmappedAddress;
         }
-    } else if (error.is(PageFaultError::user)) {
+    } else if (error.is(PageFaultError::user) && fault.cr2.value() >= 0x0000'8000'0000'0000ull) {
+        // A present page that ring 3 may not touch: in the upper half, the
+        // kernel's. (In the lower half it is a user page used against its
+        // protection: a write to read-only memory, say; see below.)
         d.cause = FaultCause::UserAccessToKernel;
     } else if (error.is(PageFaultError::instruction_fetch)) {
         d.cause = FaultCause::ExecuteNoExecute;

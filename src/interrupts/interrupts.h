@@ -58,6 +58,28 @@ void set_fault_interceptor(FaultInterceptor interceptor);
 using UserFaultHandler = void (*)(const Fault& fault);
 void set_user_fault_handler(UserFaultHandler handler);
 
+// A page fault at a user address (the lower half), raised by user code or
+// by a kernel instruction listed in the exception table (copy_to_user's
+// copy): the user layer may resolve it by mapping the page (memory a
+// program reserved but has not touched yet, or a copy-on-write page) and
+// return true, and the faulting instruction runs again. False: the fault
+// is real, and takes its usual course (the fix-up, or the program's end).
+// Called on the thread's kernel stack with interrupts off; the resolver
+// may turn them on when they were on where the fault struck (it may sleep then).
+struct UserPageFault {
+    arch::VirtAddr address;
+    uint64_t error_code;         // the CPU's (SDM vol. 3, 4.7): present, write, user, fetch bits
+    bool interrupts_were_enabled;
+};
+using UserPageFaultResolver = bool (*)(const UserPageFault& fault);
+void set_user_page_fault_resolver(UserPageFaultResolver resolver);
+
+// Called after a hardware interrupt that struck user code, on the way back
+// to it (interrupts off, on the thread's kernel stack): where the user
+// layer ends a process that kill() marked while it ran.
+using ReturnToUserHook = void (*)();
+void set_return_to_user_hook(ReturnToUserHook hook);
+
 // The report and panic of an unhandled fault, for an interceptor that
 // prints the report itself (indented) and then wants the kernel's panic.
 [[noreturn]] void panic_for_fault(const Fault& fault);

@@ -15,6 +15,9 @@
 #include "interrupts/irq.h"
 #include "mem/memory.h"
 #include "sched/thread.h"
+#include <optional>
+#include "fs/initrd.h"
+#include "mem/direct_map.h"
 #include "user/system_calls.h"
 
 namespace kernel {
@@ -68,7 +71,45 @@ void init_interrupts()
     arch::enable_interrupts();
 }
 
+// The programs come as a boot module (GRUB's module2, QEMU's -initrd): a
+// cpio archive, checked whole. Without one, or with a bad one, the kernel
+// runs on without programs; print_initrd_summary() says which.
+std::optional<fs::cpio::Error> g_initrd_refused;
+
+void mount_initial_ramdisk(const boot::BootInfo& info)
+{
+    const auto modules = info.boot_modules();
+    if (modules.empty())
+        return;
+    const boot::BootModule& module = modules[0];
+    // The module's frames are reserved for good (mem/physical_memory.cpp) and in the direct map.
+    const std::span<const std::byte> bytes(mem::direct_map_address(module.start).as_pointer<const std::byte>(),
+                                           module.end - module.start);
+    if (auto mounted = fs::initrd::mount(bytes); !mounted)
+        g_initrd_refused = mounted.error();
+}
+
 } // namespace
+
+void print_initrd_summary()
+{
+    const auto modules = boot::boot_info().boot_modules();
+    if (modules.empty()) {
+        core::println("initrd: none (no boot module): no programs to run");
+        return;
+    }
+    const uint64_t kib = (modules[0].end - modules[0].start + 1023) / 1024;
+    if (g_initrd_refused) {
+        core::println("initrd: {} KiB at {:#x}, refused: {}", kib, modules[0].start.value(), *g_initrd_refused);
+        return;
+    }
+    core::print("initrd: {} entries, {} KiB:", fs::initrd::archive().count(), kib);
+    for (const fs::cpio::Entry& entry : fs::initrd::archive()) {
+        if (entry.is_regular())
+            core::print(" /{}", entry.name);
+    }
+    core::println("");
+}
 
 void initialize(const boot::BootHandoff& handoff, InitStage up_to)
 {
@@ -93,6 +134,7 @@ void initialize(const boot::BootHandoff& handoff, InitStage up_to)
         return;
     sched::initialize();
     user::initialize_system_calls();
+    mount_initial_ramdisk(boot::boot_info());
 }
 
 } // namespace kernel

@@ -23,7 +23,8 @@ enum class InitStage : uint8_t {
     Timing,        // TSC calibrated against the PIT
     Interrupts,    // PICs remapped, PIT timer and PS/2 keyboard on their IRQs, interrupts enabled
     Scheduler,     // the boot thread, the idle thread, timer preemption (sched/thread.h),
-                   // the system-call and user-fault handlers (user/system_calls.h)
+                   // the system-call and user-fault handlers (user/system_calls.h), the
+                   // initial ramdisk (fs/initrd.h) from the first boot module
     Everything,
 };
 
@@ -31,6 +32,9 @@ void initialize(const boot::BootHandoff& handoff, InitStage up_to = InitStage::E
 
 // Prints the boot summary: boot loader, command line, usable RAM, regions, CPU features.
 void print_boot_summary(const boot::BootInfo& info);
+
+// Prints what the initial ramdisk holds, or why there is none to use.
+void print_initrd_summary();
 
 // Prints the memory summary: RAM, frames, page tables, heap (after the Memory stage).
 void print_memory_summary();

@@ -117,6 +117,7 @@ void kernel_main(const boot::BootHandoff& handoff)
     drivers::vga_text().set_color(drivers::VgaColor::LightGray, drivers::VgaColor::Black);
     kernel::print_boot_summary(boot::boot_info());
     kernel::print_memory_summary();
+    kernel::print_initrd_summary();
     print_timing();
 
     core::println("demo: int3 in kernel_main; the breakpoint handler reports it and the kernel goes on");

@@ -1,4 +1,5 @@
 #include "mem/address_space.h"
+#include <cstring>
 #include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu_features.h"
 #include "mem/direct_map.h"
@@ -243,7 +244,7 @@ void AddressSpace::unmap_and_free(arch::VirtAddr start, uint64_t bytes)
 {
     for (uint64_t done = 0; done < bytes; done += arch::page_size) {
         if (auto frame = unmap(start + done))
-            physical::free(*frame);
+            physical::release(*frame);
     }
 }
 
@@ -262,10 +263,66 @@ kstd::Expected<void, MapError> AddressSpace::protect(arch::VirtAddr page, arch::
     arch::PageTableEntry& entry = *slot->entry;
     if (!entry.present())
         return kstd::unexpected(MapError::NotMapped);
-    const arch::PageFlags keep = entry.flags() & ~(arch::PageFlags::Writable | arch::PageFlags::NoExecute);
-    entry = arch::PageTableEntry(entry.address(), keep | arch::leaf_flags(protection, arch::no_execute_enabled()));
+    const arch::PageFlags keep =
+        entry.flags() & ~(arch::PageFlags::Writable | arch::PageFlags::NoExecute | arch::PageFlags::CopyOnWrite);
+    arch::PageFlags flags = keep | arch::leaf_flags(protection, arch::no_execute_enabled());
+    // Writable, a shared frame would take this space's writes into the
+    // others' pages. (A count of 1 cannot rise meanwhile: only a page
+    // mapping the frame can share it, and that is this one, under our lock.)
+    if (protection.writable && physical::reference_count(entry.address()) > 1)
+        flags = (flags & ~arch::PageFlags::Writable) | arch::PageFlags::CopyOnWrite;
+    entry = arch::PageTableEntry(entry.address(), flags);
     flush(page);
     return {};
+}
+
+kstd::Expected<bool, MapError> AddressSpace::resolve_copy_on_write(arch::VirtAddr address)
+{
+    const arch::VirtAddr page = address.align_down(arch::page_size);
+    // The lock makes two threads faulting on the page at once take turns:
+    // the second finds it writable and retries.
+    sync::SpinlockGuard guard(m_lock);
+    auto slot = find_leaf(m_root, page);
+    if (!slot)
+        return false;
+    arch::PageTableEntry& entry = *slot->entry;
+    if (!entry.present() || slot->level != leaf_level || !entry.is(arch::PageFlags::User))
+        return false;
+    if (entry.is(arch::PageFlags::Writable)) {
+        // Resolved by another thread since this one faulted; this CPU's TLB
+        // may still hold the read-only entry (SDM vol. 3, 4.10.4.3: a R/W
+        // change from 0 to 1 not invalidated can fault again).
+        flush(page);
+        return true;
+    }
+    if (!entry.copy_on_write())
+        return false;
+    const arch::PhysAddr shared = entry.address();
+    const arch::PageFlags writable =
+        (entry.flags() & ~arch::PageFlags::CopyOnWrite) | arch::PageFlags::Writable;
+    // The last reference: no one else reads the frame any more, so it is
+    // this page's to write. The count cannot rise meanwhile (see protect).
+    if (physical::reference_count(shared) == 1) {
+        entry = arch::PageTableEntry(shared, writable);
+        flush(page);
+        return true;
+    }
+    auto copy = physical::allocate();
+    if (!copy)
+        return kstd::unexpected(MapError::OutOfFrames);
+    auto from = phys_to_pointer<const std::byte>(shared);
+    auto to = phys_to_pointer<std::byte>(*copy);
+    if (!from || !to) {
+        physical::free(*copy);
+        return kstd::unexpected(MapError::Unreachable);
+    }
+    std::memcpy(*to, *from, arch::page_size);
+    entry = arch::PageTableEntry(*copy, writable);
+    // The old translation must go before the frame can be freed and reused
+    // (SDM vol. 3, 4.10.4.2: a changed frame address needs invalidation).
+    flush(page);
+    physical::release(shared);
+    return true;
 }
 
 } // namespace mem

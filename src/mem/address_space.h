@@ -10,6 +10,10 @@
 // level are freed when their last entry goes. After a change to the active
 // address space, the page's TLB entry is dropped with INVLPG (SDM vol. 3,
 // 4.10.4.1).
+//
+// Frames of pages may be shared with other address spaces (copy-on-write
+// after a fork, mem/user_address_space.h): whatever drops a mapping and
+// gives its frame back releases it (physical::release), never frees it.
 
 #include <cstdint>
 #include <string_view>
@@ -45,17 +49,31 @@ public:
     // Maps [start, start + bytes) to fresh frames from the physical memory
     // manager (contents undefined). All or nothing.
     [[nodiscard]] kstd::Expected<void, MapError> map_fresh(arch::VirtAddr start, uint64_t bytes, arch::Protection protection);
-    // Unmaps the 4 KiB page at `page`, returns its frame (not freed).
+    // Unmaps the 4 KiB page at `page`, returns its frame (not released: the
+    // page's reference is the caller's now).
     [[nodiscard]] kstd::Expected<arch::PhysAddr, MapError> unmap(arch::VirtAddr page);
-    // Unmaps [start, start + bytes) (4 KiB pages) and frees their frames.
+    // Unmaps [start, start + bytes) (4 KiB pages) and releases their frames:
+    // a frame no other address space shares is freed.
     void unmap_and_free(arch::VirtAddr start, uint64_t bytes);
     // Unmaps whatever pages of any size lie in [start, start + bytes) (what
     // map_range mapped); the frames stay the caller's. A large page that
     // sticks out of the range is LargePage, and nothing past it is touched.
     [[nodiscard]] kstd::Expected<void, MapError> unmap_range(arch::VirtAddr start, uint64_t bytes);
     [[nodiscard]] kstd::Expected<Translation, MapError> translate(arch::VirtAddr address) const;
-    // Changes the protection of the page (of any size) at `page`.
+    // Changes the protection of the page (of any size) at `page`. A page
+    // made writable whose frame is shared (reference count above 1) is made
+    // read-only + copy-on-write instead: its first write copies it.
     [[nodiscard]] kstd::Expected<void, MapError> protect(arch::VirtAddr page, arch::Protection protection);
+
+    // The write fault at `address` (a present, user, read-only page): if
+    // the page is copy-on-write, makes it writable and returns true. Its
+    // frame is copied into a fresh one unless this page holds its last
+    // reference; then the entry is only made writable. False: not a
+    // copy-on-write page, the fault is the program's. True as well when the
+    // page is writable already (another thread of this address space
+    // resolved it first): the access is to be retried. OutOfFrames: no frame
+    // for the copy, nothing changed.
+    [[nodiscard]] kstd::Expected<bool, MapError> resolve_copy_on_write(arch::VirtAddr address);
 
     // Page-table frames this address space holds (for tests: they must
     // return to what they were after a map/unmap round trip).
@@ -63,6 +81,10 @@ public:
     bool is_active() const;
 
 private:
+    // clone_for_fork builds the child's tables under this (the parent's)
+    // lock and counts them in the child's m_table_frames.
+    friend class UserAddressSpace;
+
     kstd::Expected<void, MapError> map_locked(arch::VirtAddr page, arch::PhysAddr frame, arch::Protection protection,
                                               uint64_t page_bytes);
     kstd::Expected<arch::PhysAddr, MapError> unmap_locked(arch::VirtAddr page);

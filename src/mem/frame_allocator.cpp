@@ -24,9 +24,9 @@ uint64_t FrameAllocator::metadata_bytes(PhysRange span)
     if (span.empty())
         return 0;
     const uint64_t frames = frame_count_of(span, base_of(span));
-    // A state byte and two 32-bit links per frame, plus up to 3 bytes to
-    // align the links.
-    return frames + 3 + 2 * frames * sizeof(FrameIndex);
+    // A state byte, two 32-bit links and a 32-bit reference count per frame,
+    // plus up to 3 bytes to align the links.
+    return frames + 3 + 2 * frames * sizeof(FrameIndex) + frames * sizeof(uint32_t);
 }
 
 kstd::Expected<void, FrameError> FrameAllocator::initialize(PhysRange span, std::span<std::byte> metadata)
@@ -57,9 +57,14 @@ kstd::Expected<void, FrameError> FrameAllocator::initialize(PhysRange span, std:
     const uint64_t padding = links_at.align_up(alignof(FrameIndex)) - links_at;
     m_next = reinterpret_cast<FrameIndex*>(links + padding);
     m_previous = m_next + m_frame_count;
+    // The reference counts follow the links, aligned as they are; each is
+    // created by placement new below, as the links are.
+    static_assert(alignof(uint32_t) == alignof(FrameIndex));
+    m_references = reinterpret_cast<uint32_t*>(m_previous + m_frame_count);
     for (FrameIndex i = 0; i < m_frame_count; ++i) {
         new (&m_next[i]) FrameIndex(no_frame);
         new (&m_previous[i]) FrameIndex(no_frame);
+        new (&m_references[i]) uint32_t(0);
     }
     for (FrameIndex& head : m_free_heads)
         head = no_frame;
@@ -96,7 +101,7 @@ kstd::Expected<void, FrameError> FrameAllocator::add_free_range(PhysRange range)
             m_states[i] = state_inside_run;
         m_total_frames += run;
         m_free_frames += run;
-        release(index, order);
+        free_and_merge(index, order);
         index += run;
     }
     return {};
@@ -123,11 +128,54 @@ kstd::Expected<arch::PhysAddr, FrameError> FrameAllocator::allocate_run(unsigned
         push_free(upper, found);
     }
     m_states[index] = static_cast<uint8_t>(state_used_run | order);
+    m_references[index] = 1;
     m_free_frames -= uint64_t{1} << order;
     return address_of(index);
 }
 
 kstd::Expected<void, FrameError> FrameAllocator::free_run(arch::PhysAddr first, unsigned order)
+{
+    const FrameIndex index = TRY(used_run_at(first, FrameOperation::Free, order));
+    if (order_at(index) != order)
+        return fail(FrameErrorKind::OrderMismatch, first, order, order_at(index));
+    if (m_references[index] > 1)
+        return fail_misuse(FrameErrorKind::StillShared, first, FrameOperation::Free, order, m_references[index]);
+    m_references[index] = 0;
+    m_free_frames += uint64_t{1} << order;
+    free_and_merge(index, order);
+    return {};
+}
+
+kstd::Expected<void, FrameError> FrameAllocator::share(arch::PhysAddr first)
+{
+    const FrameIndex index = TRY(used_run_at(first, FrameOperation::Share, 0));
+    if (m_references[index] >= m_reference_limit)
+        return fail_misuse(FrameErrorKind::TooManyReferences, first, FrameOperation::Share, 0, m_references[index]);
+    ++m_references[index];
+    return {};
+}
+
+kstd::Expected<uint32_t, FrameError> FrameAllocator::release(arch::PhysAddr first)
+{
+    const FrameIndex index = TRY(used_run_at(first, FrameOperation::Release, 0));
+    const uint32_t left = --m_references[index];
+    if (left == 0) {
+        const unsigned order = order_at(index);
+        m_free_frames += uint64_t{1} << order;
+        free_and_merge(index, order);
+    }
+    return left;
+}
+
+uint32_t FrameAllocator::reference_count(arch::PhysAddr first) const
+{
+    auto index = used_run_at(first, FrameOperation::Share, 0);
+    return index ? m_references[*index] : 0;
+}
+
+kstd::Expected<FrameAllocator::FrameIndex, FrameError> FrameAllocator::used_run_at(arch::PhysAddr first,
+                                                                                   FrameOperation operation,
+                                                                                   unsigned order) const
 {
     if (!m_initialized)
         return fail(FrameErrorKind::NotInitialized, first, order);
@@ -135,25 +183,19 @@ kstd::Expected<void, FrameError> FrameAllocator::free_run(arch::PhysAddr first, 
         return fail(FrameErrorKind::InvalidOrder, first, order);
     if (first < m_base || !first.is_aligned(arch::frame_size)
         || (first - m_base) / arch::frame_size >= m_frame_count)
-        return fail(FrameErrorKind::NotAllocated, first, order);
+        return fail_misuse(FrameErrorKind::NotAllocated, first, operation, order, 0);
     const auto index = static_cast<FrameIndex>((first - m_base) / arch::frame_size);
-
-    if (is_run_start(index, state_used_run)) {
-        if (order_at(index) != order)
-            return fail(FrameErrorKind::OrderMismatch, first, order, order_at(index));
-        m_free_frames += uint64_t{1} << order;
-        release(index, order);
-        return {};
-    }
-    if (is_run_start(index, state_free_run))
-        return fail(FrameErrorKind::DoubleFree, first, order);
-    // Inside a run: a free one means this frame was freed already (it has
-    // merged with its buddy since); an allocated one means the caller frees
-    // a frame in the middle of someone's run.
-    const FrameIndex owner = m_states[index] == state_inside_run ? run_containing(index) : no_frame;
-    if (owner != no_frame && is_run_start(owner, state_free_run))
-        return fail(FrameErrorKind::DoubleFree, first, order);
-    return fail(FrameErrorKind::NotAllocated, first, order);
+    if (is_run_start(index, state_used_run))
+        return index;
+    // A free run start, or inside a free run: this frame was freed already
+    // (it may have merged with its buddy since). Inside an allocated run:
+    // the caller names a frame in the middle of someone's run.
+    const FrameIndex owner = m_states[index] == state_inside_run ? run_containing(index) : index;
+    const bool is_free = owner != no_frame && is_run_start(owner, state_free_run);
+    if (!is_free)
+        return fail_misuse(FrameErrorKind::NotAllocated, first, operation, order, 0);
+    return fail_misuse(operation == FrameOperation::Share ? FrameErrorKind::NotInUse : FrameErrorKind::DoubleFree,
+                          first, operation, order, 0);
 }
 
 int FrameAllocator::largest_free_order() const
@@ -193,7 +235,7 @@ FrameAllocator::FrameIndex FrameAllocator::pop_free(unsigned order)
     return index;
 }
 
-void FrameAllocator::release(FrameIndex index, unsigned order)
+void FrameAllocator::free_and_merge(FrameIndex index, unsigned order)
 {
     // A run's buddy differs from it in exactly bit `order` of the frame
     // number (m_base is aligned to the largest run, so frame numbers and
@@ -231,16 +273,27 @@ kstd::Unexpected<FrameError> FrameAllocator::fail(FrameErrorKind kind, arch::Phy
         FrameError{kind, address, static_cast<uint8_t>(order), static_cast<uint8_t>(actual_order)});
 }
 
+kstd::Unexpected<FrameError> FrameAllocator::fail_misuse(FrameErrorKind kind, arch::PhysAddr address,
+                                                         FrameOperation operation, unsigned order,
+                                                         uint32_t references) const
+{
+    return kstd::unexpected(FrameError{kind, address, static_cast<uint8_t>(order), 0, operation, references});
+}
+
 bool FrameAllocator::check_consistency() const
 {
     if (!m_initialized)
         return m_total_frames == 0 && m_free_frames == 0;
-    // Every managed frame is the start of a run or inside exactly one.
+    // Every managed frame is the start of a run or inside exactly one; an
+    // allocated run has at least one reference, at its first frame, and
+    // every other frame none.
     uint64_t total = 0, free = 0;
     FrameIndex index = 0;
     while (index < m_frame_count) {
         const uint8_t state = m_states[index];
         if (state == state_unmanaged) {
+            if (m_references[index] != 0)
+                return false;
             ++index;
             continue;
         }
@@ -252,9 +305,11 @@ bool FrameAllocator::check_consistency() const
         if (order > max_order || (index & (run - 1)) != 0 || m_frame_count - index < run)
             return false;
         for (FrameIndex i = index + 1; i < index + run; ++i) {
-            if (m_states[i] != state_inside_run)
+            if (m_states[i] != state_inside_run || m_references[i] != 0)
                 return false;
         }
+        if ((kind == state_used_run) != (m_references[index] != 0) || m_references[index] > m_reference_limit)
+            return false;
         total += run;
         if (kind == state_free_run) {
             free += run;

@@ -10,16 +10,24 @@
 // Both take at most max_order steps: near-constant time.
 //
 // All bookkeeping lives in a metadata buffer the caller provides (about
-// 9 bytes per frame, see metadata_bytes()): the allocator never reads or
+// 13 bytes per frame, see metadata_bytes()): the allocator never reads or
 // writes the frames it manages. So it works before any heap or direct map
 // exists, and the host tests can manage made-up physical memory.
 //
 // Per frame the metadata keeps one state byte (free run start, allocated run
-// start, inside a run, or not managed) and two 32-bit links for the free
+// start, inside a run, or not managed), two 32-bit links for the free
 // lists (one doubly linked list per order, so a buddy can be unlinked in
-// O(1)). The state byte is what lets free() tell a double free, a frame never
-// handed out, and a run freed with the wrong size apart; they come back as
-// errors, and the kernel wrapper panics with them.
+// O(1)) and a 32-bit reference count. The state byte is what lets free() tell
+// a double free, a frame never handed out, and a run freed with the wrong
+// size apart; they come back as errors, and the kernel wrapper panics with
+// them.
+//
+// Reference counts: an allocated run has one, kept at its first frame (every
+// other frame's is 0). allocate_run() starts it at 1; share() adds one (a
+// second address space maps the frame, copy-on-write after a fork);
+// release() takes one away and frees the run with the last. free() is for a
+// run with one reference: freeing a shared run is an error (StillShared),
+// since another user still reads it.
 //
 // Typical use (the kernel's memory manager):
 //   FrameAllocator frames;
@@ -72,8 +80,21 @@ public:
 
     // Frees what allocate() returned.
     [[nodiscard]] kstd::Expected<void, FrameError> free(arch::PhysAddr frame) { return free_run(frame, 0); }
-    // Frees what allocate_run(order) returned; the order must match.
+    // Frees what allocate_run(order) returned; the order must match, and the
+    // run must have one reference (else StillShared).
     [[nodiscard]] kstd::Expected<void, FrameError> free_run(arch::PhysAddr first, unsigned order);
+
+    // One more reference to the run starting at `first` (of any order).
+    [[nodiscard]] kstd::Expected<void, FrameError> share(arch::PhysAddr first);
+    // One reference less; the last one frees the run. Returns the references
+    // left (0: the run is free now).
+    [[nodiscard]] kstd::Expected<uint32_t, FrameError> release(arch::PhysAddr first);
+    // The references to the run starting at `first`; 0 if no allocated run
+    // starts there.
+    uint32_t reference_count(arch::PhysAddr first) const;
+    // The most references a run may have; share() refuses one more
+    // (TooManyReferences) rather than wrap. Tests lower it to reach it.
+    void set_reference_limit(uint32_t limit) { m_reference_limit = limit; }
 
     uint64_t total_frames() const { return m_total_frames; }
     uint64_t free_frames() const { return m_free_frames; }
@@ -105,12 +126,18 @@ private:
     arch::PhysAddr address_of(FrameIndex index) const { return m_base + uint64_t{index} * arch::frame_size; }
     bool is_run_start(FrameIndex index, uint8_t kind) const { return (m_states[index] & state_kind_mask) == kind; }
     unsigned order_at(FrameIndex index) const { return m_states[index] & state_order_mask; }
+    kstd::Unexpected<FrameError> fail_misuse(FrameErrorKind kind, arch::PhysAddr address, FrameOperation operation,
+                                             unsigned order, uint32_t references) const;
 
     void push_free(FrameIndex index, unsigned order);
     void unlink_free(FrameIndex index, unsigned order);
     FrameIndex pop_free(unsigned order);
     // Marks the run at `index` free and merges it with free buddies.
-    void release(FrameIndex index, unsigned order);
+    void free_and_merge(FrameIndex index, unsigned order);
+    // The index of the allocated run starting at `first`, or why there is
+    // none (for an error of `operation`).
+    kstd::Expected<FrameIndex, FrameError> used_run_at(arch::PhysAddr first, FrameOperation operation,
+                                                       unsigned order) const;
     // The run containing frame `index`, for error reports: its first frame,
     // or no_frame if the frame belongs to none.
     FrameIndex run_containing(FrameIndex index) const;
@@ -123,6 +150,8 @@ private:
     uint8_t* m_states = nullptr;       // one byte per frame
     FrameIndex* m_next = nullptr;      // free list links, valid at the first frame of a free run
     FrameIndex* m_previous = nullptr;
+    uint32_t* m_references = nullptr;  // at the first frame of an allocated run; 0 elsewhere
+    uint32_t m_reference_limit = UINT32_MAX;
     FrameIndex m_free_heads[max_order + 1] = {};
     uint32_t m_nonempty_orders = 0;    // bit k set: the order-k free list is not empty
     uint64_t m_total_frames = 0;

@@ -15,9 +15,9 @@ using arch::PhysAddr;
 using mem::PhysRange;
 
 constexpr uint64_t MiB = 1024 * 1024;
-// 16 MiB of pretend RAM at 64 MiB: 4096 frames, 9 bytes of metadata each.
+// 16 MiB of pretend RAM at 64 MiB: 4096 frames, 13 bytes of metadata each.
 constexpr PhysRange test_span{arch::PhysAddr(64 * MiB), arch::PhysAddr(80 * MiB)};
-alignas(8) std::byte metadata[4096 * 9 + 8];
+alignas(8) std::byte metadata[4096 * 13 + 8];
 
 // The fixture of every case: a fresh allocator over the pretend RAM, two
 // ranges with a hole, edges not aligned to large runs. Cases read `frames`.
@@ -107,4 +107,26 @@ KTEST_F(frame_allocator, misuse_is_an_error_with_the_address)
     EXPECT_STREQ(kstd::format_into(text, "{}", never.error()).text,
                  "freeing frame 0x0000000004700000 (order 0): frame was never handed out");
     EXPECT_TRUE(frames.free_run(*run, 2).has_value());
+}
+
+KTEST_F(frame_allocator, a_shared_run_is_freed_by_its_last_release)
+{
+    auto run = frames.allocate_run(3);
+    ASSERT_TRUE(run.has_value());
+    EXPECT_EQ(frames.reference_count(*run), 1u);
+    ASSERT_TRUE(frames.share(*run).has_value());
+    EXPECT_EQ(frames.reference_count(*run), 2u);
+    auto still_shared = frames.free_run(*run, 3);
+    ASSERT_FALSE(still_shared.has_value());
+    EXPECT_EQ(still_shared.error().kind, FrameErrorKind::StillShared);
+    EXPECT_EQ(still_shared.error().references, 2u);
+    EXPECT_EQ(*frames.release(*run), 1u);
+    EXPECT_EQ(frames.used_frames(), 8u, "one reference left: the run stays");
+    EXPECT_EQ(*frames.release(*run), 0u);
+    EXPECT_EQ(frames.used_frames(), 0u, "the last release freed all 8 frames");
+    EXPECT_EQ(frames.reference_count(*run), 0u);
+    auto again = frames.release(*run);
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().kind, FrameErrorKind::DoubleFree);
+    EXPECT_TRUE(frames.check_consistency());
 }

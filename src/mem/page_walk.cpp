@@ -82,7 +82,8 @@ kstd::Expected<Translation, MapError> translate(arch::PhysAddr root, arch::VirtA
         return kstd::unexpected(MapError::NotMapped);
     const uint64_t size = level_bytes(slot->level);
     const arch::PhysAddr page = entry.address().align_down(size);
-    return Translation{page + address.offset_in(size), size, entry.protection(), entry.is(arch::PageFlags::User)};
+    return Translation{page + address.offset_in(size), size, entry.protection(), entry.is(arch::PageFlags::User),
+                       entry.copy_on_write()};
 }
 
 arch::PhysAddr active_root()

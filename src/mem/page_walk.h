@@ -105,6 +105,7 @@ struct Translation {
     uint64_t page_bytes;     // 4 KiB, 2 MiB or 1 GiB
     arch::Protection protection;
     bool user;
+    bool copy_on_write; // read-only because its frame is shared after a fork (arch::PageFlags::CopyOnWrite)
 };
 
 // Where `address` leads in the tables at `root`. Writable/user/executable

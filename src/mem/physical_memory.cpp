@@ -126,6 +126,40 @@ void free(arch::PhysAddr frame)
         core::panic("bad free of physical frame {}: {}", frame, freed.error());
 }
 
+kstd::Expected<void, FrameError> try_share(arch::PhysAddr frame)
+{
+    sync::SpinlockGuard guard(g_lock);
+    return g_frames.share(frame);
+}
+
+kstd::Expected<uint32_t, FrameError> try_release(arch::PhysAddr frame)
+{
+    sync::SpinlockGuard guard(g_lock);
+    return g_frames.release(frame);
+}
+
+// The panics below come after the lock is dropped: the panic path prints,
+// and a report must never wait on the frame allocator.
+void share(arch::PhysAddr frame)
+{
+    if (auto shared = try_share(frame); !shared)
+        core::panic("cannot share physical frame {}: {}", frame, shared.error());
+}
+
+uint32_t release(arch::PhysAddr frame)
+{
+    auto left = try_release(frame);
+    if (!left)
+        core::panic("bad release of physical frame {}: {}", frame, left.error());
+    return *left;
+}
+
+uint32_t reference_count(arch::PhysAddr frame)
+{
+    sync::SpinlockGuard guard(g_lock);
+    return g_frames.reference_count(frame);
+}
+
 void free_run(arch::PhysAddr first, unsigned order)
 {
     kstd::Expected<void, FrameError> freed;

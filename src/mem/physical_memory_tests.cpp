@@ -93,3 +93,50 @@ KTEST(physical_memory, freeing_a_frame_of_the_kernel_image_panics_with_its_addre
 {
     mem::physical::free(arch::PhysAddr(0x101000));
 }
+
+KTEST(physical_memory, a_shared_frame_is_freed_by_its_last_release)
+{
+    const uint64_t free_before = mem::physical::statistics().free_frames;
+    const arch::PhysAddr frame = MUST(mem::physical::allocate());
+    EXPECT_EQ(mem::physical::reference_count(frame), 1u);
+    mem::physical::share(frame);
+    mem::physical::share(frame);
+    EXPECT_EQ(mem::physical::reference_count(frame), 3u);
+    EXPECT_EQ(mem::physical::release(frame), 2u);
+    EXPECT_EQ(mem::physical::release(frame), 1u);
+    EXPECT_EQ(mem::physical::statistics().free_frames, free_before - 1, "still in use");
+    EXPECT_EQ(mem::physical::release(frame), 0u);
+    EXPECT_EQ(mem::physical::statistics().free_frames, free_before, "the last release freed it");
+    EXPECT_EQ(mem::physical::reference_count(frame), 0u);
+    auto again = mem::physical::try_release(frame);
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(static_cast<int>(again.error().kind), static_cast<int>(mem::FrameErrorKind::DoubleFree));
+    EXPECT_TRUE(mem::physical::check_consistency());
+}
+
+KTEST(physical_memory, freeing_a_shared_frame_panics_naming_it,
+      ktest::should_panic("frame is still shared (2 references): release it, do not free it"))
+{
+    const arch::PhysAddr frame = MUST(mem::physical::allocate());
+    mem::physical::share(frame);
+    // The refused free changes nothing: both references are given back after the panic.
+    ktest::defer([frame] {
+        mem::physical::release(frame);
+        mem::physical::release(frame);
+    });
+    mem::physical::free(frame);
+}
+
+KTEST(physical_memory, releasing_a_free_frame_panics_as_a_double_free,
+      ktest::should_panic("bad release of physical frame 0x"))
+{
+    const arch::PhysAddr frame = MUST(mem::physical::allocate());
+    mem::physical::free(frame);
+    mem::physical::release(frame);
+}
+
+KTEST(physical_memory, sharing_a_frame_never_handed_out_panics_with_its_address,
+      ktest::should_panic("cannot share physical frame 0x0000000000101000: sharing frame 0x0000000000101000: frame was never handed out"))
+{
+    mem::physical::share(arch::PhysAddr(0x101000)); // in the kernel image
+}

@@ -8,6 +8,7 @@
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/user_mode.h"
 #include "arch/x86_64/control_registers.h"
+#include "arch/x86_64/msr.h"
 #include "mem/kernel_address_space.h"
 #include "core/panic.h"
 #include "drivers/pit.h"
@@ -24,6 +25,7 @@ KESTREL_PER_CPU Thread* g_current;
 // The page-table root this CPU runs on, as switch_to last loaded it (or the
 // kernel's, which the Memory stage loaded before any thread).
 KESTREL_PER_CPU arch::PhysAddr g_loaded_root;
+KESTREL_PER_CPU uint64_t g_loaded_fs_base; // IA32_FS_BASE as last written (0 at reset)
 
 uint32_t index_of(Priority priority)
 {
@@ -181,6 +183,18 @@ void Scheduler::switch_to(Thread& next)
     if (loaded != root) {
         arch::write_page_table_root(root);
         loaded = root;
+    }
+    // User code's registers beyond the general ones (arch/x86_64/fpu.h).
+    // The kernel never changes them, so kernel threads need nothing here.
+    if (previous.runs_user_code())
+        arch::save_fpu(previous.m_fpu);
+    if (next.runs_user_code()) {
+        arch::restore_fpu(next.m_fpu);
+        uint64_t& fs_base = arch::this_cpu(g_loaded_fs_base);
+        if (fs_base != next.m_fs_base) {
+            arch::msr::write(arch::msr::fs_base, next.m_fs_base);
+            fs_base = next.m_fs_base;
+        }
     }
     sched_switch(&previous.m_saved_rsp, next.m_saved_rsp);
     // Back on `previous`, switched to by some later switch_to.
@@ -345,6 +359,26 @@ void set_priority(Thread& thread, Priority priority)
         Scheduler::make_runnable(thread);
     else if (&thread == &Scheduler::current())
         sync::request_reschedule(); // a better thread may be waiting now
+}
+
+void switch_address_space(mem::AddressSpace* space)
+{
+    SchedulerLock lock; // no switch between the field and CR3
+    Thread& self = Scheduler::current();
+    self.m_address_space = space;
+    const arch::PhysAddr root = (space ? *space : mem::kernel_address_space()).root();
+    arch::write_page_table_root(root);
+    arch::this_cpu(g_loaded_root) = root;
+}
+
+void Thread::set_fs_base(uint64_t base)
+{
+    SchedulerLock lock; // no switch between the field and the MSR
+    m_fs_base = base;
+    if (this == &Scheduler::current()) {
+        arch::msr::write(arch::msr::fs_base, base);
+        arch::this_cpu(g_loaded_fs_base) = base;
+    }
 }
 
 } // namespace sched

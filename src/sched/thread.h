@@ -17,6 +17,7 @@
 #include <source_location>
 #include <span>
 #include <string_view>
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/kernel_stacks.h"
 #include "kstd/expected.h"
 #include "kstd/format.h"
@@ -116,6 +117,18 @@ public:
     uint64_t timer_fired_ns() const { return m_timer_fired_ns; }
     // The address space it runs on; null: the kernel's.
     mem::AddressSpace* address_space() const { return m_address_space; }
+    // A thread with an address space of its own runs user code: the
+    // scheduler switches its x87/SSE registers and its FS base (the
+    // program's thread pointer, arch_prctl(ARCH_SET_FS)) with it.
+    bool runs_user_code() const { return m_address_space != nullptr; }
+    arch::FpuState& fpu_state() { return m_fpu; }
+    uint64_t fs_base() const { return m_fs_base; }
+    // Takes effect now when `this` is the running thread, else at its next switch-in.
+    void set_fs_base(uint64_t base);
+    // What the layer above made this thread for (the user layer's Process);
+    // the scheduler only keeps it.
+    void* owner() const { return m_owner; }
+    void set_owner(void* owner) { m_owner = owner; }
     // What a blocked thread waits for ("mutex \"log\"", "join"), else null.
     const char* waiting_on() const { return m_waiting_on; }
 
@@ -129,6 +142,7 @@ private:
     friend void set_priority(Thread&, Priority);
     friend void sleep_for(Duration, const std::source_location&);
     friend void print_threads(kstd::Sink&, bool);
+    friend void switch_address_space(mem::AddressSpace*);
     Thread() = default;
 
     uint64_t m_id = 0;
@@ -156,6 +170,9 @@ private:
     uint64_t m_deadline_ns = 0; // while in the timer queue
     uint64_t m_timer_fired_ns = 0;
     mem::AddressSpace* m_address_space = nullptr;
+    uint64_t m_fs_base = 0;
+    void* m_owner = nullptr;
+    arch::FpuState m_fpu = arch::FpuState::initial(); // while switched away (user threads only)
     WaitQueue m_exit_waiters{"join"};
 };
 
@@ -172,6 +189,10 @@ bool initialized();
 
 // The thread running on this CPU.
 Thread& current_thread();
+// Moves the calling thread to `space` (null: the kernel's) and loads it:
+// execve's new image, and an exiting program's step off the address space
+// it is about to free.
+void switch_address_space(mem::AddressSpace* space);
 // Lets another runnable thread of the same or a higher priority run;
 // returns when this one's turn comes again (at once if there is none).
 void yield();

@@ -1,13 +1,70 @@
 #include "user/process.h"
 #include <new>
+#include <utility>
 #include "arch/x86_64/user_mode.h"
-#include "mem/user_address_space.h"
+#include "core/panic.h"
+#include "core/print.h"
+#include "fs/console_file.h"
+#include "sched/condition_variable.h"
+#include "sched/mutex.h"
 #include "sched/thread.h"
 
 namespace user {
 
+// What a forked child starts with: the parent's registers at the fork.
+struct Process::ForkStart {
+    arch::InterruptFrame frame;
+    arch::FpuState fpu;
+    uint64_t fs_base;
+};
+
 namespace {
-uint64_t g_next_pid = 1; // threads may spawn at once: taken with an atomic add
+
+// Every process from spawn or fork until it is reaped (or, an orphan,
+// frees itself), with the pid counter; parents wait on g_child_exited.
+sched::Mutex g_table_lock{"process table"};
+sched::ConditionVariable g_child_exited{"wait4"};
+Process* g_table[Process::max_processes]; // guarded by g_table_lock
+uint64_t g_next_pid = 1;                  // guarded by g_table_lock
+
+
+std::string_view base_name(std::string_view path)
+{
+    const size_t slash = path.rfind('/');
+    return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// A new memory map with `file`'s program loaded and the stack built.
+struct LoadedImage {
+    MemoryMap* memory;
+    LoadedProgram start;
+};
+kstd::Expected<LoadedImage, SpawnError> load_image(std::span<const std::byte> file,
+                                                   std::span<const std::string_view> argv,
+                                                   std::span<const std::string_view> envp)
+{
+    auto image = elf::parse(file);
+    if (!image)
+        return kstd::unexpected(SpawnError{SpawnError::Kind::BadProgram, image.error()});
+    auto memory = MemoryMap::create();
+    if (!memory)
+        return kstd::unexpected(SpawnError{SpawnError::Kind::OutOfMemory});
+    auto loaded = load_program((*memory)->space(), file, *image, user_stack_top, argv, envp);
+    if (!loaded) {
+        delete *memory;
+        return kstd::unexpected(SpawnError{SpawnError::Kind::LoadFailed, {}, loaded.error()});
+    }
+    bool regions = true;
+    for (const elf::Segment& segment : image->loadable())
+        regions = regions && (*memory)->add_program_region(segment.address, segment.address + segment.memory_size,
+                                                            segment.writable, segment.executable);
+    if (!regions || !(*memory)->add_stack_region()) {
+        delete *memory;
+        return kstd::unexpected(SpawnError{SpawnError::Kind::OutOfMemory});
+    }
+    return LoadedImage{*memory, *loaded};
+}
+
 } // namespace
 
 void format_value(kstd::Sink& sink, const SpawnError& error, const kstd::FormatSpec&)
@@ -16,37 +73,110 @@ void format_value(kstd::Sink& sink, const SpawnError& error, const kstd::FormatS
     case SpawnError::Kind::BadProgram: kstd::format_to(sink, "not a program we can run: {}", error.program); return;
     case SpawnError::Kind::OutOfMemory: sink.write("out of memory starting a process"); return;
     case SpawnError::Kind::LoadFailed: kstd::format_to(sink, "{}", to_string(error.load)); return;
+    case SpawnError::Kind::TooManyProcesses: sink.write("too many processes"); return;
     }
+}
+
+kstd::Errno to_errno(const SpawnError& error)
+{
+    switch (error.kind) {
+    case SpawnError::Kind::BadProgram: return kstd::Errno::enoexec;
+    case SpawnError::Kind::LoadFailed:
+        return error.load == LoadError::StackTooSmall ? kstd::Errno::e2big : kstd::Errno::enomem;
+    case SpawnError::Kind::TooManyProcesses: return kstd::Errno::eagain;
+    case SpawnError::Kind::OutOfMemory: break;
+    }
+    return kstd::Errno::enomem;
+}
+
+Process::~Process()
+{
+    delete m_memory; // null once exit() has freed it
+    delete m_fork_start; // null once the child has started
+}
+
+void Process::set_name(std::string_view name)
+{
+    const size_t length = name.size() < max_name - 1 ? name.size() : max_name - 1;
+    __builtin_memcpy(m_name, name.data(), length);
+    m_name[length] = '\0';
+}
+
+void Process::set_cwd(std::string_view path)
+{
+    KASSERT(path.size() < fs::max_path, "working directory of {} bytes", path.size());
+    __builtin_memcpy(m_cwd, path.data(), path.size());
+    m_cwd[path.size()] = '\0';
+}
+
+kstd::ErrorOr<void> Process::enter_table()
+{
+    sched::MutexGuard guard(g_table_lock);
+    for (Process*& slot : g_table) {
+        if (slot == nullptr) {
+            slot = this;
+            m_pid = g_next_pid++;
+            return {};
+        }
+    }
+    return kstd::unexpected(kstd::Errno::eagain);
+}
+
+void Process::leave_table()
+{
+    sched::MutexGuard guard(g_table_lock);
+    for (Process*& slot : g_table) {
+        if (slot == this)
+            slot = nullptr;
+    }
+}
+
+uint64_t Process::parent_pid() const
+{
+    sched::MutexGuard guard(g_table_lock);
+    return m_parent != nullptr ? m_parent->m_pid : 0;
+}
+
+Process& Process::current()
+{
+    void* owner = sched::current_thread().owner();
+    KASSERT(owner != nullptr, "thread {} \"{}\" runs no process", sched::current_thread().id(),
+            sched::current_thread().name());
+    return *static_cast<Process*>(owner); // start_spawned and start_forked set it to their Process
 }
 
 kstd::Expected<Process*, SpawnError> Process::spawn(std::string_view name, std::span<const std::byte> file,
                                                     std::span<const std::string_view> argv,
-                                                    std::span<const std::string_view> envp)
+                                                    std::span<const std::string_view> envp,
+                                                    std::span<const kstd::RefPtr<fs::File>> standard_files)
 {
-    auto image = elf::parse(file);
-    if (!image)
-        return kstd::unexpected(SpawnError{SpawnError::Kind::BadProgram, image.error()});
     auto* process = new (std::nothrow) Process;
     if (process == nullptr)
         return kstd::unexpected(SpawnError{SpawnError::Kind::OutOfMemory});
-    auto space = mem::UserAddressSpace::create();
-    if (!space) {
+    process->set_name(name);
+    process->m_kernel_waits = true;
+    auto console = fs::ConsoleFile::open();
+    auto loaded = load_image(file, argv, envp);
+    bool files = console.has_value();
+    for (int fd = 0; files && fd < 3; ++fd)
+        files = process->m_files.put(fd, standard_files.size() > static_cast<size_t>(fd) ? standard_files[fd] : *console,
+                                     false).has_value();
+    if (!loaded || !files) {
+        if (loaded)
+            delete loaded->memory;
         delete process;
-        return kstd::unexpected(SpawnError{SpawnError::Kind::OutOfMemory});
+        return kstd::unexpected(loaded ? SpawnError{SpawnError::Kind::OutOfMemory} : loaded.error());
     }
-    process->m_space = *space;
-    auto loaded = load_program((*space)->space(), file, *image, user_stack_top, argv, envp);
-    if (!loaded) {
-        delete *space;
+    process->m_memory = loaded->memory;
+    process->m_start = loaded->start;
+    if (!process->enter_table()) {
         delete process;
-        return kstd::unexpected(SpawnError{SpawnError::Kind::LoadFailed, {}, loaded.error()});
+        return kstd::unexpected(SpawnError{SpawnError::Kind::TooManyProcesses});
     }
-    process->m_loaded = *loaded;
-    process->m_pid = __atomic_fetch_add(&g_next_pid, 1, __ATOMIC_RELAXED);
-    auto thread = sched::Thread::create(name, &Process::run, process, sched::Priority::Normal,
-                                        sched::thread_stack_size, &(*space)->space());
+    auto thread = sched::Thread::create(name, &Process::start_spawned, process, sched::Priority::Normal,
+                                        sched::thread_stack_size, &process->m_memory->space());
     if (!thread) {
-        delete *space; // its destructor frees the loaded pages too
+        process->leave_table();
         delete process;
         return kstd::unexpected(SpawnError{SpawnError::Kind::OutOfMemory});
     }
@@ -54,18 +184,226 @@ kstd::Expected<Process*, SpawnError> Process::spawn(std::string_view name, std::
     return process;
 }
 
-int Process::run(void* argument)
+int Process::start_spawned(void* argument)
 {
-    const auto& process = *static_cast<Process*>(argument); // spawn passes the Process
-    arch::enter_user_mode(process.m_loaded.entry, process.m_loaded.stack_pointer);
+    auto& process = *static_cast<Process*>(argument); // spawn passes the Process
+    sched::current_thread().set_owner(&process);
+    arch::enter_user_mode(process.m_start.entry, process.m_start.stack_pointer);
 }
 
 int Process::wait(Process* process)
 {
+    KASSERT(process->m_kernel_waits, "Process::wait on process {}, which the kernel did not spawn", process->m_pid);
     const int status = sched::join(*process->m_thread);
-    delete process->m_space; // every page, table and the stack
+    (void)status; // the thread's status is the process's; m_termination says how it came
+    const int result = process->m_termination.status();
+    process->leave_table();
     delete process;
-    return status;
+    return result;
+}
+
+kstd::ErrorOr<uint64_t> Process::fork(const arch::InterruptFrame& frame)
+{
+    auto* child = new (std::nothrow) Process;
+    if (child == nullptr)
+        return kstd::unexpected(kstd::Errno::enomem);
+    child->set_name(m_name);
+    child->m_parent = this;
+    auto memory = m_memory->clone();
+    if (!memory) {
+        delete child;
+        return kstd::unexpected(memory.error());
+    }
+    child->m_memory = *memory;
+    child->m_files.copy_from(m_files);
+    child->set_cwd(cwd());
+    child->m_fork_start = new (std::nothrow) ForkStart{frame, {}, sched::current_thread().fs_base()};
+    if (child->m_fork_start == nullptr) {
+        delete child;
+        return kstd::unexpected(kstd::Errno::enomem);
+    }
+    child->m_fork_start->frame.rax = 0;        // fork returns 0 in the child
+    arch::save_fpu(child->m_fork_start->fpu);  // this thread's registers: the kernel never changes them
+    if (auto entered = child->enter_table(); !entered) {
+        delete child;
+        return kstd::unexpected(entered.error());
+    }
+    const uint64_t pid = child->m_pid;
+    auto thread = sched::Thread::create(m_name, &Process::start_forked, child, sched::Priority::Normal,
+                                        sched::thread_stack_size, &child->m_memory->space());
+    if (!thread) {
+        child->leave_table();
+        delete child;
+        return kstd::unexpected(kstd::Errno::enomem);
+    }
+    {
+        sched::MutexGuard guard(g_table_lock); // wait_for_child reads it under the lock
+        child->m_thread = *thread;
+    }
+    return pid;
+}
+
+int Process::start_forked(void* argument)
+{
+    auto& process = *static_cast<Process*>(argument); // fork passes the child
+    sched::Thread& self = sched::current_thread();
+    self.set_owner(&process);
+    ForkStart* start = std::exchange(process.m_fork_start, nullptr);
+    self.set_fs_base(start->fs_base);
+    arch::restore_fpu(start->fpu);
+    arch::InterruptFrame frame = start->frame; // on this stack: return_to_user moves RSP onto it
+    delete start;
+    arch::return_to_user(frame);
+}
+
+kstd::ErrorOr<void> Process::exec(std::string_view name, std::span<const std::byte> file,
+                                  std::span<const std::string_view> argv, std::span<const std::string_view> envp,
+                                  arch::InterruptFrame& frame)
+{
+    auto loaded = load_image(file, argv, envp);
+    if (!loaded)
+        return kstd::unexpected(to_errno(loaded.error()));
+    // The point of no return: the old image goes.
+    MemoryMap* old = m_memory;
+    m_memory = loaded->memory;
+    sched::switch_address_space(&m_memory->space());
+    delete old;
+    set_name(base_name(name));
+    m_files.close_on_exec();
+    sched::current_thread().set_fs_base(0);
+    static const arch::FpuState initial = arch::FpuState::initial();
+    arch::restore_fpu(initial);
+    frame = arch::InterruptFrame{};
+    frame.rip = loaded->start.entry;
+    frame.rsp = loaded->start.stack_pointer;
+    frame.rflags = 0x202; // IF and the always-one bit
+    return {};
+}
+
+kstd::ErrorOr<uint64_t> Process::wait_for_child(int64_t pid, int& wait_status, bool no_hang)
+{
+    Process* zombie = nullptr;
+    {
+        sched::MutexGuard guard(g_table_lock);
+        for (;;) {
+            bool has_child = false;
+            for (Process* process : g_table) {
+                if (process == nullptr || process->m_parent != this)
+                    continue;
+                if (pid > 0 && process->m_pid != static_cast<uint64_t>(pid))
+                    continue;
+                has_child = true;
+                if (process->m_zombie) {
+                    zombie = process;
+                    break;
+                }
+            }
+            if (zombie != nullptr)
+                break;
+            if (!has_child)
+                return kstd::unexpected(kstd::Errno::echild);
+            if (no_hang)
+                return uint64_t{0};
+            g_child_exited.wait(g_table_lock);
+        }
+        for (Process*& slot : g_table) {
+            if (slot == zombie)
+                slot = nullptr;
+        }
+    }
+    (void)sched::join(*zombie->m_thread); // its last steps after exit(): quick
+    wait_status = zombie->m_termination.wait_status();
+    const uint64_t reaped = zombie->m_pid;
+    delete zombie;
+    return reaped;
+}
+
+void Process::exit(Termination termination)
+{
+    KASSERT(&current() == this, "process {} ended by another thread", m_pid);
+    // Everything but the record and this thread's stack goes now: the files
+    // (a pipe's reader sees its end), then the memory, once the thread
+    // runs on the kernel's tables instead.
+    m_files.close_all();
+    sched::switch_address_space(nullptr);
+    delete m_memory;
+    m_memory = nullptr;
+    bool orphan;
+    {
+        sched::MutexGuard guard(g_table_lock);
+        m_termination = termination;
+        m_zombie = true;
+        // Children become orphans; zombies among them have no one to wait for them now.
+        for (Process*& process : g_table) {
+            if (process == nullptr || process->m_parent != this)
+                continue;
+            process->m_parent = nullptr;
+            if (process->m_zombie) {
+                Process* const zombie = process;
+                process = nullptr;
+                sched::detach(*zombie->m_thread); // freed by the idle thread once it has ended
+                delete zombie;
+            }
+        }
+        orphan = m_parent == nullptr && !m_kernel_waits;
+        if (orphan) {
+            for (Process*& slot : g_table) {
+                if (slot == this)
+                    slot = nullptr;
+            }
+        }
+        g_child_exited.notify_all();
+    }
+    const int status = termination.status();
+    if (orphan) {
+        sched::detach(sched::current_thread());
+        delete this;
+    }
+    sched::exit(status);
+}
+
+void Process::kill(int signal)
+{
+    __atomic_store_n(&m_pending_kill, signal, __ATOMIC_RELAXED);
+}
+
+kstd::ErrorOr<void> Process::kill(int64_t pid, int signal)
+{
+    sched::MutexGuard guard(g_table_lock);
+    for (Process* process : g_table) {
+        if (process != nullptr && !process->m_zombie && process->m_pid == static_cast<uint64_t>(pid)) {
+            if (signal != 0)
+                process->kill(signal);
+            return {};
+        }
+    }
+    return kstd::unexpected(kstd::Errno::esrch);
+}
+
+size_t Process::list(std::span<Summary> out)
+{
+    sched::MutexGuard guard(g_table_lock);
+    size_t count = 0;
+    for (Process* process : g_table) {
+        if (process == nullptr || count == out.size())
+            continue;
+        Summary& summary = out[count++];
+        summary.pid = process->m_pid;
+        summary.parent_pid = process->m_parent != nullptr ? process->m_parent->m_pid : 0;
+        __builtin_memcpy(summary.name, process->m_name, max_name);
+        summary.zombie = process->m_zombie;
+        summary.reserved_bytes = 0; // the map's own lock is not taken under the table's
+    }
+    return count;
+}
+
+size_t Process::count()
+{
+    sched::MutexGuard guard(g_table_lock);
+    size_t count = 0;
+    for (Process* process : g_table)
+        count += process != nullptr ? 1 : 0;
+    return count;
 }
 
 } // namespace user

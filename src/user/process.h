@@ -1,26 +1,34 @@
 #pragma once
-// A process: a user program in an address space of its own, run by one
-// thread. spawn() parses the program file, makes the address space, loads
-// the program into it and starts the thread in ring 3; wait() lets it end
-// and gives back everything it had: its pages, its page tables, its stack
-// and its thread.
+// A process: a program running in an address space of its own, with its
+// file descriptors, a parent, and an exit status the parent collects.
 //
-//   user::Process* shell = MUST(user::Process::spawn("sh", file, argv, envp));
-//   const int status = user::Process::wait(shell);   // the exit status (128 + signal if a fault ended it)
+//   user::Process* shell = MUST(user::Process::spawn("sh", file, argv, envp));   // from the kernel
+//   const int status = user::Process::wait(shell);     // the exit code, or 128 + the signal that ended it
 //
-// Not yet: more than one thread, a parent, a file-descriptor table, fork.
+// From user space the same things happen through fork, execve, exit and
+// wait4 (user/process_system_calls.cpp). The life of a process:
+//
+//   spawn / fork ──> running ── exit, exit_group, a fatal fault, kill ──> zombie ── wait4 / wait ──> gone
+//                                 (files closed, memory freed: only the record and the
+//                                  thread's stack wait for the parent)
+//
+// A process whose parent ends first is an orphan: nobody will wait for it,
+// so it frees itself when it ends. One thread per process for now.
 
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include "arch/x86_64/fpu.h"
+#include "arch/x86_64/interrupt_frame.h"
+#include "kstd/errno.h"
 #include "kstd/expected.h"
 #include "kstd/format.h"
+#include "fs/path.h"
 #include "user/elf.h"
+#include "user/file_table.h"
+#include "user/memory_map.h"
 #include "user/program_loader.h"
 
-namespace mem {
-class UserAddressSpace;
-}
 namespace sched {
 class Thread;
 }
@@ -28,35 +36,105 @@ class Thread;
 namespace user {
 
 struct SpawnError {
-    enum class Kind : uint8_t { BadProgram, OutOfMemory, LoadFailed } kind;
+    enum class Kind : uint8_t { BadProgram, OutOfMemory, LoadFailed, TooManyProcesses } kind;
     elf::Error program{};   // for BadProgram
     LoadError load{};       // for LoadFailed
 };
 void format_value(kstd::Sink& sink, const SpawnError& error, const kstd::FormatSpec& spec);
+kstd::Errno to_errno(const SpawnError& error);
 
-// Where every program's stack ends: the top of the lower half, less a guard
-// gap of 1 GiB.
-inline constexpr uint64_t user_stack_top = 0x0000'7FFF'C000'0000;
+// Where every program's stack ends (memory_map.h has the whole layout).
+inline constexpr uint64_t user_stack_top = stack_top;
+
+// How a process ended: exit(code), or a signal (a fatal fault, kill).
+struct Termination {
+    int code = 0;
+    int signal = 0; // 0: exited with `code`
+    // What a shell shows: the code, or 128 + the signal.
+    int status() const { return signal != 0 ? 128 + signal : code; }
+    // What wait4 stores: (code << 8), or the signal number (Linux's encoding).
+    int wait_status() const { return signal != 0 ? signal : (code & 0xFF) << 8; }
+};
 
 class Process {
 public:
-    [[nodiscard]] static kstd::Expected<Process*, SpawnError> spawn(std::string_view name,
-                                                                    std::span<const std::byte> file,
-                                                                    std::span<const std::string_view> argv,
-                                                                    std::span<const std::string_view> envp);
-    // Blocks until the process has ended, frees it, and returns its status.
+    // Fork bombs stop here: fork answers EAGAIN, as with Linux's RLIMIT_NPROC.
+    static constexpr size_t max_processes = 64;
+    static constexpr size_t max_name = 32;
+
+    // A new process running `file`, started by the kernel: descriptors 0, 1
+    // and 2 name `standard_files` (the console when empty); no parent but
+    // the kernel, which must wait().
+    [[nodiscard]] static kstd::Expected<Process*, SpawnError> spawn(
+        std::string_view name, std::span<const std::byte> file, std::span<const std::string_view> argv,
+        std::span<const std::string_view> envp, std::span<const kstd::RefPtr<fs::File>> standard_files = {});
+    // Blocks until a process spawn() made has ended, frees it, and returns its status().
     static int wait(Process* process);
 
+    // The process of the running thread (which must be one's).
+    static Process& current();
+    // What ps shows of one process.
+    struct Summary {
+        uint64_t pid, parent_pid;
+        char name[max_name];
+        bool zombie;
+        uint64_t reserved_bytes;
+    };
+    // Fills `out` with the processes there are (at most its size); returns how many.
+    static size_t list(std::span<Summary> out);
+    static size_t count();
+    // kill(pid, signal): ESRCH if there is no such live process.
+    static kstd::ErrorOr<void> kill(int64_t pid, int signal);
+
     uint64_t pid() const { return m_pid; }
+    uint64_t parent_pid() const;
+    std::string_view name() const { return m_name; }
+    bool is_zombie() const { return m_zombie; }
+    MemoryMap& memory() { return *m_memory; }
+    // The working directory: absolute and canonical (fs/path.h). Only the
+    // process's own thread changes it.
+    std::string_view cwd() const { return m_cwd; }
+    void set_cwd(std::string_view path);
+    FileTable& files() { return m_files; }
+
+    // The system calls' halves (frame: the caller's registers, as SYSCALL saved them).
+    kstd::ErrorOr<uint64_t> fork(const arch::InterruptFrame& frame);
+    // Replaces the program: on success the frame returns to the new entry point.
+    kstd::ErrorOr<void> exec(std::string_view name, std::span<const std::byte> file,
+                             std::span<const std::string_view> argv, std::span<const std::string_view> envp,
+                             arch::InterruptFrame& frame);
+    kstd::ErrorOr<uint64_t> wait_for_child(int64_t pid, int& wait_status, bool no_hang);
+    // Ends the calling process (its only thread); never returns.
+    [[noreturn]] void exit(Termination termination);
+    // Asks `this` to end with `signal` at its next return to user space.
+    void kill(int signal);
+    // The signal a kill() left for the calling process, 0 if none.
+    int pending_kill() const { return __atomic_load_n(&m_pending_kill, __ATOMIC_RELAXED); }
 
 private:
     Process() = default;
-    static int run(void* process);
+    ~Process();
+    static int start_spawned(void* process);
+    static int start_forked(void* process);
+    // Registers `this` in the table with a new pid; EAGAIN when it is full.
+    kstd::ErrorOr<void> enter_table();
+    void leave_table();
+    void set_name(std::string_view name);
 
     uint64_t m_pid = 0;
-    mem::UserAddressSpace* m_space = nullptr;
-    LoadedProgram m_loaded{};
+    Process* m_parent = nullptr;      // null: the kernel (spawn), or an orphan
+    bool m_kernel_waits = false;      // spawn(): Process::wait frees it
+    bool m_zombie = false;
+    Termination m_termination{};
+    int m_pending_kill = 0;
+    char m_name[max_name] = {};
+    char m_cwd[fs::max_path] = "/";
+    MemoryMap* m_memory = nullptr;
+    FileTable m_files;
     sched::Thread* m_thread = nullptr;
+    LoadedProgram m_start{};          // spawn: where the program begins
+    struct ForkStart;                 // fork: the registers the child returns with
+    ForkStart* m_fork_start = nullptr; // (apart: a process record stays one small heap block)
 };
 
 } // namespace user

@@ -8,91 +8,152 @@
 #include "interrupts/fault_report.h"
 #include "interrupts/interrupts.h"
 #include "sched/thread.h"
+#include "user/process.h"
+#include "user/system_call_handlers.h"
 #include "user/user_copy.h"
 
 namespace user {
 
 namespace {
 
-constexpr uint64_t sys_write = 1, sys_sched_yield = 24, sys_nanosleep = 35, sys_exit = 60, sys_clock_gettime = 228,
-                   sys_exit_group = 231;
-constexpr uint64_t clock_realtime = 0, clock_monotonic = 1;
+using Handler = calls::Result (*)(calls::Frame&);
 
-// struct timespec of the x86-64 ABI.
-struct TimeSpec {
-    int64_t seconds;
-    int64_t nanoseconds;
+// Linux's names by number, for the log of calls we do not implement.
+constexpr const char* g_names[] = {
+#include "user/linux_syscall_names.inc"
 };
-constexpr uint64_t logged_numbers = 512;
+constexpr uint64_t name_count = sizeof g_names / sizeof g_names[0];
+
+// The implemented calls, by Linux's x86-64 number (arch/x86/entry/syscalls/syscall_64.tbl).
+struct Table {
+    Handler handlers[name_count] = {};
+    constexpr Table()
+    {
+        handlers[0] = calls::read;
+        handlers[1] = calls::write;
+        handlers[2] = calls::open;
+        handlers[3] = calls::close;
+        handlers[4] = calls::stat;
+        handlers[5] = calls::fstat;
+        handlers[6] = calls::lstat;
+        handlers[8] = calls::lseek;
+        handlers[9] = calls::mmap;
+        handlers[10] = calls::mprotect;
+        handlers[11] = calls::munmap;
+        handlers[12] = calls::brk;
+        handlers[16] = calls::ioctl;
+        handlers[19] = calls::readv;
+        handlers[20] = calls::writev;
+        handlers[21] = calls::access;
+        handlers[22] = calls::pipe;
+        handlers[24] = calls::sched_yield;
+        handlers[32] = calls::dup;
+        handlers[33] = calls::dup2;
+        handlers[35] = calls::nanosleep;
+        handlers[39] = calls::getpid;
+        handlers[56] = calls::clone;
+        handlers[57] = calls::fork;
+        handlers[58] = calls::fork; // vfork: a copy-on-write fork keeps its promise
+        handlers[59] = calls::execve;
+        handlers[60] = calls::exit;
+        handlers[61] = calls::wait4;
+        handlers[62] = calls::kill;
+        handlers[63] = calls::uname;
+        handlers[72] = calls::fcntl;
+        handlers[79] = calls::getcwd;
+        handlers[80] = calls::chdir;
+        handlers[102] = calls::user_ids; // getuid
+        handlers[104] = calls::user_ids; // getgid
+        handlers[107] = calls::user_ids; // geteuid
+        handlers[108] = calls::user_ids; // getegid
+        handlers[110] = calls::getppid;
+        handlers[158] = calls::arch_prctl;
+        handlers[186] = calls::gettid;
+        handlers[217] = calls::getdents64;
+        handlers[218] = calls::set_tid_address;
+        handlers[228] = calls::clock_gettime;
+        handlers[231] = calls::exit; // exit_group: one thread per process
+        handlers[257] = calls::openat;
+        handlers[262] = calls::newfstatat;
+        handlers[292] = calls::dup3;
+        handlers[293] = calls::pipe2;
+    }
+};
+constexpr Table g_table;
+
+constexpr uint64_t logged_numbers = 512; // numbers above are never valid: not logged
+static_assert(name_count <= logged_numbers);
 uint64_t g_logged[logged_numbers / 64]; // bit n: "not implemented" said for number n
 
-int64_t write(uint64_t fd, uint64_t buffer, uint64_t count)
+constexpr uint64_t sys_write = 1, sys_sched_yield = 24, sys_nanosleep = 35, sys_exit = 60, sys_clock_gettime = 228,
+                   sys_exit_group = 231;
+
+calls::Result not_implemented(uint64_t number)
 {
-    if (fd != 1 && fd != 2)
-        return -ebadf;
-    char chunk[128];
-    uint64_t done = 0;
-    while (done < count) {
-        const uint64_t size = count - done < sizeof chunk ? count - done : sizeof chunk;
-        if (!copy_from_user(chunk, UserAddress(buffer) + done, size))
-            return done > 0 ? static_cast<int64_t>(done) : -efault;
-        core::console().write(std::string_view(chunk, size));
-        done += size;
+    if (number < logged_numbers && (__atomic_fetch_or(&g_logged[number / 64], uint64_t{1} << (number % 64),
+                                                      __ATOMIC_RELAXED) & (uint64_t{1} << (number % 64))) == 0) {
+        const std::string_view name = number < name_count ? g_names[number] : "";
+        if (name.empty())
+            core::println("user: system call {} is not implemented (ENOSYS)", number);
+        else
+            core::println("user: system call {} ({}) is not implemented (ENOSYS)", name, number);
     }
-    return static_cast<int64_t>(done);
+    return kstd::unexpected(kstd::Errno::enosys);
 }
 
-int64_t nanosleep(uint64_t request, uint64_t /*remaining: never written, a sleep is not interrupted*/)
+// A thread in ring 3 that no process owns (the low-level tests map code
+// into the kernel's address space and enter it): descriptors 1 and 2 are
+// the console, exit ends the thread, and time calls work.
+calls::Result bare_thread_call(calls::Frame& frame)
 {
-    TimeSpec time;
-    if (!copy_from_user(&time, UserAddress(request), sizeof time))
-        return -efault;
-    if (time.seconds < 0 || time.nanoseconds < 0 || time.nanoseconds >= 1'000'000'000)
-        return -einval;
-    // Capped at about 292 years, which is as good as forever.
-    const uint64_t seconds = static_cast<uint64_t>(time.seconds) < 9'000'000'000ull ? time.seconds : 9'000'000'000ll;
-    sched::sleep_for(sched::Duration(seconds * 1'000'000'000 + time.nanoseconds));
-    return 0;
-}
-
-int64_t clock_gettime(uint64_t clock, uint64_t destination)
-{
-    // No real-time clock yet: CLOCK_REALTIME counts from boot, as CLOCK_MONOTONIC does.
-    if (clock != clock_realtime && clock != clock_monotonic)
-        return -einval;
-    const uint64_t now = sched::now_ns();
-    const TimeSpec time{static_cast<int64_t>(now / 1'000'000'000), static_cast<int64_t>(now % 1'000'000'000)};
-    if (!copy_to_user(UserAddress(destination), &time, sizeof time))
-        return -efault;
-    return 0;
-}
-
-int64_t not_implemented(uint64_t number)
-{
-    if (number < logged_numbers && (g_logged[number / 64] & (uint64_t{1} << (number % 64))) == 0) {
-        g_logged[number / 64] |= uint64_t{1} << (number % 64);
-        core::println("user: system call {} is not implemented (ENOSYS)", number);
+    switch (frame.rax) {
+    case sys_write: {
+        if (frame.rdi != 1 && frame.rdi != 2)
+            return kstd::unexpected(kstd::Errno::ebadf);
+        char chunk[128];
+        uint64_t done = 0;
+        while (done < frame.rdx) {
+            const uint64_t size = frame.rdx - done < sizeof chunk ? frame.rdx - done : sizeof chunk;
+            if (!copy_from_user(chunk, UserAddress(frame.rsi) + done, size))
+                return done > 0 ? calls::Result(done) : kstd::unexpected(kstd::Errno::efault);
+            core::console().write(std::string_view(chunk, size));
+            done += size;
+        }
+        return done;
     }
-    return -enosys;
+    case sys_sched_yield: return calls::sched_yield(frame);
+    case sys_nanosleep: return calls::nanosleep(frame);
+    case sys_clock_gettime: return calls::clock_gettime(frame);
+    case sys_exit:
+    case sys_exit_group: sched::exit(static_cast<int>(frame.rdi));
+    }
+    return not_implemented(frame.rax);
+}
+
+// A kill() that reached the process while it ran: it ends on its way back to user space.
+void end_if_killed(Process& process)
+{
+    if (const int signal = process.pending_kill(); signal != 0) {
+        arch::enable_interrupts(); // on the thread's own kernel stack, back to user next: nothing is held
+        core::println("user: process {} \"{}\" killed by signal {}", process.pid(), process.name(), signal);
+        process.exit(Termination{0, signal});
+    }
 }
 
 void on_system_call(arch::SyscallFrame& frame)
 {
     arch::enable_interrupts(); // on the thread's kernel stack: preemptible like any kernel code
-    int64_t result;
-    switch (frame.rax) {
-    case sys_write: result = write(frame.rdi, frame.rsi, frame.rdx); break;
-    case sys_sched_yield:
-        sched::yield();
-        result = 0;
-        break;
-    case sys_nanosleep: result = nanosleep(frame.rdi, frame.rsi); break;
-    case sys_clock_gettime: result = clock_gettime(frame.rdi, frame.rsi); break;
-    case sys_exit:
-    case sys_exit_group: sched::exit(static_cast<int>(frame.rdi));
-    default: result = not_implemented(frame.rax); break;
-    }
-    frame.rax = static_cast<uint64_t>(result);
+    auto* process = static_cast<Process*>(sched::current_thread().owner()); // user's threads own a Process
+    calls::Result result = [&] {
+        if (process == nullptr)
+            return bare_thread_call(frame);
+        if (frame.rax < name_count && g_table.handlers[frame.rax] != nullptr)
+            return g_table.handlers[frame.rax](frame);
+        return not_implemented(frame.rax);
+    }();
+    frame.rax = result ? *result : static_cast<uint64_t>(-static_cast<int64_t>(result.error()));
+    if (process != nullptr)
+        end_if_killed(*process);
 }
 
 // Linux's signal for each exception a program can raise.
@@ -102,7 +163,8 @@ int signal_of(uint8_t vector)
     using interrupts::vector_of;
     if (vector == vector_of(Exception::InvalidOpcode))
         return 4; // SIGILL
-    if (vector == vector_of(Exception::DivideError))
+    if (vector == vector_of(Exception::DivideError) || vector == vector_of(Exception::X87FloatingPoint)
+        || vector == vector_of(Exception::SimdFloatingPoint))
         return 8; // SIGFPE
     if (vector == vector_of(Exception::Breakpoint) || vector == vector_of(Exception::Debug))
         return 5; // SIGTRAP
@@ -111,10 +173,44 @@ int signal_of(uint8_t vector)
 
 void on_user_fault(const interrupts::Fault& fault)
 {
+    // From ring 3, on this thread's own kernel stack: nothing is held, and
+    // ending the process may sleep (closing a pipe takes its mutex).
+    arch::enable_interrupts();
     const sched::Thread& thread = sched::current_thread();
-    core::println("user: thread {} \"{}\" killed: {} at RIP {:#018x}: {}", thread.id(), thread.name(),
+    auto* process = static_cast<Process*>(thread.owner()); // user's threads own a Process
+    if (process == nullptr) {
+        core::println("user: thread {} \"{}\" killed: {} at RIP {:#018x}: {}", thread.id(), thread.name(),
+                      interrupts::FaultTitle{fault.vector()}, fault.frame.rip, interrupts::diagnose(fault));
+        sched::exit(fault_exit_status(fault.vector()));
+    }
+    core::println("user: process {} \"{}\" killed: {} at RIP {:#018x}: {}", process->pid(), process->name(),
                   interrupts::FaultTitle{fault.vector()}, fault.frame.rip, interrupts::diagnose(fault));
-    sched::exit(fault_exit_status(fault.vector()));
+    process->exit(Termination{0, signal_of(fault.vector())});
+}
+
+bool resolve_user_page_fault(const interrupts::UserPageFault& fault)
+{
+    auto* process = static_cast<Process*>(sched::current_thread().owner()); // user's threads own a Process
+    if (process == nullptr || !fault.interrupts_were_enabled)
+        return false; // with interrupts off the map's mutex cannot be taken: a kernel copy gets EFAULT
+    constexpr uint64_t present = 1, write = 2, from_user = 4, fetch = 16; // SDM vol. 3, 4.7
+    arch::enable_interrupts();
+    const FaultResolution resolution = process->memory().resolve_fault(
+        fault.address.value(), (fault.error_code & write) != 0, (fault.error_code & fetch) != 0,
+        (fault.error_code & present) != 0);
+    if (resolution == FaultResolution::OutOfMemory && (fault.error_code & from_user) != 0) {
+        core::println("user: process {} \"{}\" killed: out of memory at {:#x}", process->pid(), process->name(),
+                      fault.address.value());
+        process->exit(Termination{0, 9}); // SIGKILL, as Linux's OOM killer sends
+    }
+    arch::disable_interrupts();
+    return resolution == FaultResolution::Resolved;
+}
+
+void on_return_to_user()
+{
+    if (auto* process = static_cast<Process*>(sched::current_thread().owner())) // user's threads own a Process
+        end_if_killed(*process);
 }
 
 } // namespace
@@ -128,6 +224,8 @@ void initialize_system_calls()
 {
     arch::set_syscall_handler(&on_system_call);
     interrupts::set_user_fault_handler(&on_user_fault);
+    interrupts::set_user_page_fault_resolver(&resolve_user_page_fault);
+    interrupts::set_return_to_user_hook(&on_return_to_user);
 }
 
 } // namespace user

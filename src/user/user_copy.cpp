@@ -39,4 +39,24 @@ kstd::Expected<void, UserCopyError> copy_to_user(UserAddress to, const void* fro
     return {};
 }
 
+kstd::ErrorOr<size_t> copy_string_from_user(UserAddress from, std::span<char> buffer)
+{
+    size_t done = 0;
+    while (done < buffer.size()) {
+        // Up to the end of the page: the next page may not be mapped, and
+        // the string may end before it.
+        const uint64_t address = from.value() + done;
+        const uint64_t page_left = 4096 - address % 4096;
+        const size_t chunk = page_left < buffer.size() - done ? page_left : buffer.size() - done;
+        if (!copy_from_user(buffer.data() + done, UserAddress(address), chunk))
+            return kstd::unexpected(kstd::Errno::efault);
+        for (size_t i = done; i < done + chunk; ++i) {
+            if (buffer[i] == '\0')
+                return i;
+        }
+        done += chunk;
+    }
+    return kstd::unexpected(kstd::Errno::enametoolong);
+}
+
 } // namespace user

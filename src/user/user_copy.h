@@ -18,6 +18,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <span>
+#include "kstd/errno.h"
 #include "kstd/expected.h"
 #include "kstd/format.h"
 
@@ -43,5 +45,10 @@ bool is_user_range(UserAddress address, size_t size);
 
 [[nodiscard]] kstd::Expected<void, UserCopyError> copy_from_user(void* to, UserAddress from, size_t size);
 [[nodiscard]] kstd::Expected<void, UserCopyError> copy_to_user(UserAddress to, const void* from, size_t size);
+
+// A NUL-terminated string (a path, an argument) into `buffer`, NUL
+// included; returns its length. EFAULT for a bad address, ENAMETOOLONG
+// when no NUL comes within the buffer.
+[[nodiscard]] kstd::ErrorOr<size_t> copy_string_from_user(UserAddress from, std::span<char> buffer);
 
 } // namespace user

@@ -15,6 +15,13 @@ fuzzer starts from inputs that parse and mutates them from there:
                `musl-gcc -static` output (headers, text, rodata, data+bss,
                each on pages of its own; PT_TLS and PT_GNU_STACK beside), a
                static PIE with PT_PHDR, and one with sixteen loadable segments.
+  cpio/        initial ramdisks (cpio newc, src/fs/cpio.cpp): real archives
+               from GNU cpio (`cpio -o -H newc`, and `-H crc`, over a small tree
+               with a symbolic link and a hard link; and an empty one), made
+               again only where cpio is installed; and archives written here:
+               "./" and absolute names as other writers make them, hard links,
+               lower-case hex, and 60 entries. The other files in cpio/ are
+               inputs the fuzzer found (its corpus merged, `-merge=1`), kept.
   pvh/         physical memory as tests/fuzz/fuzz_pvh.cpp lays it out: the
                input at physical 0x1000, QEMU's hvm_start_info there, and the
                command line, module list, module command lines and memory map
@@ -27,7 +34,10 @@ The files are checked in; run this again after changing it:
 """
 
 import os
+import shutil
 import struct
+import subprocess
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -230,6 +240,102 @@ def elf_sixteen_segments():
     return elf(2, 0x400400, segments)
 
 
+# --- cpio newc (cpio(5), "New ASCII Format") ----------------------------------
+
+S_IFREG, S_IFDIR, S_IFLNK = 0o100000, 0o040000, 0o120000
+
+
+def pad4(data):
+    return data + b"\0" * (-len(data) % 4)
+
+
+def newc_entry(name, mode, data=b"", ino=0, nlink=1, mtime=1700000000, dev=(0, 0), magic=b"070701",
+               digits="%08X"):
+    """One entry as GNU cpio writes it: the header, the name and its NUL
+    padded to 4 bytes, the data padded to 4 bytes (archives start aligned)."""
+    name = name.encode() + b"\0"
+    fields = [ino, mode, 0, 0, nlink, mtime, len(data), dev[0], dev[1], 0, 0, len(name), 0]
+    header = magic + b"".join((digits % value).encode() for value in fields)
+    return pad4(header + name) + pad4(data)
+
+
+def newc(entries):
+    """The entries, the trailer, zeros to a 512-byte block."""
+    archive = b"".join(entries) + newc_entry("TRAILER!!!", 0, ino=0, nlink=1, mtime=0)
+    return archive + b"\0" * (-len(archive) % 512)
+
+
+def cpio_dot_slash_names():
+    # As writers that keep find's "./" write them, with an absolute name too.
+    return newc([newc_entry(".", S_IFDIR | 0o755, ino=1, nlink=3),
+                 newc_entry("./bin", S_IFDIR | 0o755, ino=2, nlink=2),
+                 newc_entry("./bin/init", S_IFREG | 0o755, b"\x7fELF" + bytes(60), ino=3),
+                 newc_entry("./bin/sh", S_IFLNK | 0o777, b"init", ino=4),
+                 newc_entry("/etc", S_IFDIR | 0o755, ino=5, nlink=2),
+                 newc_entry("/etc/..rc", S_IFREG | 0o644, b"# not a dot-dot\n", ino=6)])
+
+
+def cpio_hard_links():
+    # Three names of one file, the data with the last (as GNU cpio writes
+    # them); the same inode number on another device; an empty linked file.
+    shared = dict(ino=7, nlink=3)
+    return newc([newc_entry("a", S_IFREG | 0o644, **shared),
+                 newc_entry("b", S_IFREG | 0o644, **shared),
+                 newc_entry("c", S_IFREG | 0o644, b"shared data\n", **shared),
+                 newc_entry("d", S_IFREG | 0o644, ino=7, nlink=2, dev=(8, 1)),
+                 newc_entry("e", S_IFREG | 0o644, ino=9, nlink=2),
+                 newc_entry("f", S_IFREG | 0o644, ino=9, nlink=2)])
+
+
+def cpio_lower_case_crc():
+    # The CRC variant's magic, lower-case hex digits (the format allows
+    # both), and data sizes that end on each alignment.
+    return newc([newc_entry("x" * length, S_IFREG | 0o644, b"y" * length, ino=length, magic=b"070702",
+                            digits="%08x") for length in range(1, 9)])
+
+
+def cpio_sixty_entries():
+    # Many small entries, to exercise the walks over all of them (the
+    # duplicate check, find, hard links).
+    entries = [newc_entry(".", S_IFDIR | 0o755, ino=0, nlink=2)]
+    entries += [newc_entry(f"f{i:02}", S_IFREG | 0o644, bytes([i]) * (i % 5), ino=i + 1) for i in range(59)]
+    return newc(entries)
+
+
+def gnu_cpio_archives():
+    """Real archives from GNU cpio, or None without it: the tree of
+    tests/cpio_builder.h's real_archive, every mtime 1700000000, owner
+    0:0, inodes renumbered (--reproducible), names sorted."""
+    if shutil.which("cpio") is None:
+        return None
+    archives = {}
+    with tempfile.TemporaryDirectory() as tree:
+        os.makedirs(os.path.join(tree, "bin"))
+        os.makedirs(os.path.join(tree, "etc"))
+        with open(os.path.join(tree, "bin", "init"), "w") as file:
+            file.write("#!/bin/sh\necho hi\n")
+        with open(os.path.join(tree, "etc", "motd"), "w") as file:
+            file.write("hello\n")
+        os.symlink("init", os.path.join(tree, "bin", "sh"))
+        os.link(os.path.join(tree, "etc", "motd"), os.path.join(tree, "etc", "motd.link"))
+        for path, mode in ((".", 0o755), ("bin", 0o755), ("etc", 0o755), ("bin/init", 0o755), ("etc/motd", 0o644)):
+            os.chmod(os.path.join(tree, path), mode)
+        names = ["."]
+        for directory, subdirectories, files in os.walk(tree):
+            for name in subdirectories + files:
+                names.append(os.path.relpath(os.path.join(directory, name), tree))
+        for name in names:
+            os.utime(os.path.join(tree, name), (1700000000, 1700000000), follow_symlinks=False)
+        listing = "".join(name + "\n" for name in sorted(names)).encode()
+        for file_name, format_name in (("gnu_cpio_tree.cpio", "newc"), ("gnu_cpio_crc.cpio", "crc")):
+            archives[file_name] = subprocess.run(
+                ["cpio", "-o", "-H", format_name, "-R", "0:0", "--reproducible", "--quiet"],
+                input=listing, cwd=tree, check=True, capture_output=True).stdout
+        archives["gnu_cpio_empty.cpio"] = subprocess.run(
+            ["cpio", "-o", "-H", "newc", "--quiet"], input=b"", check=True, capture_output=True).stdout
+    return archives
+
+
 SEEDS = {
     "elf": {
         "static_exec.bin": elf_static_exec(),
@@ -244,6 +350,12 @@ SEEDS = {
         "wide_memory_map.bin": wide_memory_map(),
         "sixteen_modules.bin": sixteen_modules(),
     },
+    "cpio": {
+        "dot_slash_names.cpio": cpio_dot_slash_names(),
+        "hard_links.cpio": cpio_hard_links(),
+        "lower_case_crc.cpio": cpio_lower_case_crc(),
+        "sixty_entries.cpio": cpio_sixty_entries(),
+    },
     "pvh": {
         "qemu.bin": pvh_qemu(),
         "version_zero.bin": pvh_version_zero(),
@@ -254,6 +366,11 @@ SEEDS = {
 
 
 def main():
+    real = gnu_cpio_archives()
+    if real is None:
+        print("cpio/gnu_cpio_*.cpio: kept as they are (no cpio here to make them again)")
+    else:
+        SEEDS["cpio"].update(real)
     for target, seeds in SEEDS.items():
         directory = os.path.join(HERE, "corpus", target)
         os.makedirs(directory, exist_ok=True)

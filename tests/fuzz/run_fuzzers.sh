@@ -10,7 +10,7 @@ build=$1
 seconds=${2:-300}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 status=0
-for parser in multiboot2 pvh elf; do
+for parser in multiboot2 pvh elf cpio; do
     binary=$build/tests/fuzz/fuzz-$parser
     if [ ! -x "$binary" ]; then
         echo "fuzz: no $binary: clang++ with libFuzzer was not found when $build was configured (tools/setup.sh)"

@@ -61,11 +61,11 @@ std::vector<uint64_t> runs_of(const std::vector<PhysRange>& ranges)
     return counts;
 }
 
-TEST(FrameAllocator, metadata_is_about_nine_bytes_per_frame)
+TEST(FrameAllocator, metadata_is_about_thirteen_bytes_per_frame)
 {
     EXPECT_EQ(FrameAllocator::metadata_bytes(range(0, 0)), 0u);
-    // 128 MiB = 32768 frames.
-    EXPECT_EQ(FrameAllocator::metadata_bytes(range(0, 128 * MiB)), 32768u * 9 + 3);
+    // 128 MiB = 32768 frames: a state byte, two links and a reference count each.
+    EXPECT_EQ(FrameAllocator::metadata_bytes(range(0, 128 * MiB)), 32768u * 13 + 3);
     // The span is managed from its start rounded down to 4 MiB.
     EXPECT_EQ(FrameAllocator::metadata_bytes(range(5 * MiB, 6 * MiB)),
               FrameAllocator::metadata_bytes(range(4 * MiB, 6 * MiB)));
@@ -399,7 +399,7 @@ TEST(FrameAllocator, randomised_stress_against_a_model)
 TEST(FrameAllocator, manages_a_large_sparse_span)
 {
     // 8 GiB of address space with 256 MiB of RAM near the top: metadata is
-    // about 9 bytes per frame of the span (18 MiB here).
+    // about 13 bytes per frame of the span (26 MiB here).
     Frames frames(range(0, 8 * GiB));
     FrameAllocator& a = frames.allocator;
     ASSERT_TRUE(a.add_free_range(range(7 * GiB, 7 * GiB + 256 * MiB)).has_value());
@@ -409,6 +409,194 @@ TEST(FrameAllocator, manages_a_large_sparse_span)
     EXPECT_GE(*run, arch::PhysAddr(7 * GiB));
     EXPECT_TRUE(run->is_aligned(2 * MiB));
     EXPECT_TRUE(a.free_run(*run, 9).has_value());
+}
+
+// Reference counts: allocation starts one, share() adds, release() takes
+// away and frees the run with the last; free() refuses a shared run.
+TEST(FrameAllocator, references_are_counted_and_the_last_release_frees)
+{
+    Frames frames(range(0, 4 * MiB));
+    FrameAllocator& a = frames.allocator;
+    ASSERT_TRUE(a.add_free_range(range(0, 4 * MiB)).has_value());
+    auto frame = a.allocate();
+    ASSERT_TRUE(frame.has_value());
+    EXPECT_EQ(a.reference_count(*frame), 1u);
+    ASSERT_TRUE(a.share(*frame).has_value());
+    ASSERT_TRUE(a.share(*frame).has_value());
+    EXPECT_EQ(a.reference_count(*frame), 3u);
+    EXPECT_TRUE(a.check_consistency());
+
+    auto shared_free = a.free(*frame);
+    ASSERT_FALSE(shared_free.has_value());
+    EXPECT_EQ(shared_free.error().kind, FrameErrorKind::StillShared);
+    EXPECT_EQ(shared_free.error().references, 3u);
+    EXPECT_EQ(text_of(shared_free.error()), "freeing frame " + text_of(*frame)
+                                                + " (order 0): frame is still shared (3 references): release it, do not free it");
+    EXPECT_EQ(a.reference_count(*frame), 3u) << "the refused free changed nothing";
+
+    EXPECT_EQ(a.release(*frame).value(), 2u);
+    EXPECT_EQ(a.release(*frame).value(), 1u);
+    EXPECT_EQ(a.used_frames(), 1u);
+    EXPECT_EQ(a.release(*frame).value(), 0u);
+    EXPECT_EQ(a.used_frames(), 0u) << "the last release freed the frame";
+    EXPECT_EQ(a.reference_count(*frame), 0u);
+    EXPECT_EQ(a.largest_free_order(), static_cast<int>(FrameAllocator::max_order)) << "and it merged back";
+    EXPECT_TRUE(a.check_consistency());
+
+    // A run is counted at its first frame and freed whole.
+    auto run = a.allocate_run(4);
+    ASSERT_TRUE(run.has_value());
+    ASSERT_TRUE(a.share(*run).has_value());
+    EXPECT_EQ(a.reference_count(*run + arch::frame_size), 0u) << "not the first frame: no count";
+    EXPECT_EQ(a.release(*run).value(), 1u);
+    EXPECT_TRUE(a.free_run(*run, 4).has_value()) << "one reference left: free() may take it";
+    EXPECT_EQ(a.used_frames(), 0u);
+    EXPECT_TRUE(a.check_consistency());
+}
+
+TEST(FrameAllocator, reference_misuse_is_reported_with_the_address)
+{
+    Frames frames(range(0, 8 * MiB));
+    FrameAllocator& a = frames.allocator;
+    ASSERT_TRUE(a.add_free_range(range(0, 4 * MiB)).has_value());
+    auto frame = a.allocate();
+    auto run = a.allocate_run(2);
+    ASSERT_TRUE(frame.has_value() && run.has_value());
+    ASSERT_TRUE(a.free(*frame).has_value());
+
+    auto released_free = a.release(*frame);
+    ASSERT_FALSE(released_free.has_value());
+    EXPECT_EQ(released_free.error().kind, FrameErrorKind::DoubleFree);
+    EXPECT_EQ(released_free.error().address, *frame);
+    EXPECT_EQ(text_of(released_free.error()),
+              "releasing frame " + text_of(*frame) + ": frame is already free (double free?)");
+
+    auto shared_free = a.share(*frame);
+    ASSERT_FALSE(shared_free.has_value());
+    EXPECT_EQ(shared_free.error().kind, FrameErrorKind::NotInUse);
+    EXPECT_EQ(text_of(shared_free.error()), "sharing frame " + text_of(*frame) + ": frame is free: there is nothing to share");
+
+    struct Case {
+        arch::PhysAddr address;
+        const char* what;
+    };
+    const Case never_handed_out[] = {
+        {*run + arch::frame_size, "inside an allocated run"},
+        {*run + 12, "not frame-aligned"},
+        {arch::PhysAddr(6 * MiB), "in the span, never added"},
+        {arch::PhysAddr(64 * MiB), "outside the span"},
+    };
+    for (const Case& c : never_handed_out) {
+        auto shared = a.share(c.address);
+        ASSERT_FALSE(shared.has_value()) << c.what;
+        EXPECT_EQ(shared.error().kind, FrameErrorKind::NotAllocated) << c.what;
+        EXPECT_EQ(shared.error().address, c.address) << c.what;
+        auto released = a.release(c.address);
+        ASSERT_FALSE(released.has_value()) << c.what;
+        EXPECT_EQ(released.error().kind, FrameErrorKind::NotAllocated) << c.what;
+        EXPECT_EQ(a.reference_count(c.address), 0u) << c.what;
+    }
+    EXPECT_EQ(text_of(a.release(arch::PhysAddr(6 * MiB)).error()),
+              "releasing frame 0x0000000000600000: frame was never handed out");
+    // None of the failed calls changed anything.
+    EXPECT_EQ(a.reference_count(*run), 1u);
+    EXPECT_EQ(a.used_frames(), 4u);
+    EXPECT_TRUE(a.check_consistency());
+}
+
+TEST(FrameAllocator, a_reference_count_at_its_limit_refuses_another_share)
+{
+    Frames frames(range(0, 4 * MiB));
+    FrameAllocator& a = frames.allocator;
+    ASSERT_TRUE(a.add_free_range(range(0, 4 * MiB)).has_value());
+    a.set_reference_limit(3); // the real limit, UINT32_MAX, takes 4 billion shares to reach
+    auto frame = a.allocate();
+    ASSERT_TRUE(frame.has_value());
+    ASSERT_TRUE(a.share(*frame).has_value());
+    ASSERT_TRUE(a.share(*frame).has_value());
+    auto overflow = a.share(*frame);
+    ASSERT_FALSE(overflow.has_value());
+    EXPECT_EQ(overflow.error().kind, FrameErrorKind::TooManyReferences);
+    EXPECT_EQ(overflow.error().references, 3u);
+    EXPECT_EQ(text_of(overflow.error()),
+              "sharing frame " + text_of(*frame) + ": it has 3 references, the most its count holds");
+    EXPECT_EQ(a.reference_count(*frame), 3u) << "not wrapped, not changed";
+    for (uint32_t left = 2;; --left) {
+        ASSERT_EQ(a.release(*frame).value(), left);
+        if (left == 0)
+            break;
+    }
+    EXPECT_EQ(a.used_frames(), 0u);
+    EXPECT_TRUE(a.check_consistency());
+}
+
+// Random allocations, shares, releases and frees against a model of each
+// live run's reference count: the counts, the used frames and the metadata
+// stay right, and everything merges back at the end.
+TEST(FrameAllocator, randomised_shares_and_releases_against_a_model)
+{
+    host_test::Random random(host_test::test_seed("FrameAllocator.randomised_shares_and_releases_against_a_model"));
+    Frames frames(range(0, 64 * MiB));
+    FrameAllocator& a = frames.allocator;
+    ASSERT_TRUE(a.add_free_range(range(0x1000, 60 * MiB)).has_value());
+    const uint64_t total = a.total_frames();
+    struct Live {
+        arch::PhysAddr start;
+        unsigned order;
+        uint32_t references;
+    };
+    std::vector<Live> live; // in no order: a victim is swapped with the last and popped
+    uint64_t live_frames = 0;
+    auto forget = [&](size_t index) {
+        live_frames -= uint64_t{1} << live[index].order;
+        live[index] = live.back();
+        live.pop_back();
+    };
+    for (int step = 0; step < 100000; ++step) {
+        const int roll = host_test::uniform(random, 0, 99);
+        if (live.empty() || roll < 35) {
+            const unsigned order = host_test::uniform(random, 0, 99) < 80 ? 0 : host_test::uniform(random, 1u, 5u);
+            auto run = a.allocate_run(order);
+            if (!run)
+                continue;
+            live.push_back({*run, order, 1});
+            live_frames += uint64_t{1} << order;
+            continue;
+        }
+        const size_t index = host_test::uniform<size_t>(random, 0, live.size() - 1);
+        Live& victim = live[index];
+        if (roll < 60) {
+            ASSERT_TRUE(a.share(victim.start).has_value());
+            ++victim.references;
+        } else if (roll < 90) {
+            const uint32_t left = a.release(victim.start).value();
+            ASSERT_EQ(left, --victim.references);
+            if (left == 0)
+                forget(index);
+        } else {
+            auto freed = a.free_run(victim.start, victim.order);
+            if (victim.references > 1) {
+                ASSERT_FALSE(freed.has_value());
+                ASSERT_EQ(freed.error().kind, FrameErrorKind::StillShared);
+            } else {
+                ASSERT_TRUE(freed.has_value());
+                forget(index);
+            }
+        }
+        ASSERT_EQ(a.used_frames(), live_frames);
+        if (step % 20000 == 0) {
+            ASSERT_TRUE(a.check_consistency()) << "step " << step;
+            for (const Live& run : live)
+                ASSERT_EQ(a.reference_count(run.start), run.references);
+        }
+    }
+    for (const Live& run : live) {
+        ASSERT_EQ(a.reference_count(run.start), run.references);
+        for (uint32_t i = 0; i < run.references; ++i)
+            ASSERT_TRUE(a.release(run.start).has_value());
+    }
+    EXPECT_EQ(a.free_frames(), total);
+    EXPECT_TRUE(a.check_consistency());
 }
 
 } // namespace

@@ -9,6 +9,13 @@ namespace arch {
 
 // CR0.WP: supervisor writes honour read-only pages (set by boot.asm).
 inline constexpr uint64_t cr0_write_protect = 1ull << 16;
+// CR0.MP, EM and TS: how x87/SSE instructions behave (SDM vol. 3, 2.5 and
+// 13.1.3); CR4.OSFXSR and OSXMMEXCPT: SSE allowed, its exceptions as #XM.
+inline constexpr uint64_t cr0_monitor_coprocessor = 1ull << 1;
+inline constexpr uint64_t cr0_emulation = 1ull << 2;
+inline constexpr uint64_t cr0_task_switched = 1ull << 3;
+inline constexpr uint64_t cr4_osfxsr = 1ull << 9;
+inline constexpr uint64_t cr4_osxmmexcpt = 1ull << 10;
 
 // CR3 bits 12..51 hold the physical address of the PML4 (with CR4.PCIDE = 0
 // the low bits are the PWT/PCD cache controls).
@@ -20,6 +27,27 @@ inline uint64_t read_cr0()
     // MOV from CR0 is a privileged read without side effects.
     asm volatile("mov %%cr0, %0" : "=r"(value));
     return value;
+}
+
+inline void write_cr0(uint64_t value)
+{
+    // MOV to CR0 changes how the CPU runs (paging, protection, the FPU);
+    // "memory": accesses must not move across it.
+    asm volatile("mov %0, %%cr0" : : "r"(value) : "memory");
+}
+
+inline uint64_t read_cr4()
+{
+    uint64_t value;
+    // MOV from CR4 is a privileged read without side effects.
+    asm volatile("mov %%cr4, %0" : "=r"(value));
+    return value;
+}
+
+inline void write_cr4(uint64_t value)
+{
+    // MOV to CR4 enables architectural extensions; "memory" as for CR0.
+    asm volatile("mov %0, %%cr4" : : "r"(value) : "memory");
 }
 
 // The linear address of the last page fault.

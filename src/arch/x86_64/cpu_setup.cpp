@@ -2,6 +2,7 @@
 #include "arch/x86_64/user_mode.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/idt.h"
 #include "arch/x86_64/tss.h"
@@ -28,6 +29,7 @@ kstd::Expected<void, CpuSetupError> initialize_cpu()
     if (missing_required_feature(cpu_features()))
         return kstd::unexpected(CpuSetupError::MissingRequiredFeature);
     enable_no_execute();
+    enable_fpu();
     initialize_task_state_segment();
     gdt::load();
     idt::load();

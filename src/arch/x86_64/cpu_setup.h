@@ -3,7 +3,8 @@
 //
 //   1. the features the kernel needs are there (cpu_features.h),
 //   2. EFER.NXE on where the CPU has NX,
-//   3. the TSS with the interrupt stacks (IST), the kernel's GDT, the IDT.
+//   3. x87/SSE for user code (fpu.h),
+//   4. the TSS with the interrupt stacks (IST), the kernel's GDT, the IDT.
 //
 // Interrupts stay off. From here on every exception is caught and reported
 // (interrupts/dispatch.cpp). The interrupt stacks' guard pages are left out

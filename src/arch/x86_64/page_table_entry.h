@@ -6,6 +6,7 @@
 #include <cstdint>
 #include "arch/x86_64/address.h"
 #include "arch/x86_64/page_size.h"
+#include "kstd/format.h"
 
 namespace arch {
 
@@ -21,6 +22,12 @@ enum class PageFlags : uint64_t {
     Dirty = 1ull << 6,
     Huge = 1ull << 7,   // PDPT: 1 GiB page, PD: 2 MiB page (PS bit)
     Global = 1ull << 8,
+    // Bits 9-11 are ignored by the CPU and left to software (SDM vol. 3,
+    // tables 4-19 and 4-20, "Ignored"). A leaf with this bit is read-only
+    // because its frame is shared after a fork: a write fault on it copies
+    // the frame (mem::AddressSpace::resolve_copy_on_write) instead of
+    // killing the program.
+    CopyOnWrite = 1ull << 9,
     NoExecute = 1ull << 63, // needs EFER.NXE, else a reserved bit
 };
 
@@ -94,6 +101,7 @@ public:
     constexpr bool is(PageFlags flag) const { return (m_raw & static_cast<uint64_t>(flag)) != 0; }
     constexpr bool present() const { return is(PageFlags::Present); }
     constexpr bool huge() const { return is(PageFlags::Huge); }
+    constexpr bool copy_on_write() const { return is(PageFlags::CopyOnWrite); }
     constexpr bool empty() const { return m_raw == 0; }
     constexpr PhysAddr address() const { return PhysAddr(m_raw & address_mask); }
     constexpr PageFlags flags() const { return static_cast<PageFlags>(m_raw & ~address_mask); }
@@ -112,6 +120,49 @@ private:
     uint64_t m_raw = 0;
 };
 static_assert(sizeof(PageTableEntry) == 8);
+
+// The flags by name, lowest bit first: "present writable user copy-on-write"
+// (for reports of page-table entries). "none" for no flag; bits without a
+// name (PAT, protection keys, the other software bits) print as one number.
+inline void format_value(kstd::Sink& sink, PageFlags flags, const kstd::FormatSpec&)
+{
+    struct Named {
+        PageFlags flag;
+        const char* name;
+    };
+    static constexpr Named names[] = {
+        {PageFlags::Present, "present"},
+        {PageFlags::Writable, "writable"},
+        {PageFlags::User, "user"},
+        {PageFlags::WriteThrough, "write-through"},
+        {PageFlags::CacheDisable, "cache-disable"},
+        {PageFlags::Accessed, "accessed"},
+        {PageFlags::Dirty, "dirty"},
+        {PageFlags::Huge, "huge"},
+        {PageFlags::Global, "global"},
+        {PageFlags::CopyOnWrite, "copy-on-write"},
+        {PageFlags::NoExecute, "no-execute"},
+    };
+    uint64_t rest = static_cast<uint64_t>(flags);
+    const char* separator = "";
+    for (const Named& named : names) {
+        if (!has(flags, named.flag))
+            continue;
+        kstd::format_to(sink, "{}{}", separator, named.name);
+        rest &= ~static_cast<uint64_t>(named.flag);
+        separator = " ";
+    }
+    if (rest != 0)
+        kstd::format_to(sink, "{}{:#x}", separator, rest);
+    else if (*separator == '\0')
+        sink.write("none");
+}
+
+// "0x0000000000123000 present user copy-on-write": the frame, then the flags.
+inline void format_value(kstd::Sink& sink, PageTableEntry entry, const kstd::FormatSpec&)
+{
+    kstd::format_to(sink, "{} {}", entry.address(), entry.flags());
+}
 
 // One page table of any level: 512 entries in one 4 KiB frame.
 struct alignas(page_size) PageTable {

@@ -83,4 +83,17 @@ arch_enter_user_mode:
     swapgs                          ; the user's GS base (zero) in, the kernel's kept in KERNEL_GS_BASE
     iretq
 
+; arch_return_to_user(const InterruptFrame* frame): into ring 3 with every
+; register as `frame` says (a forked child's first return, with RAX 0).
+; The frame must lie on this thread's kernel stack, below anything still
+; needed: RSP moves onto it, and IRETQ leaves the kernel for good.
+global arch_return_to_user
+arch_return_to_user:
+    cli
+    mov rsp, rdi
+    pop_frame_registers
+    add rsp, 16                     ; vector and error code
+    swapgs                          ; the user's GS base in, the kernel's kept in KERNEL_GS_BASE
+    iretq
+
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -17,6 +17,10 @@ constexpr uint32_t lstar = 0xC000'0082;
 constexpr uint32_t fmask = 0xC000'0084;
 // RFLAGS cleared on entry: TF (8), IF (9), DF (10), AC (18).
 constexpr uint64_t entry_cleared_flags = (1u << 8) | (1u << 9) | (1u << 10) | (1u << 18);
+// The RFLAGS bits user code may hold (CF PF AF ZF SF TF DF OF, AC, ID);
+// IOPL, NT, VM and the rest are the kernel's to decide (SDM vol. 1, 3.4.3).
+constexpr uint64_t user_rflags_mask = 0x0000'0000'0024'0DD5ull;
+constexpr uint64_t rflags_interrupt = 1u << 9, rflags_always_one = 1u << 1;
 } // namespace
 
 void enable_syscalls()
@@ -45,6 +49,14 @@ void set_kernel_entry_stack(uint64_t top)
 uint64_t kernel_entry_stack()
 {
     return this_cpu_data().kernel_stack_top;
+}
+
+void return_to_user(InterruptFrame& frame)
+{
+    frame.cs = gdt::user_code_selector;
+    frame.ss = gdt::user_data_selector;
+    frame.rflags = (frame.rflags & user_rflags_mask) | rflags_interrupt | rflags_always_one;
+    arch_return_to_user(&frame);
 }
 
 } // namespace arch

@@ -19,6 +19,7 @@
 #include "arch/x86_64/interrupt_frame.h"
 
 extern "C" [[noreturn]] void arch_enter_user_mode(uint64_t rip, uint64_t rsp); // syscall.asm
+extern "C" [[noreturn]] void arch_return_to_user(const arch::InterruptFrame* frame); // syscall.asm
 
 namespace arch {
 
@@ -47,6 +48,11 @@ uint64_t kernel_entry_stack();
 {
     arch_enter_user_mode(rip, rsp);
 }
+
+// Leaves the kernel for good with the registers of `frame` (a user frame
+// on this thread's kernel stack, such as a copy of the parent's system-call
+// frame in a forked child). CS and SS are forced to the user selectors.
+[[noreturn]] void return_to_user(InterruptFrame& frame);
 
 // Whether a frame was saved from ring 3.
 inline bool from_user_mode(const InterruptFrame& frame)

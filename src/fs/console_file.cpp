@@ -1,0 +1,28 @@
+#include "fs/console_file.h"
+#include <new>
+#include "core/print.h"
+
+namespace fs {
+
+kstd::ErrorOr<kstd::RefPtr<File>> ConsoleFile::open()
+{
+    kstd::RefPtr<File> file = kstd::adopt<File>(new (std::nothrow) ConsoleFile);
+    if (!file)
+        return kstd::unexpected(kstd::Errno::enomem);
+    return file;
+}
+
+kstd::ErrorOr<size_t> ConsoleFile::read(std::span<std::byte>)
+{
+    return size_t{0};
+}
+
+kstd::ErrorOr<size_t> ConsoleFile::write(std::span<const std::byte> data)
+{
+    const core::ConsoleMux::Guard guard(core::console()); // the write is not cut by another's line
+    // Console text is bytes as they come: the view only reinterprets them.
+    core::console().write(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+    return data.size();
+}
+
+} // namespace fs

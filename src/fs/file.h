@@ -1,0 +1,54 @@
+#pragma once
+// An open file: what a file descriptor names. Each open() makes one; dup()
+// and fork() share it (and so its offset), which is why it is reference
+// counted. Reads and writes move bytes between the file and a kernel
+// buffer: the system-call layer copies to and from user memory around
+// them, so no file sees a user pointer.
+//
+//   class PipeReader : public fs::File { ... read() ... };
+//   kstd::RefPtr<fs::File> file = kstd::adopt<fs::File>(new (std::nothrow) PipeReader(pipe));
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include "kstd/errno.h"
+#include "kstd/ref_ptr.h"
+
+namespace fs {
+
+// What fstat's st_mode reports (Linux's S_IF* values).
+enum class FileType : uint32_t {
+    Fifo = 0010000,
+    CharacterDevice = 0020000,
+    Directory = 0040000,
+    Regular = 0100000,
+    Symlink = 0120000,
+};
+
+// One directory entry as getdents64 lists it.
+struct DirectoryEntry {
+    std::string_view name;
+    uint64_t inode;
+    FileType type;
+};
+
+class File : public kstd::RefCounted {
+public:
+    // Blocks until at least one byte is there, or the end (0).
+    virtual kstd::ErrorOr<size_t> read(std::span<std::byte> buffer);
+    virtual kstd::ErrorOr<size_t> write(std::span<const std::byte> data);
+    // The new offset (lseek's whence: 0 SET, 1 CUR, 2 END); ESPIPE where
+    // there is no offset.
+    virtual kstd::ErrorOr<uint64_t> seek(int64_t offset, int whence);
+    // The entry at `index` of a directory, or false past the last; ENOTDIR
+    // for anything else.
+    virtual kstd::ErrorOr<bool> directory_entry(uint64_t index, DirectoryEntry& entry);
+    virtual FileType type() const = 0;
+    virtual uint64_t size() const { return 0; }
+    virtual uint64_t inode() const { return 0; }
+    // A terminal answers the terminal ioctls (TCGETS, TIOCGWINSZ).
+    virtual bool is_terminal() const { return false; }
+};
+
+} // namespace fs

@@ -1,0 +1,66 @@
+#pragma once
+// The system calls' handlers, one per Linux number, in three files by
+// subject: file_system_calls.cpp, memory_system_calls.cpp and
+// process_system_calls.cpp. system_calls.cpp's table maps numbers to them.
+// Each takes the caller's registers (arguments in rdi, rsi, rdx, r10, r8,
+// r9) and returns a value or an error, which becomes -errno in RAX.
+
+#include <cstdint>
+#include "arch/x86_64/user_mode.h"
+#include "kstd/errno.h"
+
+namespace user::calls {
+
+using Frame = arch::SyscallFrame;
+using Result = kstd::ErrorOr<uint64_t>;
+
+// Files (descriptors, the console, pipes, the initial ramdisk).
+Result read(Frame& frame);
+Result write(Frame& frame);
+Result readv(Frame& frame);
+Result writev(Frame& frame);
+Result openat(Frame& frame);
+Result open(Frame& frame);
+Result close(Frame& frame);
+Result lseek(Frame& frame);
+Result fstat(Frame& frame);
+Result newfstatat(Frame& frame);
+Result stat(Frame& frame);
+Result lstat(Frame& frame);
+Result getdents64(Frame& frame);
+Result ioctl(Frame& frame);
+Result pipe(Frame& frame);
+Result pipe2(Frame& frame);
+Result dup(Frame& frame);
+Result dup2(Frame& frame);
+Result dup3(Frame& frame);
+Result fcntl(Frame& frame);
+Result getcwd(Frame& frame);
+Result chdir(Frame& frame);
+Result access(Frame& frame);
+
+// Memory.
+Result brk(Frame& frame);
+Result mmap(Frame& frame);
+Result munmap(Frame& frame);
+Result mprotect(Frame& frame);
+
+// Processes, time and the rest.
+Result getpid(Frame& frame);
+Result getppid(Frame& frame);
+Result gettid(Frame& frame);
+Result fork(Frame& frame);
+Result clone(Frame& frame);
+Result execve(Frame& frame);
+Result exit(Frame& frame);
+Result wait4(Frame& frame);
+Result kill(Frame& frame);
+Result uname(Frame& frame);
+Result arch_prctl(Frame& frame);
+Result set_tid_address(Frame& frame);
+Result sched_yield(Frame& frame);
+Result nanosleep(Frame& frame);
+Result clock_gettime(Frame& frame);
+Result user_ids(Frame& frame); // getuid, geteuid, getgid, getegid: all 0 (root), there are no users yet
+
+} // namespace user::calls

@@ -1,0 +1,399 @@
+// Process behaviour checked from user space, in the spirit of xv6's
+// usertests: fork, exec, wait and exit statuses, pipes, sbrk and mmap,
+// copy-on-write isolation, descriptors, files of the initial ramdisk, the
+// FPU and thread-local storage across switches. Each test prints "ok NAME"
+// or "not ok NAME"; the exit status is the number of failed checks.
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "check.h"
+
+static int global_value = 1;
+
+static int wait_status(pid_t pid)
+{
+    int status = -1;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    return status;
+}
+
+static void exit_status_reaches_the_parent(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(42);
+    CHECK(pid > 0);
+    int status = wait_status(pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 42);
+}
+
+static void wait_without_children_is_echild(void)
+{
+    errno = 0;
+    CHECK(wait(NULL) == -1 && errno == ECHILD);
+    int status;
+    CHECK(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD);
+}
+
+static void wnohang_returns_0_while_the_child_runs(void)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        close(fds[1]);
+        read(fds[0], &c, 1); // until the parent closes its end
+        _exit(3);
+    }
+    close(fds[0]);
+    int status;
+    CHECK(waitpid(pid, &status, WNOHANG) == 0);
+    close(fds[1]);
+    status = wait_status(pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+}
+
+static void fork_gives_the_child_its_own_memory(void)
+{
+    enum { size = 256 * 1024 };
+    unsigned char* block = malloc(size);
+    CHECK(block != NULL);
+    memset(block, 0x5A, size);
+    global_value = 1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        global_value = 2;
+        memset(block, 0xA5, size);
+        _exit(global_value == 2 && block[size - 1] == 0xA5 ? 0 : 1);
+    }
+    int status = wait_status(pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(global_value == 1);
+    int intact = 1;
+    for (int i = 0; i < size; ++i)
+        intact &= block[i] == 0x5A;
+    CHECK(intact);
+    free(block);
+}
+
+static void parent_and_child_ids(void)
+{
+    pid_t parent = getpid();
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        pid_t seen[2] = {getpid(), getppid()};
+        write(fds[1], seen, sizeof seen);
+        _exit(0);
+    }
+    pid_t seen[2] = {0, 0};
+    CHECK(read(fds[0], seen, sizeof seen) == sizeof seen);
+    CHECK(seen[0] == pid);
+    CHECK(seen[1] == parent);
+    wait_status(pid);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+static void pipe_carries_bytes_and_ends_when_writers_close(void)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        unsigned char buffer[1000];
+        for (int round = 0; round < 20; ++round) { // 20,000 bytes: more than the pipe holds
+            for (int i = 0; i < 1000; ++i)
+                buffer[i] = (unsigned char)(round * 1000 + i);
+            if (write(fds[1], buffer, sizeof buffer) != sizeof buffer)
+                _exit(1);
+        }
+        _exit(0);
+    }
+    close(fds[1]);
+    unsigned char buffer[777];
+    long total = 0;
+    int in_order = 1;
+    ssize_t got;
+    while ((got = read(fds[0], buffer, sizeof buffer)) > 0) {
+        for (ssize_t i = 0; i < got; ++i)
+            in_order &= buffer[i] == (unsigned char)(total + i);
+        total += got;
+    }
+    CHECK(got == 0);
+    CHECK(total == 20000);
+    CHECK(in_order);
+    close(fds[0]);
+    int status = wait_status(pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void write_to_a_pipe_without_readers_is_epipe(void)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    close(fds[0]);
+    errno = 0;
+    CHECK(write(fds[1], "x", 1) == -1 && errno == EPIPE);
+    close(fds[1]);
+}
+
+static void dup2_redirects_a_childs_output(void)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        printf("through the pipe\n");
+        fflush(stdout);
+        _exit(0);
+    }
+    close(fds[1]);
+    char buffer[64] = {0};
+    ssize_t total = 0, got;
+    while ((got = read(fds[0], buffer + total, sizeof buffer - 1 - total)) > 0)
+        total += got;
+    CHECK(strcmp(buffer, "through the pipe\n") == 0);
+    close(fds[0]);
+    wait_status(pid);
+}
+
+static void exec_runs_another_program(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        char* argv[] = {"hello", "from-exec", NULL};
+        char* envp[] = {"A=1", NULL};
+        execve("/bin/hello", argv, envp);
+        _exit(99); // exec failed
+    }
+    int status = wait_status(pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void exec_of_a_missing_or_bad_file_fails_and_returns(void)
+{
+    char* argv[] = {"x", NULL};
+    errno = 0;
+    CHECK(execve("/bin/no-such-program", argv, NULL) == -1 && errno == ENOENT);
+    CHECK(execve("/bin", argv, NULL) == -1 && errno == EACCES);
+    CHECK(execve((char*)0xFFFF800000000000ull, argv, NULL) == -1 && errno == EFAULT);
+}
+
+// musl's sbrk() refuses to move the break (its malloc owns it), so the
+// system call itself: brk(address) returns the new break, or the old one
+// when it cannot move.
+static char* brk_to(char* address)
+{
+    return (char*)syscall(SYS_brk, address);
+}
+
+static void brk_grows_and_shrinks_the_heap(void)
+{
+    char* start = brk_to(0);
+    CHECK(brk_to(start + (1 << 20)) == start + (1 << 20));
+    for (int i = 0; i < (1 << 20); i += 4096)
+        start[i] = (char)i; // each page on first touch
+    CHECK(start[4096 * 7] == (char)(4096 * 7));
+    CHECK(brk_to(start) == start);
+    CHECK(brk_to(start + ((intptr_t)1 << 46)) == start); // 64 TiB: far beyond memory, refused
+    pid_t pid = fork();
+    if (pid == 0) {
+        start[0] = 1; // given back: SIGSEGV
+        _exit(0);
+    }
+    int status = wait_status(pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+}
+
+static void mmap_gives_zeroed_memory_and_munmap_takes_it_back(void)
+{
+    enum { size = 16 * 4096 };
+    unsigned char* block = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(block != MAP_FAILED);
+    int zero = 1;
+    for (int i = 0; i < size; ++i)
+        zero &= block[i] == 0;
+    CHECK(zero);
+    block[size - 1] = 7;
+    CHECK(munmap(block, size) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        block[0] = 1; // unmapped now: SIGSEGV
+        _exit(0);
+    }
+    int status = wait_status(pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+    errno = 0;
+    CHECK(mmap(NULL, (size_t)1 << 46, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED && errno == ENOMEM);
+    CHECK(mmap(NULL, 4096, PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED && errno == EACCES);
+}
+
+static void mprotect_makes_memory_read_only(void)
+{
+    char* page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(page != MAP_FAILED);
+    page[0] = 'k';
+    CHECK(mprotect(page, 4096, PROT_READ) == 0);
+    CHECK(page[0] == 'k');
+    pid_t pid = fork();
+    if (pid == 0) {
+        page[0] = 'x'; // read-only: SIGSEGV
+        _exit(0);
+    }
+    int status = wait_status(pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+    CHECK(mprotect(page, 4096, PROT_READ | PROT_WRITE) == 0);
+    page[0] = 'w';
+    CHECK(page[0] == 'w');
+    munmap(page, 4096);
+}
+
+static void a_hundred_forks_and_waits(void)
+{
+    for (int i = 0; i < 100; ++i) {
+        pid_t pid = fork();
+        if (pid == 0)
+            _exit(i % 256);
+        int status = wait_status(pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != i % 256) {
+            CHECK(!"the status of each child comes back");
+            return;
+        }
+    }
+}
+
+static void kill_ends_a_running_child(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        for (;;) {
+        }
+    CHECK(kill(pid, SIGKILL) == 0);
+    int status = wait_status(pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    errno = 0;
+    CHECK(kill(pid, SIGKILL) == -1 && errno == ESRCH);
+}
+
+static __thread int thread_local_value = 7;
+
+static void floating_point_and_tls_survive_switches(void)
+{
+    pid_t pid = fork();
+    // Both processes compute the same series with different factors while
+    // yielding to each other: a register state leaking between them would
+    // show in the sums.
+    const double factor = pid == 0 ? 1.5 : 0.25;
+    thread_local_value = pid == 0 ? 100 : 200;
+    double sum = 0;
+    for (int i = 1; i <= 2000; ++i) {
+        sum += factor / i;
+        if (i % 100 == 0)
+            sched_yield();
+    }
+    double expected = 0;
+    for (int i = 1; i <= 2000; ++i)
+        expected += factor / i;
+    const int good = sum == expected && thread_local_value == (pid == 0 ? 100 : 200);
+    if (pid == 0)
+        _exit(good ? 0 : 1);
+    CHECK(good);
+    int status = wait_status(pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void files_of_the_initial_ramdisk(void)
+{
+    int fd = open("/bin/hello", O_RDONLY);
+    CHECK(fd >= 0);
+    char magic[4];
+    CHECK(read(fd, magic, 4) == 4 && memcmp(magic, "\177ELF", 4) == 0);
+    struct stat st;
+    CHECK(fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 1000);
+    CHECK(lseek(fd, 1, SEEK_SET) == 1);
+    CHECK(read(fd, magic, 3) == 3 && memcmp(magic, "ELF", 3) == 0);
+    CHECK(close(fd) == 0);
+    CHECK(close(fd) == -1 && errno == EBADF);
+    CHECK(open("/bin/nothing", O_RDONLY) == -1 && errno == ENOENT);
+    CHECK(open("/bin/hello", O_WRONLY) == -1 && errno == EROFS);
+    CHECK(stat("/bin", &st) == 0 && S_ISDIR(st.st_mode));
+
+    DIR* dir = opendir("/bin");
+    CHECK(dir != NULL);
+    int found = 0;
+    struct dirent* entry;
+    while (dir && (entry = readdir(dir)) != NULL)
+        found |= strcmp(entry->d_name, "hello") == 0;
+    CHECK(found);
+    if (dir)
+        closedir(dir);
+}
+
+static void working_directory_and_uname(void)
+{
+    char buffer[64];
+    CHECK(getcwd(buffer, sizeof buffer) && strcmp(buffer, "/") == 0);
+    CHECK(chdir("bin") == 0);
+    CHECK(getcwd(buffer, sizeof buffer) && strcmp(buffer, "/bin") == 0);
+    CHECK(access("hello", R_OK) == 0);
+    CHECK(chdir("/bin/hello") == -1 && errno == ENOTDIR);
+    CHECK(chdir("..") == 0);
+    struct utsname name;
+    CHECK(uname(&name) == 0 && strcmp(name.sysname, "Kestrel") == 0 && strcmp(name.machine, "x86_64") == 0);
+}
+
+static void bad_pointers_are_efault(void)
+{
+    errno = 0;
+    CHECK(write(1, (void*)0xFFFFFFFF80000000ull, 10) == -1 && errno == EFAULT);
+    CHECK(read(0, (void*)16, 10) <= 0);
+    int fds[2];
+    CHECK(pipe((int*)0xFFFF888000000000ull) == -1 && errno == EFAULT);
+    CHECK(pipe(fds) == 0);
+    CHECK(write(fds[1], (void*)4096, 1) == -1 && errno == EFAULT); // unmapped user page
+    close(fds[0]);
+    close(fds[1]);
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    RUN(exit_status_reaches_the_parent);
+    RUN(wait_without_children_is_echild);
+    RUN(wnohang_returns_0_while_the_child_runs);
+    RUN(fork_gives_the_child_its_own_memory);
+    RUN(parent_and_child_ids);
+    RUN(pipe_carries_bytes_and_ends_when_writers_close);
+    RUN(write_to_a_pipe_without_readers_is_epipe);
+    RUN(dup2_redirects_a_childs_output);
+    RUN(exec_runs_another_program);
+    RUN(exec_of_a_missing_or_bad_file_fails_and_returns);
+    RUN(brk_grows_and_shrinks_the_heap);
+    RUN(mmap_gives_zeroed_memory_and_munmap_takes_it_back);
+    RUN(mprotect_makes_memory_read_only);
+    RUN(a_hundred_forks_and_waits);
+    RUN(kill_ends_a_running_child);
+    RUN(floating_point_and_tls_survive_switches);
+    RUN(files_of_the_initial_ramdisk);
+    RUN(working_directory_and_uname);
+    RUN(bad_pointers_are_efault);
+    printf("usertests: %d failure(s)\n", check_failures);
+    return check_failures;
+}
