@@ -1,6 +1,7 @@
 #include "fs/console_file.h"
 #include <new>
 #include "core/print.h"
+#include "fs/terminal.h"
 
 namespace fs {
 
@@ -12,9 +13,9 @@ kstd::ErrorOr<kstd::RefPtr<File>> ConsoleFile::open()
     return file;
 }
 
-kstd::ErrorOr<size_t> ConsoleFile::read(std::span<std::byte>)
+kstd::ErrorOr<size_t> ConsoleFile::read(std::span<std::byte> buffer)
 {
-    return size_t{0};
+    return Terminal::console().read(buffer);
 }
 
 kstd::ErrorOr<size_t> ConsoleFile::write(std::span<const std::byte> data)

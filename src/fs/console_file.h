@@ -2,8 +2,8 @@
 // The console as a file: what descriptors 0, 1 and 2 of a program name.
 // Writes go to every console (COM1 and the VGA screen, core/console.h).
 // It is a terminal: TCGETS and TIOCGWINSZ answer (user/file_system_calls).
-// Reading waits for the terminal's line discipline, which comes with the
-// shell; until then a read finds the end of input (0).
+// Reads get the lines typed at the keyboard or on COM1 (fs/terminal.h);
+// before the terminal is started (test kernels), the end of input (0).
 
 #include "fs/file.h"
 

@@ -67,7 +67,8 @@ kstd::ErrorOr<size_t> Pipe::read(std::span<std::byte> buffer)
     while (m_used == 0) {
         if (m_writers == 0)
             return size_t{0}; // the end
-        m_changed.wait(m_lock);
+        if (m_changed.wait_interruptible(m_lock) == sched::WaitResult::Interrupted)
+            return kstd::unexpected(kstd::Errno::eintr);
     }
     size_t done = 0;
     while (done < buffer.size() && m_used > 0) {
@@ -89,7 +90,8 @@ kstd::ErrorOr<size_t> Pipe::write(std::span<const std::byte> data)
         // PIPE_BUF: a write that fits the buffer waits until it fits whole.
         const size_t wanted = data.size() - done <= capacity ? data.size() - done : 1;
         if (capacity - m_used < wanted) {
-            m_changed.wait(m_lock);
+            if (m_changed.wait_interruptible(m_lock) == sched::WaitResult::Interrupted)
+                return done > 0 ? kstd::ErrorOr<size_t>(done) : kstd::unexpected(kstd::Errno::eintr);
             continue;
         }
         while (done < data.size() && m_used < capacity) {

@@ -1,14 +1,17 @@
-// The product kernel's kernel_main: bring everything up, greet, show that
-// exceptions are survivable, then echo what is typed until the end of time.
+// The product kernel's kernel_main: bring everything up, greet, then run
+// the shell (/bin/sh from the initial ramdisk) on the console for good.
 // (Test kernels link ktest/main.cpp instead of this file.)
 //
 // Kernel command line words (GRUB's multiboot2 line):
+//   init=PATH             the first program (default /bin/sh), started again when it ends
+//   demo=breakpoint       int3 in the kernel at boot (reported; the kernel goes on)
 //   demo=stack-overflow   overflow the kernel stack at boot (the double-fault
 //                         handler reports it on its own stack; the kernel stops)
 //   demo=page-fault       write through a null pointer at boot (reported; the kernel stops)
 //   heap=fixed|linked|bump the kernel heap's design (default: the build's, -DKERNEL_HEAP)
-// Keys: F1 help, F2 breakpoint (reported, then typing goes on), F3 page
-// fault, F4 stack overflow, Ctrl+L clear the screen.
+// Without a shell to run (no initial ramdisk) the kernel echoes what is
+// typed. Its keys: F1 help, F2 breakpoint (reported, then typing goes on),
+// F3 page fault, F4 stack overflow, F5 threads, Ctrl+L clear the screen.
 
 #include <string_view>
 #include "arch/x86_64/cpu.h"
@@ -25,6 +28,9 @@
 #include "kernel/init.h"
 #include "core/print.h"
 #include "kernel/version.h"
+#include "fs/initrd.h"
+#include "fs/terminal.h"
+#include "user/process.h"
 
 namespace {
 
@@ -106,6 +112,30 @@ async::Task<void> keyboard_echo(Echo& echo)
         echo.handle(co_await async::next_key());
 }
 
+// The first program: /bin/sh (or init=PATH), on the console, started again
+// whenever it ends. Returns only if there is none to run.
+void run_init()
+{
+    std::string_view path = boot::command_line_value(boot::command_line(), "init").value_or("/bin/sh");
+    auto file = fs::initrd::contents(path);
+    if (!file) {
+        core::println("init: {}: {}: no shell; the kernel echoes what you type instead", path, file.error());
+        return;
+    }
+    fs::Terminal::console().start();
+    for (;;) {
+        const std::string_view argv[] = {path};
+        const std::string_view envp[] = {"PATH=/bin", "HOME=/", "TERM=linux"};
+        auto process = user::Process::spawn(path, *file, argv, envp);
+        if (!process) {
+            core::println("init: cannot start {}: {}", path, process.error());
+            return;
+        }
+        const int status = user::Process::wait(*process);
+        core::println("init: {} ended with status {}; starting it again", path, status);
+    }
+}
+
 } // namespace
 
 void kernel_main(const boot::BootHandoff& handoff)
@@ -120,18 +150,20 @@ void kernel_main(const boot::BootHandoff& handoff)
     kernel::print_initrd_summary();
     print_timing();
 
-    core::println("demo: int3 in kernel_main; the breakpoint handler reports it and the kernel goes on");
-    kernel::deliberate::breakpoint();
-    core::println("demo: back in kernel_main after the breakpoint");
+    // The kernel's own crash demos (a user program's are `crash` at the shell).
+    if (command_line_has("demo=breakpoint"))
+        kernel::deliberate::breakpoint();
     if (command_line_has("demo=page-fault"))
         kernel::deliberate::write_through_null();
     if (command_line_has("demo=stack-overflow"))
         (void)kernel::deliberate::overflow_stack();
 
-    // The keyboard echo is a task on the executor: it awaits each key (the
-    // keyboard interrupt wakes it); while it waits, this thread blocks and
-    // the idle thread halts the CPU.
-    core::println("kernel: initialised; idle until an interrupt. Type something (F1: help).");
+    run_init();
+
+    // No shell: the keyboard echo, a task on the executor that awaits each
+    // key (the keyboard interrupt wakes it); while it waits, this thread
+    // blocks and the idle thread halts the CPU.
+    core::println("kernel: idle until an interrupt. Type something (F1: help).");
     Echo echo;
     async::Executor executor{"main"};
     if (auto spawned = executor.spawn(keyboard_echo(echo), "keyboard echo"); !spawned)

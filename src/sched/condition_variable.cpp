@@ -24,4 +24,17 @@ WaitResult ConditionVariable::wait_until(Mutex& mutex, Deadline deadline, const 
     return result;
 }
 
+WaitResult ConditionVariable::wait_interruptible(Mutex& mutex, const std::source_location& where)
+{
+    might_sleep("ConditionVariable::wait", where);
+    WaitResult result;
+    {
+        SchedulerLock lock;
+        mutex.release_locked(where);
+        result = m_waiters.wait(lock, Deadline::never(), where, Interruptible::Yes);
+    }
+    mutex.lock(where);
+    return result;
+}
+
 } // namespace sched

@@ -32,6 +32,8 @@ public:
     {
         return wait_until(mutex, Deadline::after(duration), where);
     }
+    // As wait(), but sched::interrupt() ends it too (WaitResult::Interrupted).
+    WaitResult wait_interruptible(Mutex& mutex, const std::source_location& where = std::source_location::current());
     // Waits until `ready()` (checked with the mutex held) or the deadline;
     // returns the last value of ready().
     template <typename Predicate>

@@ -265,15 +265,35 @@ WaitQueue::~WaitQueue()
         core::panic("wait queue \"{}\" destroyed while {} thread(s) wait on it", m_what, m_waiters.size());
 }
 
-WaitResult WaitQueue::wait(SchedulerLock& lock, Deadline deadline, const std::source_location& where)
+WaitResult WaitQueue::wait(SchedulerLock& lock, Deadline deadline, const std::source_location& where,
+                           Interruptible interruptible)
 {
     might_sleep(lock, m_what, where);
     Thread& self = Scheduler::current();
+    if (interruptible == Interruptible::Yes && self.m_interrupted)
+        return WaitResult::Interrupted;
     m_waiters.push_back(self);
     self.m_wait_queue = this;
     self.m_waiting_on = m_what;
     self.m_waiting_at = where;
-    return Scheduler::block(ThreadState::Blocked, deadline);
+    self.m_interruptible_wait = interruptible == Interruptible::Yes;
+    const WaitResult result = Scheduler::block(ThreadState::Blocked, deadline);
+    self.m_interruptible_wait = false;
+    return result;
+}
+
+void interrupt(Thread& thread)
+{
+    SchedulerLock lock;
+    thread.m_interrupted = true;
+    if (thread.m_state == ThreadState::Blocked && thread.m_interruptible_wait)
+        Scheduler::wake(thread, WaitResult::Interrupted);
+}
+
+bool interrupted()
+{
+    SchedulerLock lock;
+    return Scheduler::current().m_interrupted;
 }
 
 Thread* WaitQueue::wake_one()

@@ -143,6 +143,8 @@ private:
     friend void sleep_for(Duration, const std::source_location&);
     friend void print_threads(kstd::Sink&, bool);
     friend void switch_address_space(mem::AddressSpace*);
+    friend void interrupt(Thread&);
+    friend bool interrupted();
     Thread() = default;
 
     uint64_t m_id = 0;
@@ -171,6 +173,8 @@ private:
     uint64_t m_timer_fired_ns = 0;
     mem::AddressSpace* m_address_space = nullptr;
     uint64_t m_fs_base = 0;
+    bool m_interrupted = false;        // interrupt() was called: interruptible waits fail from now on
+    bool m_interruptible_wait = false; // blocked in a wait that interrupt() may end
     void* m_owner = nullptr;
     arch::FpuState m_fpu = arch::FpuState::initial(); // while switched away (user threads only)
     WaitQueue m_exit_waiters{"join"};
@@ -189,6 +193,12 @@ bool initialized();
 
 // The thread running on this CPU.
 Thread& current_thread();
+// Ends `thread`'s interruptible waits, now and from now on (they return
+// WaitResult::Interrupted): how a process being killed leaves a blocking
+// read or wait. Any context but an interrupt handler.
+void interrupt(Thread& thread);
+// Whether interrupt() was called on the calling thread.
+bool interrupted();
 // Moves the calling thread to `space` (null: the kernel's) and loads it:
 // execve's new image, and an exiting program's step off the address space
 // it is about to free.

@@ -26,7 +26,10 @@ namespace sched {
 class Thread;
 struct RunQueueTag {}; // a thread is in one run queue or one wait queue, never both
 
-enum class WaitResult : uint8_t { Woken, TimedOut };
+// Interrupted: sched::interrupt() ended an interruptible wait (the thread's
+// process is being killed); the waiter gives up and returns EINTR.
+enum class WaitResult : uint8_t { Woken, TimedOut, Interrupted };
+enum class Interruptible : bool { No, Yes };
 
 class WaitQueue {
 public:
@@ -41,8 +44,11 @@ public:
     // passes. The caller holds `lock`, once, taken with interrupts on: a
     // wait from an interrupt handler, under a spinlock or with interrupts
     // off panics ("sleeping in atomic context", sched/might_sleep.h).
+    // With Interruptible::Yes, sched::interrupt() ends the wait too, and a
+    // thread already interrupted does not wait at all.
     WaitResult wait(SchedulerLock& lock, Deadline deadline = Deadline::never(),
-                    const std::source_location& where = std::source_location::current());
+                    const std::source_location& where = std::source_location::current(),
+                    Interruptible interruptible = Interruptible::No);
 
     // Wakes the thread that has waited longest; returns it, or null if none
     // waits. Callable anywhere, with or without the scheduler lock.

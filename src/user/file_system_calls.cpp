@@ -6,6 +6,8 @@
 #include "fs/initrd.h"
 #include "fs/path.h"
 #include "fs/pipe.h"
+#include "fs/terminal.h"
+#include "user/proc_files.h"
 #include "user/process.h"
 #include "user/system_call_handlers.h"
 #include "user/user_copy.h"
@@ -20,7 +22,8 @@ constexpr int64_t at_fdcwd = -100;
 constexpr uint64_t at_empty_path = 0x1000, at_symlink_nofollow = 0x100;
 constexpr uint64_t o_accmode = 3, o_creat = 0100, o_trunc = 01000, o_directory = 0200000, o_cloexec = 02000000;
 constexpr uint64_t f_dupfd = 0, f_getfd = 1, f_setfd = 2, f_getfl = 3, f_setfl = 4, f_dupfd_cloexec = 1030;
-constexpr uint64_t tcgets = 0x5401, tiocgwinsz = 0x5413, tiocgpgrp = 0x540F;
+constexpr uint64_t tcgets = 0x5401, tcsets = 0x5402, tcsetsw = 0x5403, tcsetsf = 0x5404, tiocgwinsz = 0x5413,
+                   tiocgpgrp = 0x540F, tiocspgrp = 0x5410;
 constexpr size_t max_io_vectors = 1024; // Linux's UIO_MAXIOV
 
 kstd::ErrorOr<kstd::RefPtr<fs::File>> file_of(uint64_t fd)
@@ -153,6 +156,8 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> open_path(std::string_view path)
 {
     if (path == "/dev/console" || path == "/dev/tty")
         return fs::ConsoleFile::open();
+    if (path == "/proc" || path.starts_with("/proc/"))
+        return open_proc(path);
     return fs::initrd::open(path);
 }
 
@@ -347,10 +352,28 @@ Result ioctl(Frame& frame)
             return kstd::unexpected(Errno::efault);
         return 0;
     }
+    case tcsets:
+    case tcsetsw:
+    case tcsetsf: return 0; // the line discipline has one mode for now: canonical, with echo
     case tiocgpgrp: {
-        const int32_t group = static_cast<int32_t>(Process::current().pid());
+        uint64_t foreground = fs::Terminal::console().foreground_group();
+        if (foreground == 0)
+            foreground = Process::current().group(); // no job: the asker's own
+        const int32_t group = static_cast<int32_t>(foreground);
         if (!copy_to_user(UserAddress(frame.rdx), &group, sizeof group))
             return kstd::unexpected(Errno::efault);
+        return 0;
+    }
+    case tiocspgrp: {
+        // The shell names its foreground job; 0 or its own group: none, so
+        // Ctrl-C at the prompt drops the line instead of ending the shell.
+        int32_t group;
+        if (!copy_from_user(&group, UserAddress(frame.rdx), sizeof group))
+            return kstd::unexpected(Errno::efault);
+        if (group < 0)
+            return kstd::unexpected(Errno::einval);
+        const uint64_t own = Process::current().group();
+        fs::Terminal::console().set_foreground_group(static_cast<uint64_t>(group) == own ? 0 : group);
         return 0;
     }
     }

@@ -116,6 +116,8 @@ kstd::ErrorOr<void> Process::enter_table()
         if (slot == nullptr) {
             slot = this;
             m_pid = g_next_pid++;
+            if (m_group == 0)
+                m_group = m_pid; // spawned: a group of its own
             return {};
         }
     }
@@ -180,7 +182,10 @@ kstd::Expected<Process*, SpawnError> Process::spawn(std::string_view name, std::
         delete process;
         return kstd::unexpected(SpawnError{SpawnError::Kind::OutOfMemory});
     }
-    process->m_thread = *thread;
+    {
+        sched::MutexGuard guard(g_table_lock); // kill() reads it under the lock
+        process->m_thread = *thread;
+    }
     return process;
 }
 
@@ -209,6 +214,8 @@ kstd::ErrorOr<uint64_t> Process::fork(const arch::InterruptFrame& frame)
         return kstd::unexpected(kstd::Errno::enomem);
     child->set_name(m_name);
     child->m_parent = this;
+    child->m_group = group();
+    child->m_signal_mask = m_signal_mask;
     auto memory = m_memory->clone();
     if (!memory) {
         delete child;
@@ -304,7 +311,8 @@ kstd::ErrorOr<uint64_t> Process::wait_for_child(int64_t pid, int& wait_status, b
                 return kstd::unexpected(kstd::Errno::echild);
             if (no_hang)
                 return uint64_t{0};
-            g_child_exited.wait(g_table_lock);
+            if (g_child_exited.wait_interruptible(g_table_lock) == sched::WaitResult::Interrupted)
+                return kstd::unexpected(kstd::Errno::eintr);
         }
         for (Process*& slot : g_table) {
             if (slot == zombie)
@@ -365,6 +373,8 @@ void Process::exit(Termination termination)
 void Process::kill(int signal)
 {
     __atomic_store_n(&m_pending_kill, signal, __ATOMIC_RELAXED);
+    if (m_thread != nullptr)
+        sched::interrupt(*m_thread); // out of a blocking read or wait, to end at its return
 }
 
 kstd::ErrorOr<void> Process::kill(int64_t pid, int signal)
@@ -392,9 +402,46 @@ size_t Process::list(std::span<Summary> out)
         summary.parent_pid = process->m_parent != nullptr ? process->m_parent->m_pid : 0;
         __builtin_memcpy(summary.name, process->m_name, max_name);
         summary.zombie = process->m_zombie;
-        summary.reserved_bytes = 0; // the map's own lock is not taken under the table's
+        summary.group = process->group();
+        summary.cpu_ticks = process->m_thread != nullptr ? process->m_thread->cpu_ticks() : 0;
     }
     return count;
+}
+
+kstd::ErrorOr<void> Process::set_group(Process& caller, int64_t pid, int64_t group)
+{
+    if (group < 0)
+        return kstd::unexpected(kstd::Errno::einval);
+    sched::MutexGuard guard(g_table_lock);
+    Process* target = nullptr;
+    if (pid == 0 || static_cast<uint64_t>(pid) == caller.m_pid) {
+        target = &caller;
+    } else {
+        for (Process* process : g_table) {
+            if (process != nullptr && process->m_pid == static_cast<uint64_t>(pid) && process->m_parent == &caller)
+                target = process;
+        }
+    }
+    if (target == nullptr)
+        return kstd::unexpected(kstd::Errno::esrch);
+    __atomic_store_n(&target->m_group, group == 0 ? target->m_pid : static_cast<uint64_t>(group), __ATOMIC_RELAXED);
+    return {};
+}
+
+kstd::ErrorOr<void> Process::kill_group(uint64_t group, int signal)
+{
+    sched::MutexGuard guard(g_table_lock);
+    bool found = false;
+    for (Process* process : g_table) {
+        if (process != nullptr && !process->m_zombie && process->group() == group) {
+            found = true;
+            if (signal != 0)
+                process->kill(signal);
+        }
+    }
+    if (!found)
+        return kstd::unexpected(kstd::Errno::esrch);
+    return {};
 }
 
 size_t Process::count()

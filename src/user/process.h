@@ -78,7 +78,8 @@ public:
         uint64_t pid, parent_pid;
         char name[max_name];
         bool zombie;
-        uint64_t reserved_bytes;
+        uint64_t group;
+        uint64_t cpu_ticks;
     };
     // Fills `out` with the processes there are (at most its size); returns how many.
     static size_t list(std::span<Summary> out);
@@ -87,6 +88,13 @@ public:
     static kstd::ErrorOr<void> kill(int64_t pid, int signal);
 
     uint64_t pid() const { return m_pid; }
+    // The process group (job): Ctrl-C interrupts the terminal's foreground
+    // group. A spawned process leads its own; a forked child joins its parent's.
+    uint64_t group() const { return __atomic_load_n(&m_group, __ATOMIC_RELAXED); }
+    // setpgid(pid, group) as POSIX says it, for `this` or a child of it.
+    static kstd::ErrorOr<void> set_group(Process& caller, int64_t pid, int64_t group);
+    // kill() for every live process in `group`; ESRCH if none.
+    static kstd::ErrorOr<void> kill_group(uint64_t group, int signal);
     uint64_t parent_pid() const;
     std::string_view name() const { return m_name; }
     bool is_zombie() const { return m_zombie; }
@@ -108,6 +116,11 @@ public:
     [[noreturn]] void exit(Termination termination);
     // Asks `this` to end with `signal` at its next return to user space.
     void kill(int signal);
+    // The blocked-signal mask rt_sigprocmask keeps (Linux's bit n-1 for
+    // signal n). Signals are not delivered yet (every kill ends the
+    // process), so it is only kept: fork copies it, as POSIX says.
+    uint64_t signal_mask() const { return m_signal_mask; }
+    void set_signal_mask(uint64_t mask) { m_signal_mask = mask; }
     // The signal a kill() left for the calling process, 0 if none.
     int pending_kill() const { return __atomic_load_n(&m_pending_kill, __ATOMIC_RELAXED); }
 
@@ -122,11 +135,13 @@ private:
     void set_name(std::string_view name);
 
     uint64_t m_pid = 0;
+    uint64_t m_group = 0;
     Process* m_parent = nullptr;      // null: the kernel (spawn), or an orphan
     bool m_kernel_waits = false;      // spawn(): Process::wait frees it
     bool m_zombie = false;
     Termination m_termination{};
     int m_pending_kill = 0;
+    uint64_t m_signal_mask = 0;
     char m_name[max_name] = {};
     char m_cwd[fs::max_path] = "/";
     MemoryMap* m_memory = nullptr;

@@ -138,9 +138,57 @@ Result kill(Frame& frame)
     const int64_t signal = static_cast<int64_t>(frame.rsi);
     if (signal < 0 || signal > max_signal)
         return kstd::unexpected(Errno::einval);
-    if (pid <= 0)
-        return kstd::unexpected(Errno::esrch); // process groups and "everyone" come with sessions
+    if (pid == -1)
+        return kstd::unexpected(Errno::eperm); // "every process": not for a program to ask
+    if (pid <= 0) {
+        const uint64_t group = pid == 0 ? Process::current().group() : static_cast<uint64_t>(-pid);
+        TRY(Process::kill_group(group, static_cast<int>(signal)));
+        return 0;
+    }
     TRY(Process::kill(pid, static_cast<int>(signal)));
+    return 0;
+}
+
+Result setpgid(Frame& frame)
+{
+    TRY(Process::set_group(Process::current(), static_cast<int64_t>(frame.rdi), static_cast<int64_t>(frame.rsi)));
+    return 0;
+}
+
+Result getpgid(Frame& frame)
+{
+    if (frame.rdi != 0 && frame.rdi != Process::current().pid())
+        return kstd::unexpected(Errno::esrch); // others' groups come with sessions
+    return Process::current().group();
+}
+
+Result getpgrp(Frame&)
+{
+    return Process::current().group();
+}
+
+Result rt_sigprocmask(Frame& frame)
+{
+    // rt_sigprocmask(how, set, oldset, sigsetsize): SIG_BLOCK 0, SIG_UNBLOCK
+    // 1, SIG_SETMASK 2; SIGKILL and SIGSTOP can never be blocked.
+    constexpr uint64_t unblockable = (1ull << (9 - 1)) | (1ull << (19 - 1));
+    if (frame.r10 != sizeof(uint64_t))
+        return kstd::unexpected(Errno::einval);
+    Process& process = Process::current();
+    const uint64_t old = process.signal_mask();
+    if (frame.rsi != 0) {
+        uint64_t set;
+        if (!copy_from_user(&set, UserAddress(frame.rsi), sizeof set))
+            return kstd::unexpected(Errno::efault);
+        switch (frame.rdi) {
+        case 0: process.set_signal_mask((old | set) & ~unblockable); break;
+        case 1: process.set_signal_mask(old & ~set); break;
+        case 2: process.set_signal_mask(set & ~unblockable); break;
+        default: return kstd::unexpected(Errno::einval);
+        }
+    }
+    if (frame.rdx != 0 && !copy_to_user(UserAddress(frame.rdx), &old, sizeof old))
+        return kstd::unexpected(Errno::efault);
     return 0;
 }
 

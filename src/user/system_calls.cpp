@@ -7,6 +7,7 @@
 #include "interrupts/fault_diagnosis.h"
 #include "interrupts/fault_report.h"
 #include "interrupts/interrupts.h"
+#include "fs/terminal.h"
 #include "sched/thread.h"
 #include "user/process.h"
 #include "user/system_call_handlers.h"
@@ -41,6 +42,7 @@ struct Table {
         handlers[10] = calls::mprotect;
         handlers[11] = calls::munmap;
         handlers[12] = calls::brk;
+        handlers[14] = calls::rt_sigprocmask;
         handlers[16] = calls::ioctl;
         handlers[19] = calls::readv;
         handlers[20] = calls::writev;
@@ -66,7 +68,10 @@ struct Table {
         handlers[104] = calls::user_ids; // getgid
         handlers[107] = calls::user_ids; // geteuid
         handlers[108] = calls::user_ids; // getegid
+        handlers[109] = calls::setpgid;
         handlers[110] = calls::getppid;
+        handlers[111] = calls::getpgrp;
+        handlers[121] = calls::getpgid;
         handlers[158] = calls::arch_prctl;
         handlers[186] = calls::gettid;
         handlers[217] = calls::getdents64;
@@ -226,6 +231,8 @@ void initialize_system_calls()
     interrupts::set_user_fault_handler(&on_user_fault);
     interrupts::set_user_page_fault_resolver(&resolve_user_page_fault);
     interrupts::set_return_to_user_hook(&on_return_to_user);
+    // Ctrl-C: SIGINT for the terminal's foreground job.
+    fs::Terminal::console().set_interrupt_handler([](uint64_t group) { (void)Process::kill_group(group, 2); });
 }
 
 } // namespace user

@@ -1,4 +1,4 @@
-// Hostile programs (user/tests/misbehave.c, forkbomb.c, syscall_garbage.c,
+// Hostile programs (user/bin/crash.c, forkbomb.c, syscall_garbage.c,
 // syscall_fuzz.c): each may end only itself, with the status of the signal
 // Linux would send, and the kernel says what happened; the kernel, and the
 // next program, go on. Every frame comes back afterwards.
@@ -56,8 +56,8 @@ ProgramRun g_run;
 
 KTEST_P(adversarial, ends_only_itself, misdeeds)
 {
-    run_program(g_run, "/tests/misbehave", {"misbehave", param.name});
-    EXPECT_EQ(g_run.status, param.status, "misbehave {}", param.name);
+    run_program(g_run, "/bin/crash", {"crash", param.name});
+    EXPECT_EQ(g_run.status, param.status, "crash {}", param.name);
     EXPECT_FALSE(g_run.output_contains("survived"));
 }
 
@@ -85,7 +85,7 @@ KTEST(adversarial, every_frame_comes_back_after_all_of_them)
     const auto run_all = [] {
         for (const Misdeed& misdeed : misdeeds) {
             if (std::string_view(misdeed.name) != "out-of-memory") // it takes every frame, and then some heap
-                run_program(g_run, "/tests/misbehave", {"misbehave", misdeed.name});
+                run_program(g_run, "/bin/crash", {"crash", misdeed.name});
         }
         run_program(g_run, "/tests/forkbomb", {"forkbomb"});
         run_program(g_run, "/tests/usertests", {"usertests"});

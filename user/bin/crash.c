@@ -1,6 +1,7 @@
-// Programs that do what user code must not, one per argument: each must
-// end only itself, with the signal Linux would send, while the kernel
-// reports it and goes on. `misbehave NAME`; an unknown NAME exits 2.
+// crash WAY: a program that does what user code must not, in one of many
+// ways (`crash help` lists them). It must end only itself, with the signal
+// Linux would send, while the kernel reports it and goes on: the demo at
+// the shell, and the adversarial tests' program (tests/user/adversarial.cpp).
 
 #include <stdint.h>
 #include <stdio.h>
@@ -26,10 +27,20 @@ static void return_to(uintptr_t address)
 
 int main(int argc, char** argv)
 {
-    if (argc != 2)
+    static const char* const ways =
+        "cli hlt in out mov-cr3 lgdt wrmsr jump-to-kernel read-kernel read-direct-map write-own-code "
+        "execute-stack execute-heap null (page-fault) non-canonical sysret-non-canonical stack-overflow ud2 "
+        "divide-by-zero int3 (breakpoint) huge-brk out-of-memory";
+    if (argc != 2 || strcmp(argv[1], "help") == 0) {
+        printf("usage: crash WAY, one of: %s\n", ways);
         return 2;
+    }
     const char* what = argv[1];
-    printf("misbehave: %s\n", what);
+    if (strcmp(what, "page-fault") == 0)
+        what = "null";
+    else if (strcmp(what, "breakpoint") == 0)
+        what = "int3";
+    printf("crash: %s\n", what);
     fflush(stdout);
     if (strcmp(what, "cli") == 0)
         __asm__ volatile("cli");
@@ -104,6 +115,6 @@ int main(int argc, char** argv)
     } else {
         return 2;
     }
-    printf("misbehave: %s survived\n", what);
+    printf("crash: %s survived\n", what);
     return 1;
 }
