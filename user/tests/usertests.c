@@ -87,6 +87,59 @@ static void fork_gives_the_child_its_own_memory(void)
     free(block);
 }
 
+// Free memory as /proc/meminfo tells it, in KiB.
+static long free_kib(void)
+{
+    FILE* file = fopen("/proc/meminfo", "r");
+    long value = -1;
+    char line[128];
+    while (file && fgets(line, sizeof line, file))
+        sscanf(line, "MemFree: %ld kB", &value);
+    if (file)
+        fclose(file);
+    return value;
+}
+
+static void fork_shares_memory_until_it_is_written(void)
+{
+    // 2 MiB touched in the parent; a child that has not written them costs
+    // its page tables and kernel stack only, and one that writes them all
+    // costs the 2 MiB (the frame counters, through /proc/meminfo).
+    enum { size = 2 << 20 };
+    unsigned char* block = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(block != MAP_FAILED);
+    memset(block, 1, size);
+    int go[2], done[2];
+    CHECK(pipe(go) == 0 && pipe(done) == 0);
+    const long before = free_kib();
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        read(go[0], &c, 1);
+        memset(block, 2, size); // every page copied now
+        write(done[1], "w", 1);
+        read(go[0], &c, 1);
+        _exit(block[size - 1] == 2 ? 0 : 1);
+    }
+    const long forked = free_kib();
+    write(go[1], "1", 1);
+    char c;
+    read(done[0], &c, 1);
+    const long written = free_kib();
+    write(go[1], "2", 1);
+    int status = wait_status(pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    printf("  fork: %ld KiB for the child, %ld KiB more once it wrote 2048 KiB\n", before - forked, forked - written);
+    CHECK(before - forked < 256);        // tables and a stack, not 2 MiB of copies
+    CHECK(forked - written >= 2048);     // each written page was copied
+    CHECK(block[0] == 1 && block[size - 1] == 1); // the parent's pages untouched
+    munmap(block, size);
+    close(go[0]);
+    close(go[1]);
+    close(done[0]);
+    close(done[1]);
+}
+
 static void parent_and_child_ids(void)
 {
     pid_t parent = getpid();
@@ -380,6 +433,7 @@ int main(void)
     RUN(wait_without_children_is_echild);
     RUN(wnohang_returns_0_while_the_child_runs);
     RUN(fork_gives_the_child_its_own_memory);
+    RUN(fork_shares_memory_until_it_is_written);
     RUN(parent_and_child_ids);
     RUN(pipe_carries_bytes_and_ends_when_writers_close);
     RUN(write_to_a_pipe_without_readers_is_epipe);
