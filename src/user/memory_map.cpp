@@ -24,9 +24,8 @@ bool larger_than_memory(uint64_t bytes)
 
 } // namespace
 
-kstd::ErrorOr<MemoryMap*> MemoryMap::create()
+kstd::ErrorOr<MemoryMap*> MemoryMap::over(kstd::Expected<mem::UserAddressSpace*, mem::MapError> space)
 {
-    auto space = mem::UserAddressSpace::create();
     if (!space)
         return kstd::unexpected(kstd::Errno::enomem);
     auto* map = new (std::nothrow) MemoryMap(*space);
@@ -37,17 +36,15 @@ kstd::ErrorOr<MemoryMap*> MemoryMap::create()
     return map;
 }
 
+kstd::ErrorOr<MemoryMap*> MemoryMap::create()
+{
+    return over(mem::UserAddressSpace::create());
+}
+
 kstd::ErrorOr<MemoryMap*> MemoryMap::clone()
 {
     sched::MutexGuard guard(m_lock); // no region changes while the tables are copied
-    auto space = m_space->clone_for_fork();
-    if (!space)
-        return kstd::unexpected(kstd::Errno::enomem);
-    auto* map = new (std::nothrow) MemoryMap(*space);
-    if (map == nullptr) {
-        delete *space;
-        return kstd::unexpected(kstd::Errno::enomem);
-    }
+    MemoryMap* map = TRY(over(m_space->clone_for_fork()));
     map->m_regions = m_regions;
     map->m_count = m_count;
     map->m_heap_start = m_heap_start;

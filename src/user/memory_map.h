@@ -37,7 +37,12 @@ namespace user {
 
 inline constexpr uint64_t stack_top = 0x0000'7FFF'C000'0000;
 inline constexpr uint64_t stack_reserve = 8 * 1024 * 1024;
-inline constexpr uint64_t mmap_top = stack_top - stack_reserve - (1ull << 30);
+// 17 pages more than a round gap: with the stack region's end exactly 1 GiB
+// + 8 MiB above, the stack's top page and the first mapping's shared a slot
+// in a TLB indexed by low page-number bits (QEMU's software TLB is one;
+// real TLBs are set-associative by those bits too) and evicted each other:
+// malloc+free took 1.58x Linux's time instead of 1.1x (docs/performance.md).
+inline constexpr uint64_t mmap_top = stack_top - stack_reserve - (1ull << 30) - 17 * 4096;
 
 // Linux's PROT_* and MAP_* bits (include/uapi/asm-generic/mman-common.h).
 inline constexpr uint64_t prot_read = 1, prot_write = 2, prot_exec = 4;
@@ -98,6 +103,8 @@ public:
 
 private:
     explicit MemoryMap(mem::UserAddressSpace* space) : m_space(space) {}
+    // A map over `space` (which it then owns); ENOMEM for a missing space or no heap.
+    static kstd::ErrorOr<MemoryMap*> over(kstd::Expected<mem::UserAddressSpace*, mem::MapError> space);
     Region* find(uint64_t address);
     kstd::ErrorOr<void> insert(const Region& region);
     // Unmaps [start, end) from the tables (releasing the frames) and cuts it

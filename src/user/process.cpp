@@ -28,6 +28,15 @@ Process* g_table[Process::max_processes]; // guarded by g_table_lock
 uint64_t g_next_pid = 1;                  // guarded by g_table_lock
 
 
+// Takes `process` out of the table; g_table_lock held.
+void remove_locked(Process* process)
+{
+    for (Process*& slot : g_table) {
+        if (slot == process)
+            slot = nullptr;
+    }
+}
+
 std::string_view base_name(std::string_view path)
 {
     const size_t slash = path.rfind('/');
@@ -127,16 +136,7 @@ kstd::ErrorOr<void> Process::enter_table()
 void Process::leave_table()
 {
     sched::MutexGuard guard(g_table_lock);
-    for (Process*& slot : g_table) {
-        if (slot == this)
-            slot = nullptr;
-    }
-}
-
-uint64_t Process::parent_pid() const
-{
-    sched::MutexGuard guard(g_table_lock);
-    return m_parent != nullptr ? m_parent->m_pid : 0;
+    remove_locked(this);
 }
 
 Process& Process::current()
@@ -214,6 +214,7 @@ kstd::ErrorOr<uint64_t> Process::fork(const arch::InterruptFrame& frame)
         return kstd::unexpected(kstd::Errno::enomem);
     child->set_name(m_name);
     child->m_parent = this;
+    child->m_parent_pid = m_pid;
     child->m_group = group();
     child->m_signal_mask = m_signal_mask;
     auto memory = m_memory->clone();
@@ -280,7 +281,10 @@ kstd::ErrorOr<void> Process::exec(std::string_view name, std::span<const std::by
     sched::current_thread().set_fs_base(0);
     static const arch::FpuState initial = arch::FpuState::initial();
     arch::restore_fpu(initial);
+    const uint64_t code_selector = frame.cs, stack_selector = frame.ss; // the user's, as SYSCALL saved them
     frame = arch::InterruptFrame{};
+    frame.cs = code_selector;
+    frame.ss = stack_selector;
     frame.rip = loaded->start.entry;
     frame.rsp = loaded->start.stack_pointer;
     frame.rflags = 0x202; // IF and the always-one bit
@@ -314,10 +318,7 @@ kstd::ErrorOr<uint64_t> Process::wait_for_child(int64_t pid, int& wait_status, b
             if (g_child_exited.wait_interruptible(g_table_lock) == sched::WaitResult::Interrupted)
                 return kstd::unexpected(kstd::Errno::eintr);
         }
-        for (Process*& slot : g_table) {
-            if (slot == zombie)
-                slot = nullptr;
-        }
+        remove_locked(zombie);
     }
     (void)sched::join(*zombie->m_thread); // its last steps after exit(): quick
     wait_status = zombie->m_termination.wait_status();
@@ -346,6 +347,7 @@ void Process::exit(Termination termination)
             if (process == nullptr || process->m_parent != this)
                 continue;
             process->m_parent = nullptr;
+            __atomic_store_n(&process->m_parent_pid, uint64_t{0}, __ATOMIC_RELAXED);
             if (process->m_zombie) {
                 Process* const zombie = process;
                 process = nullptr;
@@ -354,12 +356,8 @@ void Process::exit(Termination termination)
             }
         }
         orphan = m_parent == nullptr && !m_kernel_waits;
-        if (orphan) {
-            for (Process*& slot : g_table) {
-                if (slot == this)
-                    slot = nullptr;
-            }
-        }
+        if (orphan)
+            remove_locked(this);
         g_child_exited.notify_all();
     }
     const int status = termination.status();
@@ -399,7 +397,7 @@ size_t Process::list(std::span<Summary> out)
             continue;
         Summary& summary = out[count++];
         summary.pid = process->m_pid;
-        summary.parent_pid = process->m_parent != nullptr ? process->m_parent->m_pid : 0;
+        summary.parent_pid = process->parent_pid();
         __builtin_memcpy(summary.name, process->m_name, max_name);
         summary.zombie = process->m_zombie;
         summary.group = process->group();

@@ -95,7 +95,9 @@ public:
     static kstd::ErrorOr<void> set_group(Process& caller, int64_t pid, int64_t group);
     // kill() for every live process in `group`; ESRCH if none.
     static kstd::ErrorOr<void> kill_group(uint64_t group, int signal);
-    uint64_t parent_pid() const;
+    // 0 for the kernel's or an orphan. Read without the table's lock: it is
+    // written (under the lock) only when the parent ends.
+    uint64_t parent_pid() const { return __atomic_load_n(&m_parent_pid, __ATOMIC_RELAXED); }
     std::string_view name() const { return m_name; }
     bool is_zombie() const { return m_zombie; }
     MemoryMap& memory() { return *m_memory; }
@@ -136,7 +138,8 @@ private:
 
     uint64_t m_pid = 0;
     uint64_t m_group = 0;
-    Process* m_parent = nullptr;      // null: the kernel (spawn), or an orphan
+    Process* m_parent = nullptr;      // null: the kernel (spawn), or an orphan; guarded by the table's lock
+    uint64_t m_parent_pid = 0;        // m_parent's pid, for getppid without the lock
     bool m_kernel_waits = false;      // spawn(): Process::wait frees it
     bool m_zombie = false;
     Termination m_termination{};

@@ -6,8 +6,8 @@
 // Each figure is one line, `BENCH <name> <median ns/op> min=.. max=.. n=.. reps=..`:
 // the median of REPS timed loops of n operations. Only clock_gettime
 // (CLOCK_MONOTONIC) times them: Kestrel's clock counts 1 ms timer ticks, so
-// n is chosen (by a warm-up run that doubles as calibration) to make each
-// loop last about TARGET_NS. With the argument `quick`: a few operations,
+// after a warm-up run, calibration runs choose n to make each loop last
+// about TARGET_NS. With the argument `quick`: a few operations,
 // one repetition (the CTest smoke test; no figure means anything then).
 
 #define _GNU_SOURCE
@@ -51,7 +51,7 @@ static inline void keep(void* p)
     __asm__ volatile("" : : "r"(p) : "memory");
 }
 
-// --- getppid: the shortest round trip through the kernel ---
+// --- getppid: a real call with next to no work ---
 
 static uint64_t run_getppid(uint64_t n)
 {
@@ -159,6 +159,7 @@ static void teardown_ping_pong(void)
 // The child yields forever and writes a byte per YIELDS_PER_MARK yields to
 // a pipe, so that the parent can tell afterwards that the two alternated
 // (a yield with nobody else to run would return at once and look cheap).
+// A pipe holds 4 KiB: 4 million yields, far more than a run makes.
 
 #define YIELDS_PER_MARK 1024
 static int g_marks = -1;
