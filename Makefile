@@ -22,7 +22,7 @@ help:
 	@echo "make bench-tests  time the test binaries against the floor kernel"
 	@echo "make bench        allocator and kernel benchmarks"
 	@echo "make coverage     line coverage of src/ (HTML in $(BUILD)/coverage/)"
-	@echo "make fuzz         fuzz the boot-data parsers, FUZZ_SECONDS each (300)"
+	@echo "make fuzz         fuzz the parsers of outside data, FUZZ_SECONDS each (300)"
 	@echo "ACCEL=kvm|auto    use KVM (auto: only if a quick probe boots)"
 
 deps:

@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu_features.h"
 #include "mem/direct_map.h"
 #include "arch/x86_64/page_size.h"
+#include "arch/x86_64/page_fill.h"
 #include "mem/physical_memory.h"
 
 namespace mem {
@@ -316,7 +317,7 @@ kstd::Expected<bool, MapError> AddressSpace::resolve_copy_on_write(arch::VirtAdd
         physical::free(*copy);
         return kstd::unexpected(MapError::Unreachable);
     }
-    std::memcpy(*to, *from, arch::page_size);
+    arch::copy_page(*to, *from);
     entry = arch::PageTableEntry(*copy, writable);
     // The old translation must go before the frame can be freed and reused
     // (SDM vol. 3, 4.10.4.2: a changed frame address needs invalidation).

@@ -16,6 +16,7 @@
 // with interrupts off or in an interrupt handler panics (might_sleep.h).
 // No priority inheritance (yet): docs/scheduling.md.
 
+#include <cstdint>
 #include <source_location>
 #include "sched/wait_queue.h"
 
@@ -33,9 +34,9 @@ public:
     [[nodiscard]] bool try_lock(const std::source_location& where = std::source_location::current());
     void unlock(const std::source_location& where = std::source_location::current());
 
-    bool is_locked() const { return m_owner != nullptr; }
+    bool is_locked() const { return state() != 0; }
     bool is_locked_by_current_thread() const;
-    const Thread* owner() const { return m_owner; }
+    const Thread* owner() const { return owner_of(state()); }
     const char* name() const { return m_name; }
     uint32_t waiters() const { return m_waiters.waiter_count(); }
 
@@ -43,8 +44,19 @@ private:
     friend class ConditionVariable;
     // With the scheduler lock held: gives the mutex to the next waiter or frees it.
     void release_locked(const std::source_location& where);
+    void lock_contended(Thread& self, const std::source_location& where);
 
-    Thread* m_owner = nullptr;
+    // The owner's Thread*, with bit 0 (a Thread is 16-byte aligned) set
+    // while threads wait: then unlock takes the slow path, which wakes one.
+    // Locking and unlocking a free mutex is one compare-and-swap each;
+    // everything else happens under the scheduler lock.
+    static constexpr uintptr_t waiters_bit = 1;
+    uintptr_t state() const { return __atomic_load_n(&m_state, __ATOMIC_ACQUIRE); }
+    static Thread* owner_of(uintptr_t state)
+    {
+        return reinterpret_cast<Thread*>(state & ~waiters_bit); // the word holds a Thread* (see above)
+    }
+    uintptr_t m_state = 0;
     std::source_location m_locked_at{};
     WaitQueue m_waiters;
     const char* m_name;

@@ -1,6 +1,7 @@
 #include "user/memory_map.h"
 #include <new>
 #include "arch/x86_64/page_size.h"
+#include "arch/x86_64/page_fill.h"
 #include "mem/direct_map.h"
 #include "mem/physical_memory.h"
 #include "user/elf.h"
@@ -328,7 +329,7 @@ FaultResolution MemoryMap::resolve_fault(uint64_t address, bool write, bool fetc
     if (!frame)
         return FaultResolution::OutOfMemory;
     // A fresh frame through the direct map: kernel memory, 4 KiB, writable.
-    __builtin_memset(mem::direct_map_address(*frame).as_pointer<void>(), 0, page);
+    arch::zero_page(mem::direct_map_address(*frame).as_pointer<void>());
     if (auto mapped = space().map(page_address, *frame, region->protection()); !mapped) {
         mem::physical::free(*frame);
         if (mapped.error() == mem::MapError::AlreadyMapped)

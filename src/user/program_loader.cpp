@@ -1,6 +1,7 @@
 #include "user/program_loader.h"
 #include <cstring>
 #include "arch/x86_64/tsc.h"
+#include "arch/x86_64/page_fill.h"
 #include "mem/direct_map.h"
 #include "mem/physical_memory.h"
 
@@ -19,7 +20,7 @@ kstd::Expected<void, LoadError> map_page(mem::AddressSpace& space, uint64_t page
         return kstd::unexpected(LoadError::OutOfMemory);
     // The frame through the direct map: kernel memory, writable, this page's 4 KiB.
     auto* bytes = mem::direct_map_address(*frame).as_pointer<std::byte>();
-    std::memset(bytes, 0, arch::page_size);
+    arch::zero_page(bytes);
     fill(bytes);
     if (!space.map(arch::VirtAddr(page), *frame, protection)) {
         mem::physical::free(*frame);
@@ -134,7 +135,7 @@ kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space, 
     }
     // The frame through the direct map: kernel memory, writable, 4 KiB.
     std::byte* top_bytes = mem::direct_map_address(*top_frame).as_pointer<std::byte>();
-    std::memset(top_bytes, 0, arch::page_size);
+    arch::zero_page(top_bytes);
     StackBuilder stack({top_bytes, arch::page_size}, stack_top - arch::page_size);
     uint64_t argv_addresses[32], envp_addresses[32];
     kstd::Expected<void, LoadError> built = [&]() -> kstd::Expected<void, LoadError> {
