@@ -71,3 +71,49 @@ KTEST(condition_variable, notify_all_wakes_every_waiter)
         sched::join(*thread);
     EXPECT_EQ(woke, 3);
 }
+
+KTEST(condition_variable, interrupt_ends_an_interruptible_wait_and_every_later_one)
+{
+    sched::Mutex lock{"state"};
+    sched::ConditionVariable changed{"changed"};
+    sched::WaitResult first = sched::WaitResult::Woken, second = sched::WaitResult::Woken;
+    auto waiter = [&] {
+        const sched::MutexGuard guard(lock);
+        first = changed.wait_interruptible(lock);  // nothing notifies: only interrupt() ends it
+        second = changed.wait_interruptible(lock); // interrupted already: no wait at all
+        return 0;
+    };
+    sched::Thread& thread = sched::testing::start("waiter", waiter);
+    while (changed.waiters() == 0)
+        sched::sleep_for(1ms);
+    sched::interrupt(thread);
+    EXPECT_EQ(sched::join(thread), 0);
+    EXPECT_EQ(first, sched::WaitResult::Interrupted);
+    EXPECT_EQ(second, sched::WaitResult::Interrupted);
+    EXPECT_EQ(changed.waiters(), 0u);
+}
+
+KTEST(condition_variable, interrupt_leaves_an_ordinary_wait_alone)
+{
+    sched::Mutex lock{"state"};
+    sched::ConditionVariable changed{"changed"};
+    bool ready = false;
+    auto waiter = [&] {
+        const sched::MutexGuard guard(lock);
+        while (!ready)
+            changed.wait(lock);
+        return 0;
+    };
+    sched::Thread& thread = sched::testing::start("waiter", waiter);
+    while (changed.waiters() == 0)
+        sched::sleep_for(1ms);
+    sched::interrupt(thread);
+    sched::sleep_for(2ms);
+    EXPECT_EQ(changed.waiters(), 1u, "still waiting: its wait is not interruptible");
+    {
+        const sched::MutexGuard guard(lock);
+        ready = true;
+        changed.notify_one();
+    }
+    EXPECT_EQ(sched::join(thread), 0);
+}

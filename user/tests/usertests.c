@@ -345,6 +345,24 @@ static void kill_ends_a_running_child(void)
     CHECK(kill(pid, SIGKILL) == -1 && errno == ESRCH);
 }
 
+static void kill_ends_a_child_blocked_in_a_pipe_read(void)
+{
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        char c;
+        read(fds[0], &c, 1); // nobody writes; the parent keeps the write end open
+        _exit(0);
+    }
+    sched_yield(); // let it block (if it has not, the kill finds it before its read)
+    CHECK(kill(pid, SIGTERM) == 0);
+    int status = wait_status(pid);
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 static __thread int thread_local_value = 7;
 
 static void floating_point_and_tls_survive_switches(void)
@@ -445,6 +463,7 @@ int main(void)
     RUN(mprotect_makes_memory_read_only);
     RUN(a_hundred_forks_and_waits);
     RUN(kill_ends_a_running_child);
+    RUN(kill_ends_a_child_blocked_in_a_pipe_read);
     RUN(floating_point_and_tls_survive_switches);
     RUN(files_of_the_initial_ramdisk);
     RUN(working_directory_and_uname);
