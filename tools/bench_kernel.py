@@ -23,10 +23,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from doc_section import write_section  # tools/, the script's own folder, is on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = ROOT / "tools" / "runner.py"
 KBENCH_RE = re.compile(r"^\s*# KBENCH (\{.*\})\s*$", re.M)
-BEGIN, END = "<!-- bench-kernel:begin -->", "<!-- bench-kernel:end -->"
 DESIGNS = ["bump", "linked", "fixed"]
 # glibc malloc(64)+free under Linux in the same QEMU (TCG) on the same host,
 # TSC cycles per pair (issue 9, part 9): the kernel heap's goal is half of it.
@@ -179,17 +180,6 @@ def scheduler_table(results: dict[str, dict]) -> list[str]:
     return lines
 
 
-def write_between_markers(path: Path, text: str) -> None:
-    content = path.read_text()
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in content and END in content:
-        start, end = content.index(BEGIN), content.index(END) + len(END)
-        content = content[:start] + block + content[end:]
-    else:
-        content = content.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(content)
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--iso", type=Path, default=ROOT / "build" / "bench" / "bench-kernel.elf", help="the benchmark kernel (.elf, or a GRUB .iso)")
@@ -214,7 +204,7 @@ def main() -> int:
     if args.write:
         text = doc_tables(results, args.runs)
         print(text)
-        write_between_markers(args.write, text)
+        write_section(args.write, "bench-kernel", text)
         print(f"bench-kernel: wrote {args.write}")
     return 0
 

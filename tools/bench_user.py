@@ -32,12 +32,13 @@ import sys
 import time
 from pathlib import Path
 
+from doc_section import write_section  # tools/, the script's own folder, is on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_RE = re.compile(r"^BENCH (\w+) ([\d.]+) min=([\d.]+) max=([\d.]+) n=(\d+) reps=(\d+)\s*$", re.M)
 DONE_RE = re.compile(r"^BENCH_DONE (\d+) ms", re.M)
 UNAME_RE = re.compile(r"^# usermode_bench on (.*?)\s*$", re.M)
 NOTE_RE = re.compile(r"^# (sched_yield_ns: .*?)\s*$", re.M)
-BEGIN, END = "<!-- bench-user:begin -->", "<!-- bench-user:end -->"
 # The same machine for both kernels, started here rather than through
 # tools/runner.py, whose `-d int` logs every exception (every page fault).
 # Our isa-debug-exit device is there for Linux too, which never touches it.
@@ -222,17 +223,6 @@ def doc_text(result: dict) -> str:
     return "\n".join(text)
 
 
-def write_between_markers(path: Path, text: str) -> None:
-    content = path.read_text()
-    block = f"{BEGIN}\n{text}\n{END}"
-    if BEGIN in content and END in content:
-        start, end = content.index(BEGIN), content.index(END) + len(END)
-        content = content[:start] + block + content[end:]
-    else:
-        content = content.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(content)
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     build = ROOT / "build"
@@ -293,7 +283,7 @@ def main() -> int:
         # The section is a comparison: one column alone would replace it with less.
         print(f"bench-user: {args.write} left as it was (no Linux column)")
     elif args.write:
-        write_between_markers(args.write, doc_text(result))
+        write_section(args.write, "bench-user", doc_text(result))
         print(f"bench-user: wrote {args.write}")
     return 0
 
