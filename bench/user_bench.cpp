@@ -6,7 +6,7 @@
 // bench.user_runs). Unsanitized: it measures the kernel as the product runs it.
 
 #include <string_view>
-#include "fs/initrd.h"
+#include "fs/vfs.h"
 #include "ktest/bench.h"
 #include "ktest/binary.h"
 #include "ktest/ktest.h"
@@ -17,14 +17,14 @@ KTEST_INIT_STAGE(Everything);
 // Slow: a full run takes some seconds of TCG, past the default watchdog.
 KTEST(user_bench, usermode_bench, ktest::slow)
 {
-    auto file = fs::initrd::contents("/bench/usermode_bench");
+    auto file = fs::vfs::read_file("/bench/usermode_bench", 64ull << 20);
     ASSERT_TRUE(file.has_value(), "/bench/usermode_bench is in the initial ramdisk (QEMU -initrd)");
     const bool quick = ktest::bench_repetitions() == 1; // ktest.bench_quick
     const std::string_view argv[] = {"usermode_bench", "quick"};
     const std::string_view envp[] = {"HOME=/"};
     // No standard files given: descriptors 0, 1 and 2 are the console, so
     // the kernel does no work for the program while it measures.
-    auto process = user::Process::spawn("usermode_bench", *file, {argv, quick ? 2u : 1u}, envp);
+    auto process = user::Process::spawn("usermode_bench", file->span(), {argv, quick ? 2u : 1u}, envp);
     ASSERT_TRUE(process.has_value(), "the program starts");
     EXPECT_EQ(user::Process::wait(*process), 0, "usermode_bench's exit status");
 }

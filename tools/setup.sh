@@ -33,6 +33,8 @@ need gcovr            have gcovr
 # User programs: C against musl, static (user/), packed with cpio.
 need musl-tools       have musl-gcc
 need cpio             have cpio
+# FAT images for the disk tests: mkfs.fat and fsck.fat (mtools is above).
+need dosfstools       test -x /usr/sbin/mkfs.fat -o -x /sbin/mkfs.fat
 # The fuzz targets (tests/fuzz): clang++ that links libFuzzer. The runtime is
 # its own package, only recommended by clang (and we install without those).
 # (tests/fuzz/CMakeLists.txt links a probe; here a quicker look for the archive.)

@@ -21,6 +21,7 @@ namespace fs {
 enum class FileType : uint32_t {
     Fifo = 0010000,
     CharacterDevice = 0020000,
+    BlockDevice = 0060000,
     Directory = 0040000,
     Regular = 0100000,
     Symlink = 0120000,
@@ -38,17 +39,25 @@ public:
     // Blocks until at least one byte is there, or the end (0).
     virtual kstd::ErrorOr<size_t> read(std::span<std::byte> buffer);
     virtual kstd::ErrorOr<size_t> write(std::span<const std::byte> data);
+    // pread/pwrite: at `offset`, the file's own offset untouched; ESPIPE
+    // where there are no offsets.
+    virtual kstd::ErrorOr<size_t> read_at(uint64_t offset, std::span<std::byte> buffer);
+    virtual kstd::ErrorOr<size_t> write_at(uint64_t offset, std::span<const std::byte> data);
     // The new offset (lseek's whence: 0 SET, 1 CUR, 2 END); ESPIPE where
     // there is no offset.
     virtual kstd::ErrorOr<uint64_t> seek(int64_t offset, int whence);
     // The entry at `index` of a directory, or false past the last; ENOTDIR
     // for anything else.
     virtual kstd::ErrorOr<bool> directory_entry(uint64_t index, DirectoryEntry& entry);
+    // ftruncate: EINVAL where the file has no size to change.
+    virtual kstd::ErrorOr<void> truncate(uint64_t size);
     virtual FileType type() const = 0;
     virtual uint64_t size() const { return 0; }
     virtual uint64_t inode() const { return 0; }
     // A terminal answers the terminal ioctls (TCGETS, TIOCGWINSZ).
     virtual bool is_terminal() const { return false; }
+    // The node an open file of the VFS names (fs/vfs.h); null for others.
+    virtual class Vnode* vnode() { return nullptr; }
 };
 
 } // namespace fs

@@ -1,17 +1,16 @@
 #pragma once
-// The initial ramdisk as a read-only file system: the cpio archive
-// (fs/cpio.h) the boot loader loaded as a module, its directories listed
-// and its files opened and read in place. Until the VFS comes (the file
-// system issue), it is the whole file tree programs see.
+// The initial ramdisk: the cpio archive (fs/cpio.h) the boot loader
+// loaded as a module, checked whole, then copied into the VFS's root, a
+// ram file system, whose files read it in place until they are changed.
 //
-//   fs::initrd::mount(bytes);                       // checks the whole archive
-//   auto file = TRY(fs::initrd::open("/bin/sh"));   // an fs::File: read, seek, stat
-//   auto bytes = TRY(fs::initrd::contents("/bin/sh"));
+//   TRY(fs::initrd::mount(bytes));        // checks the whole archive
+//   TRY(fs::initrd::fill(root));          // /bin, /tests, ... in the ram file system
 
 #include <span>
 #include <string_view>
 #include "fs/cpio.h"
 #include "fs/file.h"
+#include "fs/ram_fs.h"
 #include "kstd/errno.h"
 
 namespace fs::initrd {
@@ -22,13 +21,9 @@ namespace fs::initrd {
 bool mounted();
 const cpio::Archive& archive();
 
-// The entry at an absolute canonical path (fs/path.h); a symbolic link is
-// followed (8 deep at most: ELOOP). ENOENT when there is no such entry or
-// no ramdisk.
-[[nodiscard]] kstd::ErrorOr<cpio::Entry> lookup(std::string_view path);
-// A regular file's bytes: EACCES for a directory.
-[[nodiscard]] kstd::ErrorOr<std::span<const std::byte>> contents(std::string_view path);
-// A new open file (its own offset) for a file or a directory.
-[[nodiscard]] kstd::ErrorOr<kstd::RefPtr<File>> open(std::string_view path);
+// Copies the archive's tree into `root` (the ram file system at "/"):
+// its directories made, its files borrowed in place (fs/ram_fs.h). Its
+// symbolic links are left out (the ram file system has none yet).
+[[nodiscard]] kstd::ErrorOr<void> fill(RamFileSystem& file_system);
 
 } // namespace fs::initrd

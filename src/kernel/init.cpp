@@ -7,7 +7,10 @@
 #include "boot/command_line.h"
 #include "core/panic.h"
 #include "core/print.h"
+#include "drivers/ata.h"
 #include "drivers/keyboard.h"
+#include "drivers/partition.h"
+#include "drivers/pci.h"
 #include "drivers/pit.h"
 #include "drivers/serial.h"
 #include "drivers/tsc_calibration.h"
@@ -17,6 +20,8 @@
 #include "sched/thread.h"
 #include <optional>
 #include "fs/initrd.h"
+#include "fs/ram_fs.h"
+#include "fs/vfs.h"
 #include "mem/direct_map.h"
 #include "user/system_calls.h"
 
@@ -71,25 +76,83 @@ void init_interrupts()
     arch::enable_interrupts();
 }
 
+// PCI first (a later driver finds its controller there), then the legacy IDE
+// ports' disks, each with its MBR partitions; a disk without an MBR is used whole.
+std::optional<drivers::mbr::Error> g_disk_refused[drivers::ata::max_disks]; // why a disk is used whole
+bool g_disk_gpt[drivers::ata::max_disks];
+
+void init_devices()
+{
+    drivers::pci::enumerate();
+    drivers::ata::probe();
+    for (size_t i = 0; i < drivers::ata::disks().size(); ++i) {
+        auto table = drivers::scan_partitions(*drivers::ata::disks()[i]);
+        if (!table)
+            g_disk_refused[i] = table.error();
+        else
+            g_disk_gpt[i] = table->kind == drivers::mbr::Kind::Gpt;
+    }
+}
+
 // The programs come as a boot module (GRUB's module2, QEMU's -initrd): a
 // cpio archive, checked whole. Without one, or with a bad one, the kernel
 // runs on without programs; print_initrd_summary() says which.
 std::optional<fs::cpio::Error> g_initrd_refused;
 
-void mount_initial_ramdisk(const boot::BootInfo& info)
+// The VFS's root: a ram file system with /dev, filled from the initial
+// ramdisk. Without one there is no program to run, and no root either:
+// test kernels that replace the kernel heap need it empty.
+void mount_root_file_system(const boot::BootInfo& info)
 {
     const auto modules = info.boot_modules();
     if (modules.empty())
         return;
+    fs::RamFileSystem& root = *MUST(fs::RamFileSystem::create()); // lives for good
+    MUST(fs::vfs::mount("/", root));
+    const kstd::RefPtr<fs::Vnode> dev = MUST(root.root()->create("dev", fs::FileType::Directory));
+    MUST(root.add_device(*dev, "console", fs::Device::Console));
+    MUST(root.add_device(*dev, "tty", fs::Device::Console));
+    MUST(root.add_device(*dev, "null", fs::Device::Null));
+    MUST(root.add_device(*dev, "zero", fs::Device::Zero));
     const boot::BootModule& module = modules[0];
     // The module's frames are reserved for good (mem/physical_memory.cpp) and in the direct map.
     const std::span<const std::byte> bytes(mem::direct_map_address(module.start).as_pointer<const std::byte>(),
                                            module.end - module.start);
-    if (auto mounted = fs::initrd::mount(bytes); !mounted)
+    if (auto mounted = fs::initrd::mount(bytes); !mounted) {
         g_initrd_refused = mounted.error();
+        return;
+    }
+    if (auto filled = fs::initrd::fill(root); !filled)
+        core::println("initrd: only part of it is in /: {}", filled.error());
 }
 
 } // namespace
+
+void print_device_summary()
+{
+    for (const drivers::pci::Device& device : drivers::pci::devices())
+        core::println("pci: {}", device);
+    if (drivers::ata::disks().empty())
+        core::println("disks: none on the IDE ports");
+    for (size_t i = 0; i < drivers::ata::disks().size(); ++i) {
+        const drivers::ata::Disk& disk = *drivers::ata::disks()[i];
+        core::print("{}: {} MiB ({} sectors), \"{}\"{}: ", disk.name(), disk.block_count() / 2048,
+                    disk.block_count(), disk.model(), disk.supports_lba48() ? ", LBA48" : "");
+        if (g_disk_refused[i])
+            core::println("whole disk: {}", *g_disk_refused[i]);
+        else if (g_disk_gpt[i])
+            core::println("GPT, not read");
+        else {
+            core::print("MBR");
+            for (const drivers::Partition* partition : drivers::partitions()) {
+                if (partition->disk() == &disk)
+                    core::print(" {} ({} MiB at sector {})", partition->name(), partition->block_count() / 2048,
+                                partition->first_block());
+            }
+            core::println("");
+        }
+    }
+}
 
 void print_initrd_summary()
 {
@@ -130,11 +193,14 @@ void initialize(const boot::BootHandoff& handoff, InitStage up_to)
     if (up_to < InitStage::Interrupts)
         return;
     init_interrupts();
+    if (up_to < InitStage::Devices)
+        return;
+    init_devices();
     if (up_to < InitStage::Scheduler)
         return;
     sched::initialize();
     user::initialize_system_calls();
-    mount_initial_ramdisk(boot::boot_info());
+    mount_root_file_system(boot::boot_info());
 }
 
 } // namespace kernel

@@ -22,9 +22,12 @@ enum class InitStage : uint8_t {
                    // guard pages unmapped), the heap
     Timing,        // TSC calibrated against the PIT
     Interrupts,    // PICs remapped, PIT timer and PS/2 keyboard on their IRQs, interrupts enabled
+    Devices,       // PCI enumerated (drivers/pci.h), ATA disks probed and registered as block
+                   // devices with their MBR partitions (drivers/ata.h, drivers/partition.h)
     Scheduler,     // the boot thread, the idle thread, timer preemption (sched/thread.h),
                    // the system-call and user-fault handlers (user/system_calls.h), the
-                   // initial ramdisk (fs/initrd.h) from the first boot module
+                   // VFS's root: a ram file system with /dev, filled from the initial
+                   // ramdisk (fs/initrd.h), the first boot module
     Everything,
 };
 
@@ -35,6 +38,9 @@ void print_boot_summary(const boot::BootInfo& info);
 
 // Prints what the initial ramdisk holds, or why there is none to use.
 void print_initrd_summary();
+
+// Prints the PCI devices (lspci-style) and the disks with their partitions.
+void print_device_summary();
 
 // Prints the memory summary: RAM, frames, page tables, heap (after the Memory stage).
 void print_memory_summary();

@@ -25,10 +25,11 @@
 #include "drivers/pit.h"
 #include "drivers/vga_text.h"
 #include "kernel/deliberate_faults.h"
+#include "kernel/disks.h"
 #include "kernel/init.h"
 #include "core/print.h"
 #include "kernel/version.h"
-#include "fs/initrd.h"
+#include "fs/vfs.h"
 #include "fs/terminal.h"
 #include "user/process.h"
 
@@ -117,16 +118,16 @@ async::Task<void> keyboard_echo(Echo& echo)
 void run_init()
 {
     std::string_view path = boot::command_line_value(boot::command_line(), "init").value_or("/bin/sh");
-    auto file = fs::initrd::contents(path);
-    if (!file) {
-        core::println("init: {}: {}: no shell; the kernel echoes what you type instead", path, file.error());
-        return;
-    }
     fs::Terminal::console().start();
     for (;;) {
+        auto file = fs::vfs::read_file(path, 64ull << 20);
+        if (!file) {
+            core::println("init: {}: {}: no shell; the kernel echoes what you type instead", path, file.error());
+            return;
+        }
         const std::string_view argv[] = {path};
         const std::string_view envp[] = {"PATH=/bin", "HOME=/", "TERM=linux"};
-        auto process = user::Process::spawn(path, *file, argv, envp);
+        auto process = user::Process::spawn(path, file->span(), argv, envp);
         if (!process) {
             core::println("init: cannot start {}: {}", path, process.error());
             return;
@@ -148,6 +149,9 @@ void kernel_main(const boot::BootHandoff& handoff)
     kernel::print_boot_summary(boot::boot_info());
     kernel::print_memory_summary();
     kernel::print_initrd_summary();
+    kernel::print_device_summary();
+    kernel::mount_disks();
+    kernel::print_disk_mounts();
     print_timing();
 
     // The kernel's own crash demos (a user program's are `crash` at the shell).

@@ -3,7 +3,9 @@
 // ioctls, pipes, and the initial ramdisk's files and directories.
 
 #include "fs/console_file.h"
-#include "fs/initrd.h"
+#include "core/print.h"
+#include "fs/fat_file_system.h"
+#include "fs/vfs.h"
 #include "fs/path.h"
 #include "fs/pipe.h"
 #include "fs/terminal.h"
@@ -20,7 +22,9 @@ using kstd::Errno;
 
 constexpr int64_t at_fdcwd = -100;
 constexpr uint64_t at_empty_path = 0x1000, at_symlink_nofollow = 0x100;
-constexpr uint64_t o_accmode = 3, o_creat = 0100, o_trunc = 01000, o_directory = 0200000, o_cloexec = 02000000;
+constexpr uint64_t o_accmode = 3, o_creat = 0100, o_excl = 0200, o_trunc = 01000, o_append = 02000,
+                   o_directory = 0200000, o_cloexec = 02000000;
+constexpr uint64_t at_removedir = 0x200;
 constexpr uint64_t f_dupfd = 0, f_getfd = 1, f_setfd = 2, f_getfl = 3, f_setfl = 4, f_dupfd_cloexec = 1030;
 constexpr uint64_t tcgets = 0x5401, tcsets = 0x5402, tcsetsw = 0x5403, tcsetsf = 0x5404, tiocgwinsz = 0x5413,
                    tiocgpgrp = 0x540F, tiocspgrp = 0x5410;
@@ -142,8 +146,8 @@ Result store_stat(const fs::File& file, uint64_t destination)
     stat.inode = file.inode();
     stat.links = 1;
     stat.mode = static_cast<uint32_t>(file.type()) | (file.type() == fs::FileType::Directory ? 0755 : 0644);
-    if (file.type() == fs::FileType::Regular)
-        stat.mode |= 0111; // the ramdisk holds programs; cpio's own bits come with the VFS
+    if (auto* node = const_cast<fs::File&>(file).vnode()) // vnode() reads; the node's bits are the truth
+        stat.mode = static_cast<uint32_t>(file.type()) | node->metadata().permissions;
     stat.size = static_cast<int64_t>(file.size());
     stat.block_size = 4096;
     stat.blocks = static_cast<int64_t>((file.size() + 511) / 512);
@@ -152,13 +156,15 @@ Result store_stat(const fs::File& file, uint64_t destination)
     return 0;
 }
 
-kstd::ErrorOr<kstd::RefPtr<fs::File>> open_path(std::string_view path)
+kstd::ErrorOr<kstd::RefPtr<fs::File>> open_path(std::string_view path,
+                                                  fs::vfs::OpenFlags flags = fs::vfs::OpenFlags{.read = true})
 {
-    if (path == "/dev/console" || path == "/dev/tty")
-        return fs::ConsoleFile::open();
-    if (path == "/proc" || path.starts_with("/proc/"))
+    if (path == "/proc" || path.starts_with("/proc/")) {
+        if (flags.write || flags.create)
+            return kstd::unexpected(Errno::eacces);
         return open_proc(path);
-    return fs::initrd::open(path);
+    }
+    return fs::vfs::open(path, flags);
 }
 
 Result stat_path(uint64_t path_address, uint64_t destination)
@@ -183,6 +189,52 @@ Result write(Frame& frame)
     return write_from_user(*file, frame.rsi, frame.rdx);
 }
 
+Result pread64(Frame& frame)
+{
+    auto file = TRY(file_of(frame.rdi));
+    if (static_cast<int64_t>(frame.r10) < 0)
+        return kstd::unexpected(Errno::einval);
+    if (!is_user_range(UserAddress(frame.rsi), frame.rdx))
+        return kstd::unexpected(Errno::efault);
+    std::byte chunk[512];
+    uint64_t done = 0;
+    while (done < frame.rdx) {
+        const size_t size = frame.rdx - done < sizeof chunk ? frame.rdx - done : sizeof chunk;
+        auto got = file->read_at(frame.r10 + done, {chunk, size});
+        if (!got)
+            return done > 0 ? Result(done) : kstd::unexpected(got.error());
+        if (*got > 0 && !copy_to_user(UserAddress(frame.rsi + done), chunk, *got))
+            return done > 0 ? Result(done) : kstd::unexpected(Errno::efault);
+        done += *got;
+        if (*got < size)
+            break;
+    }
+    return done;
+}
+
+Result pwrite64(Frame& frame)
+{
+    auto file = TRY(file_of(frame.rdi));
+    if (static_cast<int64_t>(frame.r10) < 0)
+        return kstd::unexpected(Errno::einval);
+    if (!is_user_range(UserAddress(frame.rsi), frame.rdx))
+        return kstd::unexpected(Errno::efault);
+    std::byte chunk[512];
+    uint64_t done = 0;
+    while (done < frame.rdx) {
+        const size_t size = frame.rdx - done < sizeof chunk ? frame.rdx - done : sizeof chunk;
+        if (!copy_from_user(chunk, UserAddress(frame.rsi + done), size))
+            return done > 0 ? Result(done) : kstd::unexpected(Errno::efault);
+        auto wrote = file->write_at(frame.r10 + done, {chunk, size});
+        if (!wrote)
+            return done > 0 ? Result(done) : kstd::unexpected(wrote.error());
+        done += *wrote;
+        if (*wrote < size)
+            break;
+    }
+    return done;
+}
+
 Result readv(Frame& frame)
 {
     return vectored(frame.rdi, frame.rsi, frame.rdx, read_into_user);
@@ -199,19 +251,14 @@ Result openat(Frame& frame)
     const uint64_t flags = frame.rdx;
     char buffer[fs::max_path];
     const std::string_view path = TRY(path_argument(frame.rsi, buffer));
-    auto file = open_path(path);
-    if (!file)
-        return kstd::unexpected(file.error() == Errno::enoent && (flags & o_creat) ? Errno::erofs : file.error());
-    const bool is_directory = (*file)->type() == fs::FileType::Directory;
-    if ((flags & o_directory) && !is_directory)
-        return kstd::unexpected(Errno::enotdir);
-    if ((flags & o_accmode) != 0 || (flags & o_trunc)) {
-        if (is_directory)
-            return kstd::unexpected(Errno::eisdir);
-        if ((*file)->type() == fs::FileType::Regular)
-            return kstd::unexpected(Errno::erofs); // the ramdisk is read-only
-    }
-    return TRY(Process::current().files().add(*file, (flags & o_cloexec) != 0));
+    const uint64_t access = flags & o_accmode;
+    if (access == 3)
+        return kstd::unexpected(Errno::einval);
+    const fs::vfs::OpenFlags open_flags{.read = access != 1, .write = access != 0, .create = (flags & o_creat) != 0,
+                                        .exclusive = (flags & o_excl) != 0, .truncate = (flags & o_trunc) != 0,
+                                        .append = (flags & o_append) != 0, .directory = (flags & o_directory) != 0};
+    kstd::RefPtr<fs::File> file = TRY(open_path(path, open_flags));
+    return TRY(Process::current().files().add(file, (flags & o_cloexec) != 0));
 }
 
 Result open(Frame& frame)
@@ -308,6 +355,7 @@ Result getdents64(Frame& frame)
         switch (entry.type) {
         case fs::FileType::Fifo: type = 1; break;
         case fs::FileType::CharacterDevice: type = 2; break;
+        case fs::FileType::BlockDevice: type = 6; break;
         case fs::FileType::Directory: type = 4; break;
         case fs::FileType::Regular: type = 8; break;
         case fs::FileType::Symlink: type = 10; break;
@@ -470,10 +518,197 @@ Result chdir(Frame& frame)
 {
     char buffer[fs::max_path];
     const std::string_view path = TRY(path_argument(frame.rdi, buffer));
-    const fs::cpio::Entry entry = TRY(fs::initrd::lookup(path));
-    if (!entry.is_directory())
+    const kstd::RefPtr<fs::Vnode> node = TRY(fs::vfs::lookup(path));
+    if (!node->is_directory())
         return kstd::unexpected(Errno::enotdir);
     Process::current().set_cwd(path);
+    return 0;
+}
+
+namespace {
+
+// The path argument of an *at call: relative to the working directory
+// (AT_FDCWD) or absolute.
+kstd::ErrorOr<std::string_view> at_path_argument(int64_t directory, uint64_t address, std::span<char> out)
+{
+    TRY(check_directory_descriptor(directory, address));
+    return path_argument(address, out);
+}
+
+Result remove_at(int64_t directory, uint64_t path_address, bool directories)
+{
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(at_path_argument(directory, path_address, buffer));
+    TRY(fs::vfs::remove(path, directories ? fs::FileType::Directory : fs::FileType::Regular));
+    return 0;
+}
+
+Result rename_at(int64_t from_directory, uint64_t from, int64_t to_directory, uint64_t to)
+{
+    char from_buffer[fs::max_path], to_buffer[fs::max_path];
+    const std::string_view from_path = TRY(at_path_argument(from_directory, from, from_buffer));
+    const std::string_view to_path = TRY(at_path_argument(to_directory, to, to_buffer));
+    TRY(fs::vfs::rename(from_path, to_path));
+    return 0;
+}
+
+} // namespace
+
+Result mkdirat(Frame& frame)
+{
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(at_path_argument(static_cast<int64_t>(frame.rdi), frame.rsi, buffer));
+    TRY(fs::vfs::make_directory(path));
+    return 0;
+}
+
+Result mkdir(Frame& frame)
+{
+    Frame at = frame;
+    at.rdi = static_cast<uint64_t>(at_fdcwd);
+    at.rsi = frame.rdi;
+    return mkdirat(at);
+}
+
+Result rmdir(Frame& frame)
+{
+    return remove_at(at_fdcwd, frame.rdi, true);
+}
+
+Result unlink(Frame& frame)
+{
+    return remove_at(at_fdcwd, frame.rdi, false);
+}
+
+Result unlinkat(Frame& frame)
+{
+    if ((frame.rdx & ~at_removedir) != 0)
+        return kstd::unexpected(Errno::einval);
+    return remove_at(static_cast<int64_t>(frame.rdi), frame.rsi, (frame.rdx & at_removedir) != 0);
+}
+
+Result rename(Frame& frame)
+{
+    return rename_at(at_fdcwd, frame.rdi, at_fdcwd, frame.rsi);
+}
+
+Result renameat(Frame& frame)
+{
+    return rename_at(static_cast<int64_t>(frame.rdi), frame.rsi, static_cast<int64_t>(frame.rdx), frame.r10);
+}
+
+Result renameat2(Frame& frame)
+{
+    if (frame.r8 != 0)
+        return kstd::unexpected(Errno::einval); // RENAME_NOREPLACE, _EXCHANGE: not yet
+    return renameat(frame);
+}
+
+Result truncate(Frame& frame)
+{
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(path_argument(frame.rdi, buffer));
+    if (static_cast<int64_t>(frame.rsi) < 0)
+        return kstd::unexpected(Errno::einval);
+    const kstd::RefPtr<fs::Vnode> node = TRY(fs::vfs::lookup(path));
+    TRY(node->truncate(frame.rsi));
+    return 0;
+}
+
+Result ftruncate(Frame& frame)
+{
+    auto file = TRY(file_of(frame.rdi));
+    if (static_cast<int64_t>(frame.rsi) < 0)
+        return kstd::unexpected(Errno::einval);
+    TRY(file->truncate(frame.rsi));
+    return 0;
+}
+
+Result mount(Frame& frame)
+{
+    // mount(source, target, type, flags, data): a FAT file system ("vfat",
+    // "msdos" or "fat") from a block-device node onto a directory. Flags
+    // and data are not taken yet (the mount is read-write).
+    char source_buffer[fs::max_path], target_buffer[fs::max_path], type[16];
+    const std::string_view source = TRY(path_argument(frame.rdi, source_buffer));
+    const std::string_view target = TRY(path_argument(frame.rsi, target_buffer));
+    const size_t type_length = TRY(copy_string_from_user(UserAddress(frame.rdx), type));
+    const std::string_view type_name(type, type_length);
+    if (type_name != "vfat" && type_name != "msdos" && type_name != "fat")
+        return kstd::unexpected(Errno::enodev);
+    const kstd::RefPtr<fs::Vnode> node = TRY(fs::vfs::lookup(source));
+    drivers::BlockDevice* device = node->block_device();
+    if (device == nullptr)
+        return kstd::unexpected(Errno::enotblk);
+    if (fs::vfs::device_mounted(*device))
+        return kstd::unexpected(Errno::ebusy);
+    auto file_system = fs::FatFileSystem::open(*device);
+    if (!file_system) {
+        core::println("mount: {}: {}", source, file_system.error());
+        return kstd::unexpected(Errno::einval); // Linux's answer for a device without that file system
+    }
+    if (auto mounted = fs::vfs::mount(target, **file_system); !mounted) {
+        delete *file_system;
+        return kstd::unexpected(mounted.error());
+    }
+    return 0;
+}
+
+Result umount2(Frame& frame)
+{
+    if ((frame.rsi & ~uint64_t{8}) != 0) // UMOUNT_NOFOLLOW only: no forced or lazy unmounts
+        return kstd::unexpected(Errno::einval);
+    char buffer[fs::max_path];
+    const std::string_view target = TRY(path_argument(frame.rdi, buffer));
+    fs::FileSystem* file_system = TRY(fs::vfs::unmount(target));
+    if (auto synced = file_system->sync(); !synced) {
+        // Its pending writes failed: keep it mounted, so nothing is lost silently.
+        MUST(fs::vfs::mount(target, *file_system));
+        return kstd::unexpected(synced.error());
+    }
+    delete file_system; // a disk's file system belongs to its mount
+    return 0;
+}
+
+Result statfs_of(fs::FileSystem& file_system, uint64_t destination)
+{
+    const fs::FileSystemStatistics statistics = TRY(file_system.statistics());
+    // struct statfs on x86-64: f_type, f_bsize, f_blocks, f_bfree, f_bavail,
+    // f_files, f_ffree, f_fsid (two ints), f_namelen, f_frsize, f_flags, f_spare[4].
+    uint64_t out[15] = {statistics.magic, statistics.block_size, statistics.blocks, statistics.free_blocks,
+                        statistics.free_blocks, 0, 0, 0, fs::max_name, statistics.block_size, 0, 0, 0, 0, 0};
+    if (!copy_to_user(UserAddress(destination), out, sizeof out))
+        return kstd::unexpected(Errno::efault);
+    return 0;
+}
+
+Result statfs(Frame& frame)
+{
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(path_argument(frame.rdi, buffer));
+    const kstd::RefPtr<fs::Vnode> node = TRY(fs::vfs::lookup(path));
+    return statfs_of(node->file_system(), frame.rsi);
+}
+
+Result fstatfs(Frame& frame)
+{
+    auto file = TRY(file_of(frame.rdi));
+    fs::Vnode* node = file->vnode();
+    if (node == nullptr)
+        return kstd::unexpected(Errno::enosys); // pipes, the console: no file system of theirs to describe
+    return statfs_of(node->file_system(), frame.rsi);
+}
+
+Result sync(Frame&)
+{
+    (void)fs::vfs::sync_all(); // sync(2) has no way to fail
+    return 0;
+}
+
+Result fsync(Frame& frame)
+{
+    (void)TRY(file_of(frame.rdi));
+    TRY(fs::vfs::sync_all()); // per file system, not per file, for now
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <optional>
 #include "arch/x86_64/tsc.h"
 #include "fs/text_file.h"
+#include "fs/vfs.h"
 #include "mem/physical_memory.h"
 #include "sched/clock.h"
 #include "user/process.h"
@@ -14,7 +15,8 @@ namespace {
 using kstd::Errno;
 
 // Inode numbers of /proc's files: fixed for the named ones, by pid for the rest.
-constexpr uint64_t proc_inode = 0x1000, meminfo_inode = 0x1001, uptime_inode = 0x1002, self_inode = 0x1003;
+constexpr uint64_t proc_inode = 0x1000, meminfo_inode = 0x1001, uptime_inode = 0x1002, self_inode = 0x1003,
+                   mounts_inode = 0x1004;
 
 std::optional<uint64_t> parse_pid(std::string_view text)
 {
@@ -47,7 +49,7 @@ public:
 
     kstd::ErrorOr<bool> directory_entry(uint64_t index, fs::DirectoryEntry& entry) override
     {
-        static constexpr std::string_view top[] = {".", "..", "meminfo", "uptime", "self"};
+        static constexpr std::string_view top[] = {".", "..", "meminfo", "uptime", "mounts", "self"};
         static constexpr std::string_view process_files[] = {".", "..", "stat"};
         const std::span<const std::string_view> names =
             m_lists_processes ? std::span<const std::string_view>(top) : std::span<const std::string_view>(process_files);
@@ -118,6 +120,15 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> open_proc(std::string_view path)
             const auto memory = mem::physical::statistics();
             kstd::format_to(out, "MemTotal:       {:>8} kB\nMemFree:        {:>8} kB\nMemAvailable:   {:>8} kB\n",
                             memory.total_frames * 4, memory.free_frames * 4, memory.free_frames * 4);
+        });
+    }
+    if (path == "/proc/mounts") {
+        return fs::TextFile::make(mounts_inode, [](kstd::Sink& out) {
+            fs::vfs::MountInfo mounts[fs::vfs::max_mounts];
+            const size_t count = fs::vfs::mounts(mounts);
+            for (size_t i = 0; i < count && i < fs::vfs::max_mounts; ++i)
+                kstd::format_to(out, "{} {} {} rw 0 0\n", mounts[i].file_system->source(), mounts[i].path,
+                                mounts[i].file_system->type_name());
         });
     }
     if (path == "/proc/uptime") {

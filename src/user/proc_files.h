@@ -5,9 +5,10 @@
 //
 //   /proc/meminfo      MemTotal, MemFree, MemAvailable (kB)
 //   /proc/uptime       seconds since boot, and idle seconds
+//   /proc/mounts       what is mounted where (source, path, type), as Linux lists it
 //   /proc/<pid>/stat   pid (name) state ppid pgrp ... utime stime ... (proc(5))
 //   /proc/self         the caller's own directory
-//   /proc              lists meminfo, uptime, self and each pid
+//   /proc              lists meminfo, uptime, mounts, self and each pid
 
 #include <string_view>
 #include "fs/file.h"

@@ -28,6 +28,11 @@ Process* g_table[Process::max_processes]; // guarded by g_table_lock
 uint64_t g_next_pid = 1;                  // guarded by g_table_lock
 
 
+// A process's thread runs its system calls on this kernel stack: twice a
+// kernel thread's, for the file systems' deeper paths (FAT's directory
+// entries, with their long names, are large values on the way).
+constexpr uint64_t kernel_stack_size = 2 * sched::thread_stack_size;
+
 // Takes `process` out of the table; g_table_lock held.
 void remove_locked(Process* process)
 {
@@ -176,7 +181,7 @@ kstd::Expected<Process*, SpawnError> Process::spawn(std::string_view name, std::
         return kstd::unexpected(SpawnError{SpawnError::Kind::TooManyProcesses});
     }
     auto thread = sched::Thread::create(name, &Process::start_spawned, process, sched::Priority::Normal,
-                                        sched::thread_stack_size, &process->m_memory->space());
+                                        kernel_stack_size, &process->m_memory->space());
     if (!thread) {
         process->leave_table();
         delete process;
@@ -238,7 +243,7 @@ kstd::ErrorOr<uint64_t> Process::fork(const arch::InterruptFrame& frame)
     }
     const uint64_t pid = child->m_pid;
     auto thread = sched::Thread::create(m_name, &Process::start_forked, child, sched::Priority::Normal,
-                                        sched::thread_stack_size, &child->m_memory->space());
+                                        kernel_stack_size, &child->m_memory->space());
     if (!thread) {
         child->leave_table();
         delete child;

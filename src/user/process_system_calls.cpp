@@ -2,7 +2,7 @@
 // uname, the thread pointer (arch_prctl), time and yielding.
 
 #include "arch/x86_64/msr.h"
-#include "fs/initrd.h"
+#include "fs/vfs.h"
 #include "fs/path.h"
 #include "sched/clock.h"
 #include "sched/thread.h"
@@ -24,6 +24,7 @@ constexpr int max_signal = 64;
 
 // execve's limits: what fits the stack's top page (program_loader.h).
 constexpr size_t max_arguments = 32, max_argument_bytes = 3072;
+constexpr size_t max_program_bytes = 64ull << 20; // read whole into the kernel's heap to be loaded
 
 struct TimeSpec {
     int64_t seconds;
@@ -102,8 +103,8 @@ Result execve(Frame& frame)
     std::string_view argv[max_arguments], envp[max_arguments];
     const size_t argc = TRY(copy_string_array(frame.rsi, argv, storage, used));
     const size_t envc = TRY(copy_string_array(frame.rdx, envp, storage, used));
-    const std::span<const std::byte> file = TRY(fs::initrd::contents(path));
-    TRY(Process::current().exec(path, file, {argv, argc}, {envp, envc}, frame));
+    const kstd::Vector<std::byte> file = TRY(fs::vfs::read_file(path, max_program_bytes));
+    TRY(Process::current().exec(path, file.span(), {argv, argc}, {envp, envc}, frame));
     return 0; // the new program starts with every register zero
 }
 

@@ -17,6 +17,8 @@ using Result = kstd::ErrorOr<uint64_t>;
 // Files (descriptors, the console, pipes, the initial ramdisk).
 Result read(Frame& frame);
 Result write(Frame& frame);
+Result pread64(Frame& frame);
+Result pwrite64(Frame& frame);
 Result readv(Frame& frame);
 Result writev(Frame& frame);
 Result openat(Frame& frame);
@@ -38,6 +40,22 @@ Result fcntl(Frame& frame);
 Result getcwd(Frame& frame);
 Result chdir(Frame& frame);
 Result access(Frame& frame);
+Result mkdir(Frame& frame);
+Result mkdirat(Frame& frame);
+Result rmdir(Frame& frame);
+Result unlink(Frame& frame);
+Result unlinkat(Frame& frame);
+Result rename(Frame& frame);
+Result renameat(Frame& frame);
+Result renameat2(Frame& frame);
+Result truncate(Frame& frame);
+Result ftruncate(Frame& frame);
+Result sync(Frame& frame);
+Result mount(Frame& frame);
+Result umount2(Frame& frame);
+Result statfs(Frame& frame);
+Result fstatfs(Frame& frame);
+Result fsync(Frame& frame);
 
 // Memory.
 Result brk(Frame& frame);

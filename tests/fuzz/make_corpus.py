@@ -22,6 +22,22 @@ fuzzer starts from inputs that parse and mutates them from there:
                "./" and absolute names as other writers make them, hard links,
                lower-case hex, and 60 entries. The other files in cpio/ are
                inputs the fuzzer found (its corpus merged, `-merge=1`), kept.
+  mbr/         sector 0 of a disk for the MBR parser (src/drivers/partition.cpp),
+               then the disk's size in sectors (8 bytes, little-endian): a
+               Linux disk with a partition and an extended one ending at the
+               disk's last sector, four adjacent partitions, a protective GPT,
+               a FAT boot sector (signed, but no table), a large NTFS disk, an
+               empty signed table.
+  fat/         disks for the FAT file system (src/fs/fat/): FAT12 images of
+               40 KiB made by mkfs.fat (dosfstools) and filled by mtools (long
+               names, nested directories, a file over several clusters, an
+               empty one; one sector per cluster and two FATs, two and one),
+               a FAT16 image of 2.5 MiB with its trailing zeros cut off (the
+               harness reads a disk whose size is not a multiple of 512 as
+               that long as its boot sector says, the rest zeros), and
+               corrupted copies: a chain that loops, a cluster out of range,
+               a size past the chain, FATs that differ, a truncated image.
+               Made again only where mkfs.fat and mtools are installed.
   pvh/         physical memory as tests/fuzz/fuzz_pvh.cpp lays it out: the
                input at physical 0x1000, QEMU's hvm_start_info there, and the
                command line, module list, module command lines and memory map
@@ -30,13 +46,15 @@ fuzzer starts from inputs that parse and mutates them from there:
                regions of every type).
 
 The files are checked in; run this again after changing it:
-    python3 tests/fuzz/make_corpus.py
+    python3 tests/fuzz/make_corpus.py            # every target
+    python3 tests/fuzz/make_corpus.py mbr        # just these targets
 """
 
 import os
 import shutil
 import struct
 import subprocess
+import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -336,7 +354,38 @@ def gnu_cpio_archives():
     return archives
 
 
+# --- MBR (sector 0) -------------------------------------------------------------
+
+
+def mbr_sector(entries, disk_sectors=None, boot_code=b"\xfa\x31\xc0\x8e\xd8"):
+    """Sector 0 with `entries` (status, type, first LBA, count) in slots 1, 2,
+    ..., the signature, and the disk's size after it (if given)."""
+    sector = bytearray(512)
+    sector[:len(boot_code)] = boot_code
+    for slot, (status, kind, first, count) in enumerate(entries):
+        at = 0x1BE + 16 * slot
+        sector[at:at + 16] = bytes([status, 0x20, 0x21, 0x00, kind, 0xFE, 0xFF, 0xFF]) + struct.pack("<II", first, count)
+    sector[510:512] = b"\x55\xaa"
+    return bytes(sector) + (struct.pack("<Q", disk_sectors) if disk_sectors is not None else b"")
+
+
+def mbr_fat_boot_sector():
+    # A FAT32 volume boot record: jump, OEM name, BPB, code where the table would be.
+    sector = bytearray(b"\xeb\x58\x90MSWIN4.1" + bytes(i % 251 for i in range(11, 512)))
+    sector[510:512] = b"\x55\xaa"
+    return bytes(sector) + struct.pack("<Q", 65536)
+
+
 SEEDS = {
+    "mbr": {
+        "linux_and_extended.bin": mbr_sector([(0x80, 0x83, 2048, 4096), (0x00, 0x05, 6144, 2048)], 8192),
+        "four_adjacent.bin": mbr_sector([(0x00, 0x0C, 63, 1985), (0x80, 0x83, 2048, 2048),
+                                         (0x00, 0x82, 4096, 2048), (0x00, 0x0F, 6144, 2048)], 8192),
+        "protective_gpt.bin": mbr_sector([(0x00, 0xEE, 1, 0xFFFFFFFF)], 1 << 33),
+        "fat_boot_sector.bin": mbr_fat_boot_sector(),
+        "large_ntfs.bin": mbr_sector([(0x80, 0x07, 2048, 0xFFFFFFFF - 2048)], 0xFFFFFFFF),
+        "empty_table.bin": mbr_sector([]),
+    },
     "elf": {
         "static_exec.bin": elf_static_exec(),
         "static_pie.bin": elf_static_pie(),
@@ -365,13 +414,98 @@ SEEDS = {
 }
 
 
+def fat_images():
+    """FAT images from mkfs.fat and mtools, or None without them."""
+    if not all(shutil.which(tool) for tool in ("mkfs.fat", "mmd", "mcopy")):
+        return None
+    environment = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+    images = {}
+    with tempfile.TemporaryDirectory() as work:
+        files = {
+            "Long File Name.txt": b"hello from mtools\n",
+            "README.TXT": b"short name\n",
+            "empty.txt": b"",
+            "several clusters.bin": bytes((i * 7 + 3) % 251 for i in range(3000)),
+            "nested file with a long name.md": b"# nested\n",
+        }
+        for name, data in files.items():
+            with open(os.path.join(work, name), "wb") as file:
+                file.write(data)
+
+        def make(name, kib, options):
+            image = os.path.join(work, name)
+            subprocess.run(["mkfs.fat", "--invariant", "-C", image, str(kib)] + options, check=True,
+                           capture_output=True)
+            run = lambda *command: subprocess.run(list(command), check=True, capture_output=True, env=environment)
+            run("mmd", "-i", image, "::/docs", "::/docs/deeper")
+            for local, target in (("Long File Name.txt", "::/"), ("README.TXT", "::/docs/"),
+                                  ("empty.txt", "::/"), ("several clusters.bin", "::/"),
+                                  ("nested file with a long name.md", "::/docs/deeper/")):
+                run("mcopy", "-i", image, os.path.join(work, local), target)
+            with open(image, "rb") as file:
+                return bytearray(file.read())
+
+        tree = make("tree", 40, ["-F", "12", "-s", "1", "-r", "32"])
+        images["fat12_tree.img"] = bytes(tree)
+        images["fat12_two_sectors_one_fat.img"] = bytes(make("one", 40, ["-F", "12", "-s", "2", "-f", "1", "-r", "16"]))
+        fat16 = make("fat16", 2560, ["-F", "16", "-s", "1", "-r", "64"])
+        end = len(fat16.rstrip(b"\0"))
+        if end % 512 == 0:
+            end += 1
+        images["fat16_zeros_cut.img"] = bytes(fat16[:end])
+
+        # Corrupted copies of the FAT12 tree: the BPB's numbers, then FAT entries in both copies.
+        sector = struct.unpack_from("<H", tree, 11)[0]
+        reserved = struct.unpack_from("<H", tree, 14)[0]
+        fats = tree[16]
+        root_entries = struct.unpack_from("<H", tree, 17)[0]
+        fat_sectors = struct.unpack_from("<H", tree, 22)[0]
+        root = (reserved + fats * fat_sectors) * sector
+
+        def root_entry(short_name):
+            for at in range(root, root + root_entries * 32, 32):
+                if tree[at:at + 11] == short_name:
+                    return at
+            raise RuntimeError(f"no {short_name} in the root directory")
+
+        def with_fat(image, cluster, value):
+            image = bytearray(image)
+            for fat in range(fats):
+                at = (reserved + fat * fat_sectors) * sector + cluster + cluster // 2
+                pair = struct.unpack_from("<H", image, at)[0]
+                pair = (pair & 0xF) | value << 4 if cluster & 1 else (pair & 0xF000) | value
+                struct.pack_into("<H", image, at, pair)
+            return bytes(image)
+
+        big = root_entry(b"SEVERA~1BIN")
+        first = struct.unpack_from("<H", tree, big + 26)[0]
+        images["fat12_chain_loops.img"] = with_fat(tree, first + 3, first + 1)
+        images["fat12_cluster_out_of_range.img"] = with_fat(tree, first + 2, 0xFF0)
+        past = bytearray(tree)
+        struct.pack_into("<I", past, big + 28, 9000)
+        images["fat12_size_past_chain.img"] = bytes(past)
+        differ = bytearray(tree)
+        differ[(reserved + fat_sectors) * sector + 5] ^= 0x20
+        images["fat12_fats_differ.img"] = bytes(differ)
+        images["fat12_truncated.img"] = bytes(tree[:20 * 1024])
+    return images
+
+
 def main():
-    real = gnu_cpio_archives()
+    fat = fat_images() if len(sys.argv) == 1 or "fat" in sys.argv[1:] else {}
+    if fat is None:
+        print("fat/*.img: kept as they are (no mkfs.fat or mtools here to make them again)")
+    else:
+        SEEDS.setdefault("fat", {}).update(fat)
+    real = gnu_cpio_archives() if len(sys.argv) == 1 or "cpio" in sys.argv[1:] else {}
     if real is None:
         print("cpio/gnu_cpio_*.cpio: kept as they are (no cpio here to make them again)")
     else:
         SEEDS["cpio"].update(real)
+    only = set(sys.argv[1:])
     for target, seeds in SEEDS.items():
+        if only and target not in only:
+            continue
         directory = os.path.join(HERE, "corpus", target)
         os.makedirs(directory, exist_ok=True)
         for name, data in seeds.items():

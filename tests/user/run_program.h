@@ -12,7 +12,7 @@
 #include <string_view>
 #include "core/print.h"
 #include "fs/console_file.h"
-#include "fs/initrd.h"
+#include "fs/vfs.h"
 #include "fs/pipe.h"
 #include "ktest/ktest.h"
 #include "user/process.h"
@@ -33,14 +33,14 @@ struct ProgramRun {
 // a pipe the kernel reads until the program and its children close it.
 inline void run_program(ProgramRun& run, std::string_view path, std::initializer_list<std::string_view> argv)
 {
-    auto file = fs::initrd::contents(path);
+    auto file = fs::vfs::read_file(path, 64ull << 20);
     ASSERT_TRUE(file.has_value(), "the program is in the initial ramdisk");
     auto ends = MUST(fs::Pipe::create());
     const std::string_view envp[] = {"HOME=/", "PATH=/bin"};
     auto process = [&] {
         // Standard input: the console, whose reads find the end for now.
         const kstd::RefPtr<fs::File> standard[] = {MUST(fs::ConsoleFile::open()), ends.writer, ends.writer};
-        return user::Process::spawn(path, *file, {argv.begin(), argv.size()}, envp, standard);
+        return user::Process::spawn(path, file->span(), {argv.begin(), argv.size()}, envp, standard);
     }();
     ASSERT_TRUE(process.has_value(), "the program starts");
     ends.writer = nullptr; // the program's descriptors hold the only write end now

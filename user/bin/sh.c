@@ -7,6 +7,7 @@
 // writable file system.
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,14 +23,19 @@ static int last_status;
 struct command {
     char* argv[max_words + 1];
     int argc;
+    char* input;  // < FILE, or NULL
+    char* output; // > FILE or >> FILE, or NULL
+    int append;
 };
 
 static void help(void)
 {
-    printf("Kestrel's shell. Type a program's name and its arguments; a | b pipes a into b.\n"
+    printf("Kestrel's shell. Type a program's name and its arguments; a | b pipes a into b;\n"
+           "> FILE writes a command's output to a file, >> FILE appends, < FILE reads from one.\n"
            "Quotes: 'single' keeps everything, \"double\" keeps spaces (\\\" and \\\\ inside).\n"
            "Builtins: cd DIR, pwd, exit [STATUS], help.   $? is the last status.\n"
-           "Programs in /bin: echo, ls, cat, ps, kill, mem, uptime, hello, crash (crash help lists its ways).\n"
+           "Programs in /bin: echo, ls, cat, cp, mv, rm, mkdir, ps, kill, mem, uptime, sync, hello,\n"
+           "crash (crash help lists its ways).\n"
            "Keys: Backspace, Ctrl-U (kill line), Ctrl-C (stop the program / drop the line), Ctrl-D (end).\n");
 }
 
@@ -40,6 +46,8 @@ static int parse(char* line, struct command* commands, char* storage)
     int count = 0;
     struct command* current = &commands[0];
     current->argc = 0;
+    current->input = current->output = NULL;
+    current->append = 0;
     char* out = storage;
     const char* p = line;
     for (;;) {
@@ -58,18 +66,36 @@ static int parse(char* line, struct command* commands, char* storage)
             }
             current = &commands[count];
             current->argc = 0;
+            current->input = current->output = NULL;
+            current->append = 0;
             ++p;
             continue;
         }
+        char** redirection = NULL;
         if (*p == '>' || *p == '<') {
-            fprintf(stderr, "sh: redirection waits for a writable file system\n");
-            return -1;
+            if (*p == '<') {
+                redirection = &current->input;
+                ++p;
+            } else {
+                redirection = &current->output;
+                current->append = p[1] == '>';
+                p += current->append ? 2 : 1;
+            }
+            while (*p == ' ' || *p == '\t')
+                ++p;
+            if (*p == '\0' || *p == '\n' || *p == '|' || *p == '<' || *p == '>') {
+                fprintf(stderr, "sh: a redirection needs a file name\n");
+                return -1;
+            }
         }
-        if (current->argc == max_words) {
+        if (redirection == NULL && current->argc == max_words) {
             fprintf(stderr, "sh: at most %d words in a command\n", max_words);
             return -1;
         }
-        current->argv[current->argc++] = out;
+        if (redirection != NULL)
+            *redirection = out;
+        else
+            current->argv[current->argc++] = out;
         while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\n' && *p != '|') {
             if (*p == '\'') {
                 const char* end = strchr(p + 1, '\'');
@@ -144,6 +170,21 @@ static int builtin(struct command* command)
     return 0;
 }
 
+// Opens `path` as descriptor `fd` (in the child, before exec).
+static int redirect(const char* path, int fd, int flags)
+{
+    int opened = open(path, flags, 0644);
+    if (opened < 0) {
+        fprintf(stderr, "sh: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (opened != fd) {
+        dup2(opened, fd);
+        close(opened);
+    }
+    return 0;
+}
+
 static void set_foreground(pid_t group)
 {
     ioctl(0, TIOCSPGRP, &group);
@@ -151,7 +192,7 @@ static void set_foreground(pid_t group)
 
 static void run(struct command* commands, int count)
 {
-    if (count == 1 && builtin(&commands[0]))
+    if (count == 1 && commands[0].output == NULL && commands[0].input == NULL && builtin(&commands[0]))
         return;
     pid_t pids[max_commands];
     pid_t group = 0;
@@ -179,6 +220,11 @@ static void run(struct command* commands, int count)
                 close(pipe_fds[0]);
                 close(pipe_fds[1]);
             }
+            if (commands[i].input != NULL && redirect(commands[i].input, 0, O_RDONLY) != 0)
+                _exit(1);
+            if (commands[i].output != NULL
+                && redirect(commands[i].output, 1, O_WRONLY | O_CREAT | (commands[i].append ? O_APPEND : O_TRUNC)) != 0)
+                _exit(1);
             char path[256];
             const char* name = commands[i].argv[0];
             if (strchr(name, '/') == NULL)

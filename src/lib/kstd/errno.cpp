@@ -20,13 +20,17 @@ std::string_view to_string(Errno error)
     case Errno::efault: return "EFAULT";
     case Errno::ebusy: return "EBUSY";
     case Errno::eexist: return "EEXIST";
+    case Errno::exdev: return "EXDEV";
     case Errno::enodev: return "ENODEV";
+    case Errno::enotblk: return "ENOTBLK";
     case Errno::enotdir: return "ENOTDIR";
     case Errno::eisdir: return "EISDIR";
     case Errno::einval: return "EINVAL";
     case Errno::enfile: return "ENFILE";
     case Errno::emfile: return "EMFILE";
     case Errno::enotty: return "ENOTTY";
+    case Errno::efbig: return "EFBIG";
+    case Errno::enospc: return "ENOSPC";
     case Errno::espipe: return "ESPIPE";
     case Errno::erofs: return "EROFS";
     case Errno::epipe: return "EPIPE";

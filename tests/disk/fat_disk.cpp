@@ -1,0 +1,25 @@
+// The FAT round trip's kernel (tools/fat_roundtrip.py): the disk the host
+// made is mounted at /disk0, and /tests/disktest checks what is there and
+// writes what the host then checks with fsck.fat and mtools.
+
+#include "fs/vfs.h"
+#include "kernel/disks.h"
+#include "ktest/binary.h"
+#include "ktest/ktest.h"
+#include "tests/user/run_program.h"
+
+KTEST_INIT_STAGE(Everything);
+
+namespace {
+user_tests::ProgramRun g_run;
+}
+
+KTEST(fat_disk, the_hosts_disk_is_read_and_written)
+{
+    kernel::mount_disks();
+    kernel::print_disk_mounts();
+    ASSERT_TRUE(fs::vfs::lookup("/disk0").has_value(), "the disk's FAT file system is mounted at /disk0");
+    user_tests::run_program(g_run, "/tests/disktest", {"disktest", "/disk0"});
+    EXPECT_EQ(g_run.status, 0, "disktest's exit status is its number of failed checks");
+    EXPECT_TRUE(fs::vfs::sync_all().has_value());
+}
