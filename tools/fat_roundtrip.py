@@ -37,6 +37,9 @@ def main() -> int:
     p.add_argument("--initrd", type=Path, required=True)
     p.add_argument("--fat", type=int, choices=sorted(SIZES), required=True)
     p.add_argument("--bus", default="ide", choices=["ide"], help="the disk's bus (virtio: not yet)")
+    p.add_argument("--damage", choices=["boot-sector", "loop"],
+                   help="break the image first: a bad boot sector (the disk must be refused with the reason), "
+                        "or a cluster chain that loops (that file fails, the others read on; FAT16/32)")
     args = p.parse_args()
     for tool in ("mkfs.fat", "fsck.fat", "mmd", "mcopy", "mtype", "mdir"):
         if not any((Path(d) / tool).exists() for d in os.environ.get("PATH", "").split(":") + ["/usr/sbin", "/sbin"]):
@@ -71,9 +74,12 @@ def main() -> int:
                 print(copied.stderr.decode(), file=sys.stderr)
                 return 1
 
-        booted = run(sys.executable, str(ROOT / "tools" / "runner.py"), str(args.kernel), "--quiet",
-                     "--qemu-arg=-initrd", f"--qemu-arg={args.initrd}", "--qemu-arg=-drive",
-                     f"--qemu-arg=file={image},format=raw,if={args.bus},index=0", capture=False)
+        runner = [sys.executable, str(ROOT / "tools" / "runner.py"), str(args.kernel), "--quiet",
+                  "--qemu-arg=-initrd", f"--qemu-arg={args.initrd}", "--qemu-arg=-drive",
+                  f"--qemu-arg=file={image},format=raw,if={args.bus},index=0"]
+        if args.damage:
+            return damaged_run(args, image, runner, env)
+        booted = run(*runner, "--filter", "fat_disk.the_hosts_disk_is_read_and_written", capture=False)
         check(booted.returncode == 0, "the kernel's run (disktest) passed")
 
         fsck = run("fsck.fat", "-n", str(image), env=env)
@@ -102,6 +108,53 @@ def main() -> int:
         return 1
     print(f"fat_roundtrip FAT{args.fat}: the host's fsck.fat and mtools agree with what the kernel did")
     return 0
+
+
+def damaged_run(args, image: Path, runner: list, env) -> int:
+    data = bytearray(image.read_bytes())
+    if args.damage == "boot-sector":
+        data[11:13] = (384).to_bytes(2, "little")  # bytes per sector: not a power of two
+        image.write_bytes(data)
+        booted = run(*runner, "--filter", "fat_disk.a_disk_with_a_bad_boot_sector*",
+                     "--expect-output", "no FAT file system: FAT: boot sector", capture=False)
+        ok = booted.returncode == 0
+        print(f"fat_roundtrip FAT{args.fat} bad boot sector: {'refused with the reason' if ok else 'FAILED'}")
+        return 0 if ok else 1
+    if args.fat == 12:
+        print("fat_roundtrip: --damage loop takes FAT16 or FAT32", file=sys.stderr)
+        return 2
+    # big.bin's first cluster from its root directory entry, then the FAT
+    # entry of its third cluster pointed back at the first, in every copy.
+    sector = int.from_bytes(data[11:13], "little")
+    per_cluster = data[13]
+    reserved = int.from_bytes(data[14:16], "little")
+    fats = data[16]
+    root_entries = int.from_bytes(data[17:19], "little")
+    fat_size = int.from_bytes(data[22:24], "little") or int.from_bytes(data[36:40], "little")
+    data_start = (reserved + fats * fat_size) * sector + root_entries * 32
+    if args.fat == 16:
+        root = (reserved + fats * fat_size) * sector
+    else:
+        root = data_start + (int.from_bytes(data[44:48], "little") - 2) * per_cluster * sector
+    first = None
+    for offset in range(root, root + 4096, 32):
+        if bytes(data[offset:offset + 11]) == b"BIG     BIN":
+            first = int.from_bytes(data[offset + 26:offset + 28], "little") | (
+                int.from_bytes(data[offset + 20:offset + 22], "little") << 16)
+    if first is None:
+        print("fat_roundtrip: big.bin's entry not found in the root directory", file=sys.stderr)
+        return 1
+    width = 2 if args.fat == 16 else 4
+    for copy in range(fats):
+        at = (reserved + copy * fat_size) * sector + (first + 2) * width
+        data[at:at + width] = first.to_bytes(width, "little")
+    image.write_bytes(data)
+    booted = run(*runner, "--filter", "fat_disk.a_looping_cluster_chain_fails_that_file_only",
+                 "--expect-output", "cluster chain of", capture=False)
+    docs = run("mtype", "-i", str(image), "::/docs/A long file name.txt", env=env).stdout
+    ok = booted.returncode == 0 and docs == b"hello long names\n"
+    print(f"fat_roundtrip FAT{args.fat} looping chain: {'that file fails, the rest reads on' if ok else 'FAILED'}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

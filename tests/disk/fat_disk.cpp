@@ -23,3 +23,23 @@ KTEST(fat_disk, the_hosts_disk_is_read_and_written)
     EXPECT_EQ(g_run.status, 0, "disktest's exit status is its number of failed checks");
     EXPECT_TRUE(fs::vfs::sync_all().has_value());
 }
+
+// tools/fat_roundtrip.py --damage boot-sector: the disk is refused with the
+// reason, and the kernel runs on (the shell's programs with it).
+KTEST(fat_disk, a_disk_with_a_bad_boot_sector_is_refused_and_the_kernel_goes_on)
+{
+    kernel::mount_disks();
+    kernel::print_disk_mounts();
+    EXPECT_FALSE(fs::vfs::lookup("/disk0").has_value(), "nothing mounted");
+    user_tests::run_program(g_run, "/bin/hello", {"hello"});
+    EXPECT_EQ(g_run.status, 0);
+}
+
+// tools/fat_roundtrip.py --damage loop: mounted, but one file's chain loops.
+KTEST(fat_disk, a_looping_cluster_chain_fails_that_file_only)
+{
+    kernel::mount_disks();
+    ASSERT_TRUE(fs::vfs::lookup("/disk0").has_value());
+    user_tests::run_program(g_run, "/tests/disktest", {"disktest", "/disk0", "damaged"});
+    EXPECT_EQ(g_run.status, 0);
+}
