@@ -25,7 +25,7 @@ help:
 	@echo "make coverage     line coverage of src/ (HTML in $(BUILD)/coverage/)"
 	@echo "make fuzz         fuzz the parsers of outside data, FUZZ_SECONDS each (300)"
 	@echo "ACCEL=kvm|auto    use KVM (auto: only if a quick probe boots)"
-	@echo "DISK=path.img     make run with a disk image attached (DISK_BUS=ide, the default, or virtio)"
+	@echo "DISK=path.img     make run with a disk image attached (DISK_BUS=virtio, the default, or ide)"
 
 deps:
 	@tools/setup.sh

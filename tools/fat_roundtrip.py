@@ -36,7 +36,7 @@ def main() -> int:
     p.add_argument("--kernel", type=Path, required=True)
     p.add_argument("--initrd", type=Path, required=True)
     p.add_argument("--fat", type=int, choices=sorted(SIZES), required=True)
-    p.add_argument("--bus", default="ide", choices=["ide"], help="the disk's bus (virtio: not yet)")
+    p.add_argument("--bus", default="ide", choices=["ide", "virtio"], help="the disk's bus: IDE (ATA PIO) or virtio-blk")
     p.add_argument("--damage", choices=["boot-sector", "loop"],
                    help="break the image first: a bad boot sector (the disk must be refused with the reason), "
                         "or a cluster chain that loops (that file fails, the others read on; FAT16/32)")
@@ -76,7 +76,7 @@ def main() -> int:
 
         runner = [sys.executable, str(ROOT / "tools" / "runner.py"), str(args.kernel), "--quiet",
                   "--qemu-arg=-initrd", f"--qemu-arg={args.initrd}", "--qemu-arg=-drive",
-                  f"--qemu-arg=file={image},format=raw,if={args.bus},index=0"]
+                  f"--qemu-arg=file={image},format=raw,if={args.bus}" + (",index=0" if args.bus == "ide" else "")]
         if args.damage:
             return damaged_run(args, image, runner, env)
         booted = run(*runner, "--filter", "fat_disk.the_hosts_disk_is_read_and_written", capture=False)

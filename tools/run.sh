@@ -5,7 +5,7 @@
 #   serial  COM1 on this terminal, no screen
 #   debug   like serial, but QEMU starts halted and waits for gdb on :1234
 # ACCEL=tcg (default) | kvm | auto (use KVM only if a quick probe boots).
-# DISK=path.img [DISK_BUS=ide|virtio]: a disk image for the kernel to find.
+# DISK=path.img [DISK_BUS=virtio|ide]: a disk image for the kernel to find.
 set -euo pipefail
 mode=$1
 iso=$2
@@ -20,14 +20,14 @@ if [ "$accel" = auto ]; then
 fi
 
 qemu=(qemu-system-x86_64 -accel "$accel" -m 128M -cdrom "$iso" -boot d -no-reboot)
-# DISK=path.img attaches a disk image; DISK_BUS=ide (the default until
-# virtio-blk has a driver) or virtio.
+# DISK=path.img attaches a disk image; DISK_BUS=virtio (the default: the
+# virtio-blk driver, completion by interrupt) or ide (the ATA PIO driver).
 if [ -n "${DISK:-}" ]; then
     if [ ! -f "$DISK" ]; then
         echo "run: DISK=$DISK: no such file" >&2
         exit 2
     fi
-    qemu+=(-drive "file=$DISK,format=raw,if=${DISK_BUS:-ide}")
+    qemu+=(-drive "file=$DISK,format=raw,if=${DISK_BUS:-virtio}")
 fi
 
 case "$mode" in

@@ -3,6 +3,7 @@
 #include "core/print.h"
 #include "drivers/ata.h"
 #include "drivers/partition.h"
+#include "drivers/virtio_block.h"
 #include "fs/fat_file_system.h"
 #include "fs/ram_fs.h"
 #include "fs/vfs.h"
@@ -17,7 +18,19 @@ struct DiskMount {
     char point[8] = {};
     std::optional<fs::fat::Error> refused; // why the disk's last candidate was not FAT
 };
-DiskMount g_mounts[drivers::ata::max_disks]; // written at boot, read by the summary
+DiskMount g_mounts[drivers::ata::max_disks + drivers::virtio_block::max_disks]; // written at boot, read by the summary
+
+// The whole disks, IDE first, then virtio: /disk0, /disk1, ... in this order.
+std::span<drivers::BlockDevice* const> all_disks()
+{
+    static drivers::BlockDevice* disks[drivers::ata::max_disks + drivers::virtio_block::max_disks];
+    size_t count = 0;
+    for (drivers::BlockDevice* disk : drivers::ata::disks())
+        disks[count++] = disk;
+    for (drivers::BlockDevice* disk : drivers::virtio_block::disks())
+        disks[count++] = disk;
+    return {disks, count};
+}
 
 // /dev/ata0, /dev/ata0p1, ...: what mount(2) takes.
 void add_device_nodes()
@@ -26,7 +39,7 @@ void add_device_nodes()
     if (!dev)
         return;
     auto& root = static_cast<fs::RamFileSystem&>((*dev)->file_system()); // init made /dev in the ram root
-    for (drivers::BlockDevice* disk : drivers::ata::disks())
+    for (drivers::BlockDevice* disk : all_disks())
         (void)root.add_block_device(**dev, disk->name(), *disk);
     for (drivers::Partition* partition : drivers::partitions())
         (void)root.add_block_device(**dev, partition->name(), *partition);
@@ -40,8 +53,9 @@ void mount_disks()
         return;
     add_device_nodes();
     size_t mounted = 0;
-    for (size_t i = 0; i < drivers::ata::disks().size(); ++i) {
-        drivers::BlockDevice& disk = *drivers::ata::disks()[i];
+    const auto disks = all_disks();
+    for (size_t i = 0; i < disks.size(); ++i) {
+        drivers::BlockDevice& disk = *disks[i];
         DiskMount& mount = g_mounts[i];
         for (drivers::Partition* partition : drivers::partitions()) {
             if (partition->disk() != &disk || mount.file_system != nullptr)
@@ -82,7 +96,8 @@ void mount_disks()
 
 void print_disk_mounts()
 {
-    for (size_t i = 0; i < drivers::ata::disks().size(); ++i) {
+    const auto disks = all_disks();
+    for (size_t i = 0; i < disks.size(); ++i) {
         const DiskMount& mount = g_mounts[i];
         if (mount.file_system != nullptr) {
             const uint64_t total = mount.file_system->total_bytes();
@@ -90,7 +105,7 @@ void print_disk_mounts()
                           fs::fat::to_string(mount.file_system->volume().type()), std::string_view(mount.point, 6),
                           total >> 20);
         } else if (mount.refused) {
-            core::println("disks: {}: no FAT file system: {}", drivers::ata::disks()[i]->name(), *mount.refused);
+            core::println("disks: {}: no FAT file system: {}", disks[i]->name(), *mount.refused);
         }
     }
 }

@@ -15,6 +15,7 @@
 #include "drivers/serial.h"
 #include "drivers/tsc_calibration.h"
 #include "drivers/vga_text.h"
+#include "drivers/virtio_block.h"
 #include "interrupts/irq.h"
 #include "mem/memory.h"
 #include "sched/thread.h"
@@ -85,6 +86,7 @@ void init_devices()
 {
     drivers::pci::enumerate();
     drivers::ata::probe();
+    drivers::virtio_block::probe(); // PCI virtio-blk disks after the IDE ones: "virtio0", ...
     for (size_t i = 0; i < drivers::ata::disks().size(); ++i) {
         auto table = drivers::scan_partitions(*drivers::ata::disks()[i]);
         if (!table)
@@ -92,6 +94,10 @@ void init_devices()
         else
             g_disk_gpt[i] = table->kind == drivers::mbr::Kind::Gpt;
     }
+    // The virtio-blk disks' partitions the same way (a disk without an MBR is
+    // used whole; print_device_summary lists the IDE disks only).
+    for (drivers::virtio_block::Disk* disk : drivers::virtio_block::disks())
+        (void)drivers::scan_partitions(*disk);
 }
 
 // The programs come as a boot module (GRUB's module2, QEMU's -initrd): a

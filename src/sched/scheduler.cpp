@@ -12,6 +12,7 @@
 #include "mem/kernel_address_space.h"
 #include "core/panic.h"
 #include "drivers/pit.h"
+#include "sched/io_wait.h"
 #include "sched/might_sleep.h"
 #include "sync/idle.h"
 #include "sync/preemption.h"
@@ -333,6 +334,7 @@ void initialize()
     Scheduler::remove_from_run_queue(idle_record);
     Scheduler::s_idle = &idle_record;
     sync::set_reschedule_hook(&preempt_hook);
+    install_io_waiter();
 }
 
 bool initialized()

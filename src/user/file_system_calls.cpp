@@ -35,8 +35,12 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> file_of(uint64_t fd)
     return Process::current().files().get(static_cast<int64_t>(fd));
 }
 
-// Copies at most a chunk at a time between user memory and the file.
-Result read_into_user(fs::File& file, uint64_t buffer, uint64_t count)
+// Moves `count` bytes between user memory at `buffer` and a file, a
+// chunk at a time through the kernel's stack: `transfer(chunk, done)` reads
+// into or writes from the chunk (done: the bytes moved so far). A short
+// transfer ends it; an error after some bytes returns those bytes.
+template <typename Read>
+Result copy_out(uint64_t buffer, uint64_t count, Read read)
 {
     if (!is_user_range(UserAddress(buffer), count))
         return kstd::unexpected(Errno::efault);
@@ -44,7 +48,7 @@ Result read_into_user(fs::File& file, uint64_t buffer, uint64_t count)
     uint64_t done = 0;
     while (done < count) {
         const size_t size = count - done < sizeof chunk ? count - done : sizeof chunk;
-        auto got = file.read({chunk, size});
+        auto got = read(std::span<std::byte>(chunk, size), done);
         if (!got)
             return done > 0 ? Result(done) : kstd::unexpected(got.error());
         if (*got > 0 && !copy_to_user(UserAddress(buffer + done), chunk, *got))
@@ -56,7 +60,8 @@ Result read_into_user(fs::File& file, uint64_t buffer, uint64_t count)
     return done;
 }
 
-Result write_from_user(fs::File& file, uint64_t buffer, uint64_t count)
+template <typename Write>
+Result copy_in(uint64_t buffer, uint64_t count, Write write)
 {
     if (!is_user_range(UserAddress(buffer), count))
         return kstd::unexpected(Errno::efault);
@@ -66,7 +71,7 @@ Result write_from_user(fs::File& file, uint64_t buffer, uint64_t count)
         const size_t size = count - done < sizeof chunk ? count - done : sizeof chunk;
         if (!copy_from_user(chunk, UserAddress(buffer + done), size))
             return done > 0 ? Result(done) : kstd::unexpected(Errno::efault);
-        auto wrote = file.write({chunk, size});
+        auto wrote = write(std::span<const std::byte>(chunk, size), done);
         if (!wrote)
             return done > 0 ? Result(done) : kstd::unexpected(wrote.error());
         done += *wrote;
@@ -74,6 +79,16 @@ Result write_from_user(fs::File& file, uint64_t buffer, uint64_t count)
             break;
     }
     return done;
+}
+
+Result read_into_user(fs::File& file, uint64_t buffer, uint64_t count)
+{
+    return copy_out(buffer, count, [&](std::span<std::byte> chunk, uint64_t) { return file.read(chunk); });
+}
+
+Result write_from_user(fs::File& file, uint64_t buffer, uint64_t count)
+{
+    return copy_in(buffer, count, [&](std::span<const std::byte> chunk, uint64_t) { return file.write(chunk); });
 }
 
 struct IoVector {
@@ -192,47 +207,22 @@ Result write(Frame& frame)
 Result pread64(Frame& frame)
 {
     auto file = TRY(file_of(frame.rdi));
-    if (static_cast<int64_t>(frame.r10) < 0)
+    const uint64_t offset = frame.r10;
+    if (static_cast<int64_t>(offset) < 0)
         return kstd::unexpected(Errno::einval);
-    if (!is_user_range(UserAddress(frame.rsi), frame.rdx))
-        return kstd::unexpected(Errno::efault);
-    std::byte chunk[512];
-    uint64_t done = 0;
-    while (done < frame.rdx) {
-        const size_t size = frame.rdx - done < sizeof chunk ? frame.rdx - done : sizeof chunk;
-        auto got = file->read_at(frame.r10 + done, {chunk, size});
-        if (!got)
-            return done > 0 ? Result(done) : kstd::unexpected(got.error());
-        if (*got > 0 && !copy_to_user(UserAddress(frame.rsi + done), chunk, *got))
-            return done > 0 ? Result(done) : kstd::unexpected(Errno::efault);
-        done += *got;
-        if (*got < size)
-            break;
-    }
-    return done;
+    return copy_out(frame.rsi, frame.rdx,
+                    [&](std::span<std::byte> chunk, uint64_t done) { return file->read_at(offset + done, chunk); });
 }
 
 Result pwrite64(Frame& frame)
 {
     auto file = TRY(file_of(frame.rdi));
-    if (static_cast<int64_t>(frame.r10) < 0)
+    const uint64_t offset = frame.r10;
+    if (static_cast<int64_t>(offset) < 0)
         return kstd::unexpected(Errno::einval);
-    if (!is_user_range(UserAddress(frame.rsi), frame.rdx))
-        return kstd::unexpected(Errno::efault);
-    std::byte chunk[512];
-    uint64_t done = 0;
-    while (done < frame.rdx) {
-        const size_t size = frame.rdx - done < sizeof chunk ? frame.rdx - done : sizeof chunk;
-        if (!copy_from_user(chunk, UserAddress(frame.rsi + done), size))
-            return done > 0 ? Result(done) : kstd::unexpected(Errno::efault);
-        auto wrote = file->write_at(frame.r10 + done, {chunk, size});
-        if (!wrote)
-            return done > 0 ? Result(done) : kstd::unexpected(wrote.error());
-        done += *wrote;
-        if (*wrote < size)
-            break;
-    }
-    return done;
+    return copy_in(frame.rsi, frame.rdx, [&](std::span<const std::byte> chunk, uint64_t done) {
+        return file->write_at(offset + done, chunk);
+    });
 }
 
 Result readv(Frame& frame)

@@ -53,13 +53,17 @@ public:
     kstd::Expected<void, drivers::BlockError> read(uint64_t first, uint32_t count, std::span<std::byte> into) override
     {
         TRY(check_range(first, count, into.size()));
-        for (size_t i = 0; i < into.size(); ++i) {
-            const uint64_t at = first * 512 + i;
-            if (at < m_size) {
-                into[i] = m_bytes[at];
+        for (uint32_t i = 0; i < count; ++i) {
+            const uint64_t at = (first + i) * 512;
+            std::byte* to = into.data() + i * 512;
+            if (at + 512 <= m_size) {
+                std::memcpy(to, m_bytes + at, 512);
+            } else if (auto written = m_past_input.find(first + i); written != m_past_input.end()) {
+                std::memcpy(to, written->second.data(), 512);
             } else {
-                auto written = m_past_input.find(at / 512);
-                into[i] = written == m_past_input.end() ? std::byte{0} : written->second[at % 512];
+                std::memset(to, 0, 512);
+                if (at < m_size)
+                    std::memcpy(to, m_bytes + at, m_size - at);
             }
         }
         return {};
@@ -70,21 +74,13 @@ public:
         TRY(check_range(first, count, from.size()));
         if (!m_writable)
             return kstd::unexpected(drivers::BlockError::ReadOnly);
-        for (size_t i = 0; i < from.size(); ++i) {
-            const uint64_t at = first * 512 + i;
-            if (at < m_size) {
-                m_bytes[at] = from[i];
-            } else {
-                // Past the input: kept aside, the block's bytes first from what it read as.
-                auto [block, added] = m_past_input.try_emplace(at / 512);
-                if (added) {
-                    for (size_t k = 0; k < 512; ++k) {
-                        const uint64_t old = at / 512 * 512 + k;
-                        block->second[k] = old < m_size ? m_bytes[old] : std::byte{0};
-                    }
-                }
-                block->second[at % 512] = from[i];
-            }
+        for (uint32_t i = 0; i < count; ++i) {
+            const uint64_t at = (first + i) * 512;
+            const std::byte* from_block = from.data() + i * 512;
+            if (at + 512 <= m_size)
+                std::memcpy(m_bytes + at, from_block, 512);
+            else // a block not wholly inside the input is kept aside, whole
+                std::memcpy(m_past_input[first + i].data(), from_block, 512);
         }
         return {};
     }

@@ -7,7 +7,9 @@
 //         partition 2 extended (0x05) at 6144, 2048 sectors;
 //   ata1, primary slave: 200 GiB, sparse, the pattern in sectors 0,
 //         2^28 - 1, 2^28, 2^28 + 5 and the last; no MBR;
-//   an empty ATAPI CD-ROM at secondary master, which probe() must skip.
+//   an empty ATAPI CD-ROM at secondary master, which probe() must skip;
+//   ata2, secondary slave: ata0's image through QEMU's blkdebug driver,
+//         which fails every read of sector 3000 (EIO).
 // QEMU runs with -snapshot: writes never reach the image files. Cases write
 // only to sectors no other case reads.
 
@@ -64,9 +66,9 @@ ata::Disk* disk(size_t index)
 
 } // namespace
 
-KTEST(ata_disk, both_disks_are_found_and_the_cdrom_is_skipped)
+KTEST(ata_disk, the_disks_are_found_and_the_cdrom_is_skipped)
 {
-    ASSERT_EQ(ata::disks().size(), 2u, "two IDE disks; the ATAPI CD-ROM is not a disk");
+    ASSERT_EQ(ata::disks().size(), 3u, "three IDE disks; the ATAPI CD-ROM is not a disk");
     ata::Disk& small = *disk(0);
     ata::Disk& big = *disk(1);
     EXPECT_STREQ(small.name(), "ata0");
@@ -79,15 +81,20 @@ KTEST(ata_disk, both_disks_are_found_and_the_cdrom_is_skipped)
     EXPECT_FALSE(small.is_slave());
     EXPECT_TRUE(big.is_slave());
     EXPECT_STREQ(small.model(), "QEMU HARDDISK");
+    EXPECT_STREQ(disk(2)->name(), "ata2", "the secondary slave, after the CD-ROM");
+    EXPECT_FALSE(disk(2)->is_primary());
+    EXPECT_TRUE(disk(2)->is_slave());
 }
 
 KTEST(ata_disk, the_disks_and_the_partition_are_registered_block_devices)
 {
     const auto devices = block_devices();
-    ASSERT_EQ(devices.size(), 3u);
+    ASSERT_EQ(devices.size(), 5u);
     EXPECT_STREQ(devices[0]->name(), "ata0");
     EXPECT_STREQ(devices[1]->name(), "ata1");
-    EXPECT_STREQ(devices[2]->name(), "ata0p1", "the extended partition gets no device");
+    EXPECT_STREQ(devices[2]->name(), "ata2");
+    EXPECT_STREQ(devices[3]->name(), "ata0p1", "the extended partition gets no device");
+    EXPECT_STREQ(devices[4]->name(), "ata2p1");
 }
 
 KTEST(ata_disk, sectors_0_1_and_the_last_read_back_their_pattern)
@@ -168,7 +175,7 @@ KTEST(ata_disk, sectors_above_2_to_the_28_are_reached_with_lba48)
 
 KTEST(ata_disk, partition_1_is_a_view_of_its_sectors)
 {
-    ASSERT_EQ(partitions().size(), 1u);
+    ASSERT_EQ(partitions().size(), 2u);
     Partition& p1 = *partitions()[0];
     EXPECT_STREQ(p1.name(), "ata0p1");
     EXPECT_EQ(p1.block_count(), 4096u);
@@ -181,6 +188,22 @@ KTEST(ata_disk, partition_1_is_a_view_of_its_sectors)
     EXPECT_ERROR(p1.read(4096, 1, std::span(g_buffer, 512)), BlockError::OutOfRange, "sector 6144 is not its own");
     EXPECT_ERROR(p1.read(4095, 2, std::span(g_buffer, 1024)), BlockError::OutOfRange);
     EXPECT_ERROR(p1.write(4096, 1, std::span<const std::byte>(g_buffer, 512)), BlockError::OutOfRange);
+}
+
+KTEST(ata_disk, a_sector_the_disk_fails_to_read_is_a_device_error)
+{
+    ata::Disk& faulty = *disk(2);
+    ASSERT_OK(faulty.read(2999, 1, std::span(g_buffer, 512)));
+    EXPECT_EQ(first_mismatch(g_buffer, 2999), -1);
+    EXPECT_ERROR(faulty.read(3000, 1, std::span(g_buffer, 512)), BlockError::DeviceError);
+    EXPECT_EQ(faulty.last_error(), 0x04, "ABRT");
+    EXPECT_ERROR(faulty.read(2990, 20, std::span(g_buffer, 20 * 512)), BlockError::DeviceError,
+                 "a transfer that includes it");
+    // The channel goes on working.
+    ASSERT_OK(faulty.read(3001, 1, std::span(g_buffer, 512)));
+    EXPECT_EQ(first_mismatch(g_buffer, 3001), -1);
+    ASSERT_OK(disk(0)->read(3000, 1, std::span(g_buffer, 512)));
+    EXPECT_EQ(first_mismatch(g_buffer, 3000), -1, "the same image without blkdebug reads fine");
 }
 
 KTEST(ata_disk, the_mbr_lists_the_extended_partition_and_the_big_disk_has_none)

@@ -78,6 +78,11 @@ std::string_view next_component(std::string_view path, size_t& at)
 // The long-name characters of an entry (fatgen103 7: LDIR_Name1, 2, 3).
 constexpr uint8_t long_char_offsets[chars_per_long_entry] = {1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30};
 
+bool usable_name(std::string_view name)
+{
+    return !name.empty() && name.find('/') == std::string_view::npos && name.find('\0') == std::string_view::npos;
+}
+
 bool is_dot_entry(const uint8_t* raw)
 {
     if (raw[0] != '.')
@@ -505,10 +510,18 @@ kstd::Expected<bool, Error> Volume::scan(uint32_t directory, bool (*visit)(void*
         }
         if (length > 0) {
             node.name_length = static_cast<uint16_t>(ucs2_to_utf8(long_name, length, node.name_bytes));
-        } else {
+            if (!usable_name(node.name()))
+                length = 0;
+        }
+        if (length == 0) {
             __builtin_memcpy(node.name_bytes, node.short_name, node.short_length);
             node.name_length = node.short_length;
         }
+        // A name that is empty or holds a "/" or a NUL (a short name of
+        // spaces, bytes no FAT writer puts there) can be neither shown in a
+        // path nor looked up: the entry is skipped, as if deleted.
+        if (!usable_name(node.name()))
+            continue;
         node.attributes = attributes;
         node.first_cluster = le16(raw + 26) | (m_layout.type == FatType::Fat32 ? le16(raw + 20) << 16 : 0);
         node.size = le32(raw + 28);
@@ -820,11 +833,10 @@ kstd::Expected<bool, Error> Volume::is_empty_directory(const Node& node)
     return !any;
 }
 
-// Grows the chain to hold offset + data.size() bytes, writes the data (or
-// zeros when `data` is empty and `zeros` bytes are asked for), then the size.
-kstd::Expected<void, Error> Volume::write_data(Node& node, uint64_t offset, std::span<const std::byte> data, bool zeros)
+// Grows the chain to hold offset + data.size() bytes, zeros the gap from
+// the old end to `offset`, writes the data, then the size.
+kstd::Expected<void, Error> Volume::write_data(Node& node, uint64_t offset, std::span<const std::byte> data)
 {
-    (void)zeros;
     const uint64_t end = offset + data.size();
     if (end > 0xFFFFFFFF)
         return fail(Problem::FileTooLarge, end);
@@ -920,7 +932,7 @@ kstd::Expected<void, Error> Volume::write(std::string_view path, uint64_t offset
         } else {
             return kstd::unexpected(found.error());
         }
-        return write_data(node, offset, data, false);
+        return write_data(node, offset, data);
     });
 }
 
@@ -954,7 +966,7 @@ kstd::Expected<void, Error> Volume::truncate(std::string_view path, uint32_t siz
             static constexpr std::byte zeros[512] = {};
             while (node.size < size) {
                 const uint32_t chunk = size - node.size < sizeof zeros ? size - node.size : sizeof zeros;
-                TRY(write_data(node, node.size, {zeros, chunk}, true));
+                TRY(write_data(node, node.size, {zeros, chunk}));
             }
             return {};
         }

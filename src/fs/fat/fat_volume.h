@@ -16,7 +16,7 @@
 // It trusts nothing on the disk: every cluster number is checked against
 // the volume's range, every chain walk is bounded by the cluster count (a
 // loop is an error, not a hang), a file's size is checked against its
-// chain as it is read. Memory is bounded: one sector buffer, FAT entries
+// chain as it is read. Memory is bounded: one 512-byte block buffer, FAT entries
 // read on demand, no copy of the FAT.
 // A Volume is about 700 bytes and trivially copyable.
 //
@@ -154,8 +154,7 @@ private:
                                           uint32_t first_cluster, uint32_t size, const uint8_t* copy_from);
     kstd::Expected<void, Error> remove_entry(const Node& node);
     kstd::Expected<void, Error> update_entry(const Node& node, uint32_t first_cluster, uint32_t size);
-    kstd::Expected<void, Error> write_data(Node& node, uint64_t offset, std::span<const std::byte> data,
-                                           bool zeros);
+    kstd::Expected<void, Error> write_data(Node& node, uint64_t offset, std::span<const std::byte> data);
     kstd::Expected<bool, Error> is_empty_directory(const Node& node);
     uint32_t directory_cluster(const Node& node) const;
 
