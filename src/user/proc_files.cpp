@@ -2,6 +2,7 @@
 #include <new>
 #include <optional>
 #include "arch/x86_64/tsc.h"
+#include "drivers/pci.h"
 #include "fs/text_file.h"
 #include "fs/vfs.h"
 #include "mem/physical_memory.h"
@@ -16,7 +17,7 @@ using kstd::Errno;
 
 // Inode numbers of /proc's files: fixed for the named ones, by pid for the rest.
 constexpr uint64_t proc_inode = 0x1000, meminfo_inode = 0x1001, uptime_inode = 0x1002, self_inode = 0x1003,
-                   mounts_inode = 0x1004;
+                   mounts_inode = 0x1004, pci_inode = 0x1005;
 
 std::optional<uint64_t> parse_pid(std::string_view text)
 {
@@ -49,7 +50,7 @@ public:
 
     kstd::ErrorOr<bool> directory_entry(uint64_t index, fs::DirectoryEntry& entry) override
     {
-        static constexpr std::string_view top[] = {".", "..", "meminfo", "uptime", "mounts", "self"};
+        static constexpr std::string_view top[] = {".", "..", "meminfo", "uptime", "mounts", "pci", "self"};
         static constexpr std::string_view process_files[] = {".", "..", "stat"};
         const std::span<const std::string_view> names =
             m_lists_processes ? std::span<const std::string_view>(top) : std::span<const std::string_view>(process_files);
@@ -130,6 +131,9 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> open_proc(std::string_view path)
                 kstd::format_to(out, "{} {} {} rw 0 0\n", mounts[i].file_system->source(), mounts[i].path,
                                 mounts[i].file_system->type_name());
         });
+    }
+    if (path == "/proc/pci") {
+        return fs::TextFile::make(pci_inode, [](kstd::Sink& out) { drivers::pci::print_devices(out); });
     }
     if (path == "/proc/uptime") {
         return fs::TextFile::make(uptime_inode, [](kstd::Sink& out) {

@@ -6,9 +6,10 @@
 //   /proc/meminfo      MemTotal, MemFree, MemAvailable (kB)
 //   /proc/uptime       seconds since boot, and idle seconds
 //   /proc/mounts       what is mounted where (source, path, type), as Linux lists it
+//   /proc/pci          the PCI devices, one lspci-style line each
 //   /proc/<pid>/stat   pid (name) state ppid pgrp ... utime stime ... (proc(5))
 //   /proc/self         the caller's own directory
-//   /proc              lists meminfo, uptime, mounts, self and each pid
+//   /proc              lists meminfo, uptime, mounts, pci, self and each pid
 
 #include <string_view>
 #include "fs/file.h"

@@ -43,3 +43,24 @@ KTEST(fat_disk, a_looping_cluster_chain_fails_that_file_only)
     user_tests::run_program(g_run, "/tests/disktest", {"disktest", "/disk0", "damaged"});
     EXPECT_EQ(g_run.status, 0);
 }
+
+// tools/fat_roundtrip.py --power-loss: writes until QEMU is killed under it.
+KTEST(fat_disk, power_loss_writer, ktest::slow)
+{
+    kernel::mount_disks();
+    ASSERT_TRUE(fs::vfs::lookup("/disk0").has_value());
+    // Its output straight on the console (no pipe): the host watches it live.
+    auto file = MUST(fs::vfs::read_file("/tests/disktest", 64ull << 20));
+    const std::string_view argv[] = {"disktest", "/disk0", "power-loss"};
+    user::Process* process = MUST(user::Process::spawn("disktest", file.span(), argv, {}));
+    (void)user::Process::wait(process);
+}
+
+// ... and the next boot: the image mounts again and the synced file is whole.
+KTEST(fat_disk, after_a_power_loss_the_disk_mounts_and_the_synced_file_is_whole)
+{
+    kernel::mount_disks();
+    ASSERT_TRUE(fs::vfs::lookup("/disk0").has_value());
+    user_tests::run_program(g_run, "/tests/disktest", {"disktest", "/disk0", "after-power-loss"});
+    EXPECT_EQ(g_run.status, 0);
+}

@@ -34,7 +34,8 @@ static void help(void)
            "> FILE writes a command's output to a file, >> FILE appends, < FILE reads from one.\n"
            "Quotes: 'single' keeps everything, \"double\" keeps spaces (\\\" and \\\\ inside).\n"
            "Builtins: cd DIR, pwd, exit [STATUS], help.   $? is the last status.\n"
-           "Programs in /bin: echo, ls, cat, cp, mv, rm, mkdir, ps, kill, mem, uptime, sync, hello,\n"
+           "Programs in /bin: echo, ls, cat, cp, mv, rm, mkdir, df, sync, mount, umount, lspci, ps, kill,\n"
+           "mem, uptime, hello,\n"
            "crash (crash help lists its ways).\n"
            "Keys: Backspace, Ctrl-U (kill line), Ctrl-C (stop the program / drop the line), Ctrl-D (end).\n");
 }

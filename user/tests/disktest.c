@@ -118,10 +118,53 @@ static void a_looping_chain_is_an_error_and_the_rest_reads_on(void)
     CHECK(read_all(at("a/b/c/deep.txt"), buffer, sizeof buffer) == 5);
 }
 
+// tools/fat_roundtrip.py --power-loss: a file written and synced, then a
+// long write that the host cuts by killing QEMU.
+static void write_until_the_power_goes(void)
+{
+    static char buffer[64 * 1024];
+    for (long i = 0; i < (long)sizeof buffer; ++i)
+        buffer[i] = (char)pattern(i, 3);
+    int fd = open(at("synced.bin"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    CHECK(fd >= 0 && write(fd, buffer, sizeof buffer) == sizeof buffer);
+    CHECK(fsync(fd) == 0);
+    close(fd);
+    printf("disktest: synced.bin is on the disk\n");
+    fd = open(at("long write.bin"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    for (int round = 1; fd >= 0 && round <= 4096; ++round) { // 256 MiB: far more than the disk holds
+        if (write(fd, buffer, sizeof buffer) != sizeof buffer)
+            break;
+        if (round % 16 == 0)
+            printf("disktest: long write at %d MiB\n", round / 16); // the host cuts the power after a few
+    }
+    printf("disktest: the long write ended before the power did\n");
+}
+
+// After the power loss: the synced file is intact.
+static void the_synced_file_survived(void)
+{
+    static char buffer[128 * 1024];
+    CHECK(read_all(at("synced.bin"), buffer, sizeof buffer) == 64 * 1024);
+    int same = 1;
+    for (long i = 0; i < 64 * 1024; ++i)
+        same &= (unsigned char)buffer[i] == pattern(i, 3);
+    CHECK(same);
+    CHECK(read_all(at("docs/A long file name.txt"), buffer, sizeof buffer) == 17);
+}
+
 int main(int argc, char** argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
     root = argc > 1 ? argv[1] : "/disk0";
+    if (argc > 2 && strcmp(argv[2], "power-loss") == 0) {
+        write_until_the_power_goes();
+        return check_failures;
+    }
+    if (argc > 2 && strcmp(argv[2], "after-power-loss") == 0) {
+        RUN(the_synced_file_survived);
+        printf("disktest: %d failure(s)\n", check_failures);
+        return check_failures;
+    }
     if (argc > 2 && strcmp(argv[2], "damaged") == 0) {
         RUN(a_looping_chain_is_an_error_and_the_rest_reads_on);
         printf("disktest: %d failure(s)\n", check_failures);
