@@ -250,7 +250,15 @@ kstd::Expected<FatFileSystem*, fat::Error> FatFileSystem::open(drivers::BlockDev
         delete cache;
         return kstd::unexpected(fat::Error{fat::Problem::OutOfMemory});
     }
-    auto volume = fat::Volume::mount(*cache);
+    // After a power loss the second FAT copy may lag the first: the mount
+    // says so, then goes on with the first written over it, as fsck.fat -a would.
+    auto differing = fat::Volume::DifferingFats::Refuse;
+    if (auto copies = fat::Volume::mount(*cache); !copies && copies.error().problem == fat::Problem::FatCopiesDiffer) {
+        core::println("fat: {}: {}: mounting with the first copy, written over the second", device.name(),
+                      copies.error());
+        differing = fat::Volume::DifferingFats::UseFirst;
+    }
+    auto volume = fat::Volume::mount(*cache, differing);
     if (!volume) {
         delete file_system;
         return kstd::unexpected(volume.error());

@@ -34,7 +34,8 @@ fuzzer starts from inputs that parse and mutates them from there:
                empty one; one sector per cluster and two FATs, two and one),
                a FAT16 image of 2.5 MiB with its trailing zeros cut off (the
                harness reads a disk whose size is not a multiple of 512 as
-               that long as its boot sector says, the rest zeros), and
+               that long as its boot sector says, the rest zeros), an empty
+               FAT32 volume of 33 MiB with one FAT cut the same way, and
                corrupted copies: a chain that loops, a cluster out of range,
                a size past the chain, FATs that differ, a truncated image.
                Made again only where mkfs.fat and mtools are installed.
@@ -432,6 +433,13 @@ def fat_images():
             with open(os.path.join(work, name), "wb") as file:
                 file.write(data)
 
+        def make_empty(name, kib, options):
+            image = os.path.join(work, name)
+            subprocess.run(["mkfs.fat", "--invariant", "-C", image, str(kib)] + options, check=True,
+                           capture_output=True)
+            with open(image, "rb") as file:
+                return bytearray(file.read())
+
         def make(name, kib, options):
             image = os.path.join(work, name)
             subprocess.run(["mkfs.fat", "--invariant", "-C", image, str(kib)] + options, check=True,
@@ -453,6 +461,14 @@ def fat_images():
         if end % 512 == 0:
             end += 1
         images["fat16_zeros_cut.img"] = bytes(fat16[:end])
+        # FAT32 needs 65525 clusters: 33 MiB with one FAT (the second would lie
+        # past the input and read as zeros, unlike the first); its root
+        # directory's cluster lies past the input too, so it reads empty.
+        fat32 = make_empty("fat32", 33 * 1024, ["-F", "32", "-s", "1", "-f", "1"])
+        end = len(fat32.rstrip(b"\0"))
+        if end % 512 == 0:
+            end += 1
+        images["fat32_one_fat_zeros_cut.img"] = bytes(fat32[:end])
 
         # Corrupted copies of the FAT12 tree: the BPB's numbers, then FAT entries in both copies.
         sector = struct.unpack_from("<H", tree, 11)[0]

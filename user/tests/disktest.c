@@ -134,8 +134,7 @@ static void write_until_the_power_goes(void)
     for (int round = 1; fd >= 0 && round <= 4096; ++round) { // 256 MiB: far more than the disk holds
         if (write(fd, buffer, sizeof buffer) != sizeof buffer)
             break;
-        if (round % 16 == 0)
-            printf("disktest: long write at %d MiB\n", round / 16); // the host cuts the power after a few
+        printf("disktest: long write at %d KiB\n", round * 64); // the host cuts the power after a few
     }
     printf("disktest: the long write ended before the power did\n");
 }

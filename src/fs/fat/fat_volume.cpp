@@ -198,7 +198,7 @@ kstd::Expected<void, Error> Volume::sync()
 
 // ---- mounting --------------------------------------------------------------
 
-kstd::Expected<Volume, Error> Volume::mount(drivers::BlockDevice& device)
+kstd::Expected<Volume, Error> Volume::mount(drivers::BlockDevice& device, DifferingFats differing)
 {
     if (device.block_size() != 512)
         return fail(Problem::DeviceBlockSize, device.block_size());
@@ -225,8 +225,25 @@ kstd::Expected<Volume, Error> Volume::mount(drivers::BlockDevice& device)
             __builtin_memcpy(copy, one, 512);
             const std::byte* two = TRY(volume.block((layout.fat_start() + layout.fat_sectors) * per_sector + b));
             for (uint32_t i = 0; i < 512; ++i) {
-                if (copy[i] != two[i])
+                if (copy[i] != two[i] && differing == DifferingFats::Refuse)
                     return fail(Problem::FatCopiesDiffer, b / per_sector, b * 512 + i);
+            }
+        }
+        if (differing == DifferingFats::UseFirst) {
+            // The whole first copy over the second, sector by sector.
+            for (uint64_t b = 0; b < uint64_t{layout.fat_sectors} * per_sector; ++b) {
+                std::byte sector[512];
+                if (auto read = device.read(layout.fat_start() * per_sector + b, 1, sector); !read) {
+                    Error error{Problem::Device};
+                    error.block = read.error();
+                    return kstd::unexpected(error);
+                }
+                if (auto written = device.write((layout.fat_start() + layout.fat_sectors) * per_sector + b, 1, sector);
+                    !written) {
+                    Error error{Problem::Device};
+                    error.block = written.error();
+                    return kstd::unexpected(error);
+                }
             }
         }
     }

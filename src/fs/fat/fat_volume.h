@@ -73,7 +73,12 @@ public:
     // Checks the boot sector, that the volume fits on the device, and that
     // the FAT copies agree (entirely for FATs up to 256 sectors, else their
     // first 256 sectors).
-    [[nodiscard]] static kstd::Expected<Volume, Error> mount(drivers::BlockDevice& device);
+    // With DifferingFats::UseFirst, copies that differ are not an error: the
+    // first is written over the others (what `fsck.fat -a` does; a write
+    // cut off by a power loss leaves the second copy behind the first).
+    enum class DifferingFats : uint8_t { Refuse, UseFirst };
+    [[nodiscard]] static kstd::Expected<Volume, Error> mount(drivers::BlockDevice& device,
+                                                             DifferingFats differing = DifferingFats::Refuse);
 
     const Layout& layout() const { return m_layout; }
     FatType type() const { return m_layout.type; }
