@@ -22,6 +22,7 @@
 #include "core/print.h"
 #include "kstd/format.h"
 #include "ktest/binary.h"
+#include "tests/disk_pattern.h"
 #include "ktest/ktest.h"
 
 KTEST_INIT_STAGE(Everything);
@@ -37,27 +38,8 @@ constexpr uint64_t lba28_limit = 1ull << 28;
 std::byte g_buffer[64 * 512]; // big transfers do not belong on a case's stack
 std::byte g_other[64 * 512];
 
-// The pattern's byte `offset` of sector `lba`.
-std::byte expected_byte(uint64_t lba, size_t offset)
-{
-    if (offset < 16) {
-        kstd::StringBuffer<24> head;
-        kstd::format_to(head, "LBA {:011}\n", lba);
-        return static_cast<std::byte>(head.view()[offset]);
-    }
-    return static_cast<std::byte>((7 * lba + offset) & 0xFF);
-}
-
-// The first offset in `sector` that differs from the pattern of `lba` (up to
-// `end`), or -1.
-long first_mismatch(const std::byte* sector, uint64_t lba, size_t end = 512)
-{
-    for (size_t i = 0; i < end; ++i) {
-        if (sector[i] != expected_byte(lba, i))
-            return static_cast<long>(i);
-    }
-    return -1;
-}
+using disk_pattern::expected_byte;
+using disk_pattern::first_mismatch;
 
 ata::Disk* disk(size_t index)
 {

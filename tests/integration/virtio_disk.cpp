@@ -20,6 +20,7 @@
 #include "interrupts/irq.h"
 #include "kstd/format.h"
 #include "ktest/binary.h"
+#include "tests/disk_pattern.h"
 #include "ktest/ktest.h"
 #include "sched/test_threads.h"
 #include "sched/thread.h"
@@ -36,27 +37,8 @@ constexpr uint64_t read_only_sectors = 2048;
 std::byte g_buffer[320 * 512]; // big transfers do not belong on a case's stack
 std::byte g_other[320 * 512];
 
-// The pattern's byte `offset` of sector `lba`.
-std::byte expected_byte(uint64_t lba, size_t offset)
-{
-    if (offset < 16) {
-        kstd::StringBuffer<24> head;
-        kstd::format_to(head, "LBA {:011}\n", lba);
-        return static_cast<std::byte>(head.view()[offset]);
-    }
-    return static_cast<std::byte>((7 * lba + offset) & 0xFF);
-}
-
-// The first offset in `sector` that differs from the pattern of `lba` (up to
-// `end`), or -1.
-long first_mismatch(const std::byte* sector, uint64_t lba, size_t end = 512)
-{
-    for (size_t i = 0; i < end; ++i) {
-        if (sector[i] != expected_byte(lba, i))
-            return static_cast<long>(i);
-    }
-    return -1;
-}
+using disk_pattern::expected_byte;
+using disk_pattern::first_mismatch;
 
 virtio_block::Disk* disk(size_t index)
 {

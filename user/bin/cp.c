@@ -1,11 +1,10 @@
 // cp FROM TO: copies a file (into TO when TO is a directory).
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
+#include "target_path.h"
 
 int main(int argc, char** argv)
 {
@@ -13,15 +12,8 @@ int main(int argc, char** argv)
         fprintf(stderr, "usage: cp FROM TO\n");
         return 2;
     }
-    char target[512];
-    struct stat st;
-    if (stat(argv[2], &st) == 0 && S_ISDIR(st.st_mode)) {
-        char from[512];
-        snprintf(from, sizeof from, "%s", argv[1]);
-        snprintf(target, sizeof target, "%s/%s", argv[2], basename(from));
-    } else {
-        snprintf(target, sizeof target, "%s", argv[2]);
-    }
+    char target[1024];
+    target_path(argv[1], argv[2], target, sizeof target);
     int in = open(argv[1], O_RDONLY);
     if (in < 0) {
         fprintf(stderr, "cp: %s: %s\n", argv[1], strerror(errno));
