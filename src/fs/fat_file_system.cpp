@@ -51,7 +51,7 @@ public:
     Metadata metadata() const override
     {
         sched::MutexGuard guard(m_owner.lock());
-        auto node = m_owner.volume().stat(path());
+        auto node = entry_locked();
         const uint64_t size = node && !node->is_directory() ? node->size : 0;
         const uint64_t inode = node ? (node->first_cluster != 0 ? node->first_cluster : 1 + node->slot) : 0;
         return {m_directory ? FileType::Directory : FileType::Regular, size, inode, m_directory ? 0755u : 0644u,
@@ -64,7 +64,7 @@ public:
         if (m_directory)
             return Vnode::read(offset, buffer);
         sched::MutexGuard guard(m_owner.lock());
-        auto node = m_owner.volume().stat(path());
+        auto node = entry_locked();
         if (!node)
             return kstd::unexpected(failed(node.error()));
         auto got = m_owner.volume().read(*node, offset, buffer);
@@ -78,6 +78,7 @@ public:
         if (m_directory)
             return Vnode::write(offset, data);
         sched::MutexGuard guard(m_owner.lock());
+        m_owner.changed();
         if (auto written = m_owner.volume().write(path(), offset, data); !written)
             return kstd::unexpected(failed(written.error()));
         return data.size();
@@ -90,6 +91,7 @@ public:
         if (size > 0xFFFF'FFFFull)
             return kstd::unexpected(Errno::efbig);
         sched::MutexGuard guard(m_owner.lock());
+        m_owner.changed();
         auto node = m_owner.volume().stat(path());
         if (!node)
             return kstd::unexpected(failed(node.error()));
@@ -164,6 +166,7 @@ public:
         char buffer[max_fat_path];
         const std::string_view child = TRY(child_path(name, buffer));
         sched::MutexGuard guard(m_owner.lock());
+        m_owner.changed();
         auto made = type == FileType::Directory ? m_owner.volume().mkdir(child) : m_owner.volume().create(child);
         if (!made)
             return kstd::unexpected(failed(made.error()));
@@ -177,6 +180,7 @@ public:
         char buffer[max_fat_path];
         const std::string_view child = TRY(child_path(name, buffer));
         sched::MutexGuard guard(m_owner.lock());
+        m_owner.changed();
         auto removed = type == FileType::Directory ? m_owner.volume().rmdir(child) : m_owner.volume().unlink(child);
         if (!removed)
             return kstd::unexpected(failed(removed.error()));
@@ -192,6 +196,7 @@ public:
         const std::string_view from = TRY(child_path(name, from_buffer));
         const std::string_view destination = TRY(target.child_path(new_name, to_buffer));
         sched::MutexGuard guard(m_owner.lock());
+        m_owner.changed();
         fat::Volume& volume = m_owner.volume();
         // POSIX replaces an existing target; the volume's rename wants none.
         if (auto existing = volume.stat(destination)) {
@@ -219,6 +224,18 @@ public:
 
 private:
     std::string_view path() const { return {m_path, m_length}; }
+    // The node's directory entry, from the cache while the volume has not
+    // changed since it was read (reads of a file then skip the path's
+    // directory walk); with the lock held.
+    kstd::Expected<fat::Node, fat::Error> entry_locked() const
+    {
+        if (m_cached_generation != m_owner.generation() || !m_has_cached) {
+            m_cached = TRY(m_owner.volume().stat(path()));
+            m_has_cached = true;
+            m_cached_generation = m_owner.generation();
+        }
+        return m_cached;
+    }
     kstd::ErrorOr<std::string_view> child_path(std::string_view name, std::span<char> out) const
     {
         const bool root = m_length == 1;
@@ -238,6 +255,9 @@ private:
     char m_path[max_fat_path];
     size_t m_length;
     char m_name[fat::max_name_bytes];
+    mutable fat::Node m_cached{};   // a cache (guarded by the volume's lock), not the node's state
+    mutable uint64_t m_cached_generation = 0;
+    mutable bool m_has_cached = false;
 };
 
 } // namespace

@@ -48,6 +48,15 @@ private:
     fat::Volume* m_volume = nullptr;
     sched::Mutex m_lock{"fat volume"};
     uint32_t m_live_nodes = 0;
+
+public:
+    // Counts the volume's changes (guarded by the lock): a node's cached
+    // directory entry is good while the count is what it was.
+    uint64_t generation() const { return m_generation; }
+    void changed() { ++m_generation; }
+
+private:
+    uint64_t m_generation = 0;
 };
 
 // What a FAT error is as an errno (ENOENT, EEXIST, ENOSPC, ...; EIO for a

@@ -313,6 +313,7 @@ kstd::Expected<uint32_t, Error> Volume::fat_entry(uint32_t cluster, uint32_t fat
 
 kstd::Expected<void, Error> Volume::set_fat_entry(uint32_t cluster, uint32_t value)
 {
+    m_read_cursor = Chain{}; // a chain may have changed under it
     for (uint32_t fat = 0; fat < m_layout.fat_count; ++fat) {
         if (!m_layout.mirrored && fat != m_layout.active_fat)
             continue;
@@ -633,7 +634,8 @@ kstd::Expected<size_t, Error> Volume::read(const Node& file, uint64_t offset, st
     if (auto checked = check_entry(file, m_layout); !checked)
         return at_path(kstd::Expected<size_t, Error>(kstd::unexpected(checked.error())), file.name());
     const uint32_t cluster_bytes = m_layout.cluster_bytes();
-    Chain chain{file.first_cluster};
+    Chain chain = m_read_cursor.first == file.first_cluster && m_read_cursor.cluster != 0 ? m_read_cursor
+                                                                                          : Chain{file.first_cluster};
     for (uint64_t done = 0; done < count;) {
         const uint64_t position = offset + done;
         auto cluster = seek(chain, static_cast<uint32_t>(position / cluster_bytes));
@@ -650,6 +652,7 @@ kstd::Expected<size_t, Error> Volume::read(const Node& file, uint64_t offset, st
     // At the end of the file, the rest of the chain must end: a chain that
     // loops back into itself would otherwise read as a file of repeated
     // clusters. (A chain longer than the size is fine: fsck.fat trims it.)
+    m_read_cursor = chain;
     if (offset + count == file.size && count > 0) {
         if (auto rest = seek(chain, m_layout.cluster_count); !rest)
             return at_path(kstd::Expected<size_t, Error>(kstd::unexpected(rest.error())), file.name());

@@ -171,6 +171,10 @@ private:
     uint64_t m_buffered = ~uint64_t{0}; // the device block in m_buffer
     bool m_dirty = false;
     uint32_t m_free_count = 0xFFFFFFFF; // FSInfo's, 0xFFFFFFFF unknown
+    // Where the last read() was in its file's chain: the next read of the
+    // same file at or past it goes on from there instead of walking the
+    // chain from its start (sequential reads). Any FAT write forgets it.
+    Chain m_read_cursor{};
     uint32_t m_next_free = 2;
     bool m_fsinfo_dirty = false;
 };
