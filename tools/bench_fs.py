@@ -24,19 +24,15 @@ import argparse
 import datetime
 import json
 import os
-import re
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from bench_boot import DONE_RE, figures_of, run_boot, summarize
 from doc_section import write_section  # tools/, the script's own folder, is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_RE = re.compile(r"^BENCH (\w+) ([\d.]+) min=([\d.]+) max=([\d.]+) n=(\d+) reps=(\d+)\s*$", re.M)
-DONE_RE = re.compile(r"^BENCH_DONE (\d+) ms", re.M)
 QEMU = ["qemu-system-x86_64", "-accel", "tcg", "-M", "pc", "-m", "256M", "-smp", "1", "-nic", "none",
         "-display", "none", "-monitor", "none", "-no-reboot", "-serial", "stdio",
         "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
@@ -71,16 +67,8 @@ def qemu_command(kernel: Path, initrd: Path, image: Path, bus: str, quick: bool)
 
 
 def boot(command: list[str], label: str, timeout: int) -> dict:
-    started = time.monotonic()
-    try:
-        proc = subprocess.run(command, capture_output=True, timeout=timeout)
-    except subprocess.TimeoutExpired as expired:
-        output = (expired.stdout or b"").decode(errors="replace")
-        raise SystemExit(f"bench-fs: {label} ran past {timeout} s; its output:\n{output[-3000:]}")
-    wall = time.monotonic() - started
-    serial = proc.stdout.decode(errors="replace").replace("\r", "")
-    figures = {m.group(1): {"median": float(m.group(2)), "min": float(m.group(3)), "max": float(m.group(4)),
-                            "n": int(m.group(5)), "reps": int(m.group(6))} for m in BENCH_RE.finditer(serial)}
+    proc, serial, wall = run_boot(command, "bench-fs", label, timeout)
+    figures = figures_of(serial)
     done = DONE_RE.search(serial)
     missing = [name for name in FIGURES if name not in figures]
     if proc.returncode != EXIT_PASSED or not done or missing or "BENCH_ERROR" in serial:
@@ -88,16 +76,6 @@ def boot(command: list[str], label: str, timeout: int) -> dict:
         raise SystemExit(f"bench-fs: {label} did not finish the benchmarks (QEMU exit {proc.returncode}"
                          + (f"; missing: {', '.join(missing)}" if missing else "") + ")")
     return {"figures": figures, "program_ms": int(done.group(1)), "boot_s": round(wall, 2)}
-
-
-def summarize(boots: list[dict]) -> dict[str, dict]:
-    out: dict[str, dict] = {}
-    for name in FIGURES:
-        values = [b["figures"][name]["median"] for b in boots if name in b["figures"]]
-        if values:
-            out[name] = {"median": statistics.median(values), "boot_medians": values,
-                         "low": min(values), "high": max(values)}
-    return out
 
 
 def fmt(value: float) -> str:
@@ -189,7 +167,7 @@ def main() -> int:
               "units": {"raw_read_mb_s": "MB/s", "vfs_read_mb_s": "MB/s", "vfs_write_mb_s": "MB/s",
                         "stat_cached_ns": "ns", "pread_4k_cached_ns": "ns"}}
     for bus in buses:
-        result[bus] = {"summary": summarize(boots[bus]), "boots": boots[bus]}
+        result[bus] = {"summary": summarize(boots[bus], FIGURES), "boots": boots[bus]}
     print("\n".join(table({bus: result[bus]["summary"] for bus in buses})))
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=1) + "\n")

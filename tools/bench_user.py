@@ -26,17 +26,14 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from bench_boot import DONE_RE, figures_of, run_boot, summarize
 from doc_section import write_section  # tools/, the script's own folder, is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_RE = re.compile(r"^BENCH (\w+) ([\d.]+) min=([\d.]+) max=([\d.]+) n=(\d+) reps=(\d+)\s*$", re.M)
-DONE_RE = re.compile(r"^BENCH_DONE (\d+) ms", re.M)
 UNAME_RE = re.compile(r"^# usermode_bench on (.*?)\s*$", re.M)
 NOTE_RE = re.compile(r"^# (sched_yield_ns: .*?)\s*$", re.M)
 # The same machine for both kernels, started here rather than through
@@ -137,16 +134,8 @@ def make_initramfs(program: Path, out: Path) -> None:
 
 
 def boot(command: list[str], expect_status: int, label: str) -> dict:
-    started = time.monotonic()
-    try:
-        proc = subprocess.run(command, capture_output=True, timeout=300)
-    except subprocess.TimeoutExpired as timeout:
-        output = (timeout.stdout or b"").decode(errors="replace")
-        raise SystemExit(f"bench-user: {label} ran past 300 s; its output:\n{output[-3000:]}")
-    wall = time.monotonic() - started
-    serial = proc.stdout.decode(errors="replace").replace("\r", "")
-    figures = {m.group(1): {"median": float(m.group(2)), "min": float(m.group(3)), "max": float(m.group(4)),
-                            "n": int(m.group(5)), "reps": int(m.group(6))} for m in BENCH_RE.finditer(serial)}
+    proc, serial, wall = run_boot(command, "bench-user", label, 300)
+    figures = figures_of(serial)
     done = DONE_RE.search(serial)
     if proc.returncode != expect_status or not done or "BENCH_ERROR" in serial:
         sys.stderr.write(serial[-3000:] + proc.stderr.decode(errors="replace")[-1000:])
@@ -154,17 +143,6 @@ def boot(command: list[str], expect_status: int, label: str) -> dict:
     uname = UNAME_RE.search(serial)
     return {"figures": figures, "program_ms": int(done.group(1)), "boot_s": round(wall, 2),
             "uname": uname.group(1) if uname else "", "notes": NOTE_RE.findall(serial)}
-
-
-def summarize(boots: list[dict]) -> dict[str, dict]:
-    """Per figure: the median over boots of each boot's median, and the range of those."""
-    out: dict[str, dict] = {}
-    for name, _ in FIGURES:
-        values = [b["figures"][name]["median"] for b in boots if name in b["figures"]]
-        if values:
-            out[name] = {"median": statistics.median(values), "boot_medians": values,
-                         "low": min(values), "high": max(values)}
-    return out
 
 
 def fmt(value: float | None) -> str:
@@ -269,8 +247,8 @@ def main() -> int:
     result = {"date": datetime.date.today().isoformat(), "runs": args.runs, "unit": "ns per operation",
               "qemu": qemu_version(), "qemu_command": QEMU, "linux_cmdline": LINUX_CMDLINE,
               "linux_kernel": vmlinuz.name if vmlinuz else "",
-              "kestrel": {"summary": summarize(ours_boots), "boots": ours_boots},
-              "linux": {"summary": summarize(linux_boots), "boots": linux_boots} if linux_boots else None}
+              "kestrel": {"summary": summarize(ours_boots, [name for name, _ in FIGURES]), "boots": ours_boots},
+              "linux": {"summary": summarize(linux_boots, [name for name, _ in FIGURES]), "boots": linux_boots} if linux_boots else None}
     if missing:
         result["linux_missing"] = missing
     print("\n".join(table(result["kestrel"]["summary"], result["linux"]["summary"] if result["linux"] else None)))

@@ -339,13 +339,4 @@ FaultResolution MemoryMap::resolve_fault(uint64_t address, bool write, bool fetc
     return FaultResolution::Resolved;
 }
 
-uint64_t MemoryMap::reserved_bytes()
-{
-    sched::MutexGuard guard(m_lock);
-    uint64_t bytes = 0;
-    for (size_t i = 0; i < m_count; ++i)
-        bytes += m_regions[i].end - m_regions[i].start;
-    return bytes;
-}
-
 } // namespace user

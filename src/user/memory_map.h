@@ -98,9 +98,6 @@ public:
     // not, an instruction fetch or not, on a present page or not.
     FaultResolution resolve_fault(uint64_t address, bool write, bool fetch, bool present);
 
-    // Pages mapped now and bytes of regions (for ps and mem).
-    uint64_t reserved_bytes();
-
 private:
     explicit MemoryMap(mem::UserAddressSpace* space) : m_space(space) {}
     // A map over `space` (which it then owns); ENOMEM for a missing space or no heap.

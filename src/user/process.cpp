@@ -204,8 +204,7 @@ int Process::start_spawned(void* argument)
 int Process::wait(Process* process)
 {
     KASSERT(process->m_kernel_waits, "Process::wait on process {}, which the kernel did not spawn", process->m_pid);
-    const int status = sched::join(*process->m_thread);
-    (void)status; // the thread's status is the process's; m_termination says how it came
+    (void)sched::join(*process->m_thread); // m_termination says how it ended, the thread's status less
     const int result = process->m_termination.status();
     process->leave_table();
     delete process;
