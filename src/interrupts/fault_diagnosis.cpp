@@ -109,6 +109,8 @@ std::string_view memory_region_of(arch::VirtAddr address)
         return "kernel heap area";
     if (in_region(address, scratch, layout::scratch_region_size))
         return "scratch region";
+    if (in_region(address, arch::VirtAddr(layout::physical_mapping_base), layout::physical_mapping_size))
+        return "physical mappings (devices, firmware)";
     if (in_region(address, direct_map, layout::direct_map_max))
         return !mem::direct_map_active() || in_region(address, direct_map, mem::direct_map_bytes())
                    ? "direct map"

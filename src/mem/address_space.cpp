@@ -265,7 +265,8 @@ kstd::Expected<void, MapError> AddressSpace::protect(arch::VirtAddr page, arch::
     if (!entry.present())
         return kstd::unexpected(MapError::NotMapped);
     const arch::PageFlags keep =
-        entry.flags() & ~(arch::PageFlags::Writable | arch::PageFlags::NoExecute | arch::PageFlags::CopyOnWrite);
+        entry.flags() & ~(arch::PageFlags::Writable | arch::PageFlags::NoExecute | arch::PageFlags::CopyOnWrite
+                          | arch::PageFlags::WriteThrough | arch::PageFlags::CacheDisable);
     arch::PageFlags flags = keep | arch::leaf_flags(protection, arch::no_execute_enabled());
     // Writable, a shared frame would take this space's writes into the
     // others' pages. (A count of 1 cannot rise meanwhile: only a page

@@ -76,6 +76,7 @@ std::string_view to_string(LockRank rank)
     case LockRank::FrameAllocator: return "frame allocator";
     case LockRank::AddressSpace: return "address space";
     case LockRank::KernelHeap: return "kernel heap";
+    case LockRank::PhysicalMapping: return "physical mappings";
     }
     return "unknown";
 }

@@ -39,6 +39,7 @@ enum class LockRank : uint8_t {
     FrameAllocator = 2,
     AddressSpace = 3,
     KernelHeap = 4,
+    PhysicalMapping = 5, // mem/physical_mapping.h: hands out the region, then maps (address space)
 };
 std::string_view to_string(LockRank rank);
 

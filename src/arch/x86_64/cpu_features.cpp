@@ -18,7 +18,11 @@ CpuFeatures detect()
     features.tsc = bit(basic.edx, 4);
     features.msr = bit(basic.edx, 5);
     features.pae = bit(basic.edx, 6);
+    features.local_apic = bit(basic.edx, 9);
     features.global_pages = bit(basic.edx, 13);
+    features.pat = bit(basic.edx, 16);
+    features.x2apic = bit(basic.ecx, 21);
+    features.tsc_deadline = bit(basic.ecx, 24);
     const uint32_t max_extended = cpuid(0x8000'0000).eax;
     if (max_extended >= 0x8000'0001) {
         const CpuidResult extended = cpuid(0x8000'0001);
@@ -68,6 +72,19 @@ bool enable_no_execute()
     }
     g_no_execute_enabled = (msr::read(msr::efer) & msr::efer_no_execute_enable) != 0;
     return g_no_execute_enabled;
+}
+
+bool enable_write_combining()
+{
+    if (!cpu_features().pat)
+        return false;
+    // IA32_PAT holds eight memory types, one byte each (SDM vol. 3, 12.12.2);
+    // entry 1 (PWT set, PCD clear) becomes WC (01h). The others keep their
+    // reset values, which the kernel's mappings rely on.
+    constexpr uint64_t entry_mask = 0xFFull << 8;
+    constexpr uint64_t write_combining = 0x01ull << 8;
+    msr::write(msr::pat, (msr::read(msr::pat) & ~entry_mask) | write_combining);
+    return true;
 }
 
 } // namespace arch

@@ -21,7 +21,11 @@ struct CpuFeatures {
     bool tsc = false;           // CPUID 01h EDX[4]: RDTSC
     bool msr = false;           // CPUID 01h EDX[5]: RDMSR/WRMSR
     bool pae = false;           // CPUID 01h EDX[6]
+    bool local_apic = false;    // CPUID 01h EDX[9]: an on-chip local APIC
     bool global_pages = false;  // CPUID 01h EDX[13]: PGE, CR4.PGE and the G bit
+    bool pat = false;           // CPUID 01h EDX[16]: the page attribute table
+    bool x2apic = false;        // CPUID 01h ECX[21]
+    bool tsc_deadline = false;  // CPUID 01h ECX[24]: the local APIC timer's TSC-deadline mode
     bool no_execute = false;    // CPUID 80000001h EDX[20]: EFER.NXE and the XD bit
     bool huge_pages = false;    // CPUID 80000001h EDX[26]: 1 GiB pages
     bool long_mode = false;     // CPUID 80000001h EDX[29]
@@ -41,5 +45,10 @@ std::optional<std::string_view> missing_required_feature(const CpuFeatures& feat
 bool no_execute_enabled();
 // Sets EFER.NXE if the CPU has NX (Cpu init stage); returns whether it is on.
 bool enable_no_execute();
+
+// Makes PAT entry 1 write-combining (arch::Caching::WriteCombining), on
+// each CPU as it starts; without a PAT nothing changes and such pages stay
+// write-through. Returns whether write-combining is on.
+bool enable_write_combining();
 
 } // namespace arch

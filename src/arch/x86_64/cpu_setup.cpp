@@ -29,6 +29,7 @@ kstd::Expected<void, CpuSetupError> initialize_cpu()
     if (missing_required_feature(cpu_features()))
         return kstd::unexpected(CpuSetupError::MissingRequiredFeature);
     enable_no_execute();
+    enable_write_combining();
     enable_fpu();
     initialize_task_state_segment();
     gdt::load();

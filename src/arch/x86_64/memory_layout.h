@@ -13,6 +13,8 @@
 //   0xFFFF_B000_0000_0000  KASAN shadow of the heap area (test kernels only)
 //   0xFFFF_C000_0000_0000  kernel heap regions, mapped on demand
 //   0xFFFF_D000_0000_0000  scratch region for tests and benchmarks
+//   0xFFFF_D800_0000_0000  physical mappings: device registers, framebuffer,
+//                          firmware tables outside the direct map
 //   0xFFFF_E000_0000_0000  kernel stack region (thread stacks, later)
 //   0xFFFF_FFFF_8000_0000  the boot window: physical [0, 1 GiB), the image
 //                          linked here (-mcmodel=kernel: the top 2 GiB)
@@ -57,6 +59,10 @@ inline constexpr uint64_t kasan_shadow_size = (heap_region_end - heap_region_bas
 inline constexpr uint64_t scratch_region_base = 0xFFFF'D000'0000'0000;
 inline constexpr uint64_t scratch_region_size = 1ull << 39; // one PML4 entry
 
+// mem/physical_mapping.h hands this region out from its start, for good.
+inline constexpr uint64_t physical_mapping_base = 0xFFFF'D800'0000'0000;
+inline constexpr uint64_t physical_mapping_size = 1ull << 39; // one PML4 entry
+
 inline constexpr uint64_t stack_region_base = 0xFFFF'E000'0000'0000;
 inline constexpr uint64_t stack_region_size = 1ull << 39; // one PML4 entry
 
@@ -64,7 +70,8 @@ static_assert(direct_map_base + direct_map_max <= kasan_shadow_base);
 static_assert(kasan_shadow_base + kasan_shadow_size <= heap_region_base);
 static_assert((heap_region_end - heap_region_base) % heap_region_size == 0);
 static_assert(heap_region_end <= scratch_region_base);
-static_assert(scratch_region_base + scratch_region_size <= stack_region_base);
+static_assert(scratch_region_base + scratch_region_size <= physical_mapping_base);
+static_assert(physical_mapping_base + physical_mapping_size <= stack_region_base);
 static_assert(stack_region_base + stack_region_size <= kernel_vma);
 
 } // namespace arch::layout

@@ -12,6 +12,9 @@ inline constexpr uint64_t efer_long_mode_enable = 1ull << 8;
 inline constexpr uint64_t efer_long_mode_active = 1ull << 10;
 inline constexpr uint64_t efer_no_execute_enable = 1ull << 11;
 
+// IA32_PAT: the page attribute table (SDM vol. 3, 12.12.2).
+inline constexpr uint32_t pat = 0x277;
+
 // The segment bases of 64-bit mode (SDM vol. 3, 3.4.4.1): FS and GS, and
 // the GS base that SWAPGS exchanges with it.
 inline constexpr uint32_t fs_base = 0xC000'0100;

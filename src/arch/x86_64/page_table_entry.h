@@ -48,11 +48,27 @@ constexpr bool has(PageFlags flags, PageFlags flag)
     return (flags & flag) != PageFlags::None;
 }
 
+// How the CPU caches a page (Intel SDM vol. 3, 12.12 "Page Attribute Table").
+// The entry's PWT and PCD bits pick one of the PAT's eight memory types
+// (the PAT bit is never set here, so only entries 0-3 are used):
+//   WriteBack       PAT 0 (PWT 0, PCD 0): RAM, the default
+//   WriteCombining  PAT 1 (PWT 1, PCD 0): a framebuffer; entry 1 is
+//                   write-through at reset and reprogrammed to WC by
+//                   arch::enable_write_combining() (write-through where the
+//                   CPU has no PAT: still correct, only slower)
+//   Uncached        PAT 3 (PWT 1, PCD 1): device registers (UC at reset)
+enum class Caching : uint8_t {
+    WriteBack,
+    WriteCombining,
+    Uncached,
+};
+
 // What a caller asks for: the protection of a page.
 struct Protection {
     bool writable = false;
     bool executable = false;
     bool user = false; // reachable from ring 3 (the U/S bit); only in the lower half
+    Caching caching = Caching::WriteBack;
 
     static constexpr Protection read_only() { return {false, false}; }
     static constexpr Protection read_write() { return {true, false}; }
@@ -75,6 +91,10 @@ constexpr PageFlags leaf_flags(Protection protection, bool no_execute_enabled)
         flags = flags | PageFlags::NoExecute;
     if (protection.user)
         flags = flags | PageFlags::User;
+    if (protection.caching != Caching::WriteBack)
+        flags = flags | PageFlags::WriteThrough;
+    if (protection.caching == Caching::Uncached)
+        flags = flags | PageFlags::CacheDisable;
     return flags;
 }
 
@@ -82,7 +102,7 @@ constexpr PageFlags leaf_flags(Protection protection, bool no_execute_enabled)
 // present page can be executed.
 constexpr Protection enforced_protection(Protection requested, bool no_execute_enabled)
 {
-    return {requested.writable, requested.executable || !no_execute_enabled, requested.user};
+    return {requested.writable, requested.executable || !no_execute_enabled, requested.user, requested.caching};
 }
 
 class PageTableEntry {
@@ -107,7 +127,10 @@ public:
     constexpr PageFlags flags() const { return static_cast<PageFlags>(m_raw & ~address_mask); }
     constexpr Protection protection() const
     {
-        return {is(PageFlags::Writable), !is(PageFlags::NoExecute), is(PageFlags::User)};
+        const Caching caching = !is(PageFlags::WriteThrough)  ? Caching::WriteBack
+                                : is(PageFlags::CacheDisable) ? Caching::Uncached
+                                                              : Caching::WriteCombining;
+        return {is(PageFlags::Writable), !is(PageFlags::NoExecute), is(PageFlags::User), caching};
     }
     // The same entry with one flag set or cleared.
     constexpr PageTableEntry with(PageFlags flag, bool set) const
