@@ -5,7 +5,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 export ACCEL ?= tcg
-export DISK DISK_BUS
+export DISK DISK_BUS UEFI
 # The system interpreter when there is one (as CMake picks for CTest): a
 # version manager's shim costs 0.2-0.3 s per start, and the tools start many.
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
@@ -26,6 +26,7 @@ help:
 	@echo "make fuzz         fuzz the parsers of outside data, FUZZ_SECONDS each (300)"
 	@echo "ACCEL=kvm|auto    use KVM (auto: only if a quick probe boots)"
 	@echo "DISK=path.img     make run with a disk image attached (DISK_BUS=virtio, the default, or ide)"
+	@echo "UEFI=1            make run under UEFI firmware (OVMF) instead of the PC BIOS"
 
 deps:
 	@tools/setup.sh

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # make_iso.sh KERNEL.elf OUT.iso [COMMAND-LINE] [INITRD]
-# Builds a BIOS-bootable GRUB ISO whose only menu entry boots KERNEL.elf via
-# multiboot2 at once (timeout 0), with INITRD (the cpio archive of user
-# programs) as its first module when given.
+# Builds a GRUB ISO that boots under a PC BIOS (SeaBIOS) and under UEFI
+# (OVMF) alike: grub-mkrescue puts GRUB's i386-pc image in the El Torito
+# boot record and its x86_64-efi image in an EFI system partition image.
+# Its only menu entry boots KERNEL.elf via multiboot2 at once (timeout 0),
+# with INITRD (the cpio archive of user programs) as its first module when
+# given.
 set -euo pipefail
 kernel=$1
 iso=$2
@@ -19,18 +22,32 @@ if [ -n "$initrd" ]; then
     cp "$initrd" "$work/boot/initrd.cpio"
     module="module2 /boot/initrd.cpio initrd"
 fi
+# Video: the kernel's multiboot2 header asks for a framebuffer and accepts
+# text mode. Under UEFI there is no text mode, so GRUB sets a graphics mode
+# from the firmware's GOP. Under a BIOS, gfxpayload=text keeps VGA text
+# mode: QEMU's curses display (make run on a terminal) can show only that.
 cat > "$work/boot/grub/grub.cfg" <<CFG
 set timeout=0
 set default=0
+insmod all_video
+if [ "\$grub_platform" = "efi" ]; then set gfxpayload=keep; else set gfxpayload=text; fi
 menuentry "Kestrel" {
     multiboot2 /boot/kernel.elf $cmdline
     $module
     boot
 }
 CFG
-# Only the BIOS (i386-pc) image; no fonts, themes or translations: smaller
-# ISOs and a faster boot. The core image gets just what booting needs.
-grub-mkrescue --quiet -d /usr/lib/grub/i386-pc \
+# Both platforms' images (every platform installed: grub-pc-bin and
+# grub-efi-amd64-bin); no fonts, themes or translations: smaller ISOs and a
+# faster boot. The core images get just what booting needs (modules both
+# platforms have: the BIOS image adds its disk driver by itself).
+for platform in i386-pc x86_64-efi; do
+    if [ ! -d "/usr/lib/grub/$platform" ]; then
+        echo "make_iso: GRUB's $platform files are missing (tools/setup.sh installs them)" >&2
+        exit 1
+    fi
+done
+grub-mkrescue --quiet \
     --fonts= --locales= --themes= \
-    --install-modules="multiboot2 normal iso9660 biosdisk part_msdos" \
+    --install-modules="multiboot2 normal iso9660 part_msdos part_gpt all_video test" \
     -o "$iso" "$work" 2>"$work/log" || { cat "$work/log" >&2; exit 1; }

@@ -6,6 +6,8 @@
 #   debug   like serial, but QEMU starts halted and waits for gdb on :1234
 # ACCEL=tcg (default) | kvm | auto (use KVM only if a quick probe boots).
 # DISK=path.img [DISK_BUS=virtio|ide]: a disk image for the kernel to find.
+# UEFI=1: boot the same ISO under UEFI firmware (Debian's OVMF) instead of
+# the PC BIOS (SeaBIOS).
 set -euo pipefail
 mode=$1
 iso=$2
@@ -30,12 +32,30 @@ if [ -n "${DISK:-}" ]; then
     qemu+=(-drive "file=$DISK,format=raw,if=${DISK_BUS:-virtio}")
 fi
 
+uefi=
+if [ "${UEFI:-0}" != 0 ]; then
+    ovmf=/usr/share/ovmf/OVMF.fd
+    if [ ! -f "$ovmf" ]; then
+        echo "run: UEFI=1 needs $ovmf (Debian's ovmf package; tools/setup.sh installs it)" >&2
+        exit 2
+    fi
+    qemu+=(-bios "$ovmf")
+    uefi=1
+fi
+
 case "$mode" in
 screen)
     log="$build/serial.log"
     if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
         echo "run: QEMU window; COM1 output goes to $log. Close the window to quit."
         exec "${qemu[@]}" -serial "file:$log"
+    fi
+    if [ -n "$uefi" ]; then
+        # Under UEFI the screen is a graphics framebuffer, which QEMU's
+        # curses display cannot draw: COM1 is the console here instead.
+        echo "run: no display, and under UEFI the screen is graphics, which a terminal cannot show:"
+        echo "run: COM1 on this terminal instead. To quit: Ctrl-A then X."
+        exec "${qemu[@]}" -display none -serial mon:stdio
     fi
     echo "run: no display, so QEMU draws the VGA text screen in this terminal."
     echo "run: to quit: press Alt-2 (or Esc and 2 quickly) for the QEMU monitor, type 'quit' and Enter."

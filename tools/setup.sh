@@ -25,6 +25,9 @@ need perl             perl -MTAP::Parser -e 1
 need qemu-system-x86  have qemu-system-x86_64
 need grub-common      have grub-mkrescue
 need grub-pc-bin      test -d /usr/lib/grub/i386-pc
+# The ISO boots under UEFI too: GRUB's EFI image, and OVMF to boot it in QEMU.
+need grub-efi-amd64-bin test -d /usr/lib/grub/x86_64-efi
+need ovmf             test -f /usr/share/ovmf/OVMF.fd
 need xorriso          have xorriso
 need mtools           have mformat
 need libgtest-dev     test -f /usr/include/gtest/gtest.h
