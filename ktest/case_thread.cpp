@@ -99,6 +99,7 @@ void end_helper_thread(std::string_view why)
     // Whatever spinlock or guard it held is abandoned with it (as a jump
     // abandons them in the case's own thread): the next thread starts at 0.
     sync::restore_preemption_depth(0);
+    sched::restore_scheduler_lock_depth(0);
     sync::forget_held_locks_above(0);
     sched::exit(sched::killed_status);
 }

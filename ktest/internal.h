@@ -9,6 +9,7 @@
 #include "ktest/ktest.h"
 #include "ktest/options.h"
 #include "sched/thread.h"
+#include "smp/cpu_startup.h"
 #include "sync/preemption.h"
 #include "sync/spinlock.h"
 
@@ -68,15 +69,20 @@ bool run_protected(Phase phase, const Function& function)
     const Phase outer_phase = run.phase;
     run.phase = phase;
     const uint32_t preemption_depth = sync::preemption_depth();
+    const uint32_t scheduler_lock_depth = sched::scheduler_lock_depth();
     const uint32_t held_locks = sync::held_lock_count();
     bool returned = true;
     if (ktest_save_context(&run.jump) == 0) {
         function();
     } else {
         returned = false;
+        // The phase may have ended with GS on a borrowed per-CPU area (a
+        // case of per_cpu or spinlock): this CPU's own, first.
+        smp::reload_own_cpu_data();
         disarm_fault_expectation(); // the phase may have ended inside an EXPECT_FAULT
         // A spinlock or an interrupt handler the jump abandoned held the count.
         sync::restore_preemption_depth(preemption_depth);
+        sched::restore_scheduler_lock_depth(scheduler_lock_depth);
         sync::forget_held_locks_above(held_locks); // and the lock order checker's record of them
     }
     run.jump = outer;

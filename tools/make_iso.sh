@@ -22,18 +22,22 @@ if [ -n "$initrd" ]; then
     cp "$initrd" "$work/boot/initrd.cpio"
     module="module2 /boot/initrd.cpio initrd"
 fi
-# Video: the kernel's multiboot2 header asks for a framebuffer and accepts
-# text mode. Under UEFI there is no text mode, so GRUB sets a graphics mode
-# from the firmware's GOP. Under a BIOS, gfxpayload=text keeps VGA text
-# mode: QEMU's curses display (make run on a terminal) can show only that.
+# Video: the kernel's multiboot2 header asks for a framebuffer (1024x768x32)
+# and accepts text mode. Under UEFI there is no text mode, so GRUB sets the
+# mode the header asks for (or the closest) through the firmware's GOP.
+# Under a BIOS, gfxpayload=text keeps VGA text mode: QEMU's curses display
+# (make run on a terminal) can show only that. It is set inside the menu
+# entry (an entry runs in a context of its own that sees only exported
+# variables) and after the multiboot2 command, which sets gfxpayload from
+# the header's framebuffer tag ("1024x768x32,1024x768,auto").
 cat > "$work/boot/grub/grub.cfg" <<CFG
 set timeout=0
 set default=0
 insmod all_video
-if [ "\$grub_platform" = "efi" ]; then set gfxpayload=keep; else set gfxpayload=text; fi
 menuentry "Kestrel" {
     multiboot2 /boot/kernel.elf $cmdline
     $module
+    if [ "\$grub_platform" != "efi" ]; then set gfxpayload=text; fi
     boot
 }
 CFG

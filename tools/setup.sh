@@ -29,6 +29,8 @@ need grub-pc-bin      test -d /usr/lib/grub/i386-pc
 need grub-efi-amd64-bin test -d /usr/lib/grub/x86_64-efi
 need ovmf             test -f /usr/share/ovmf/OVMF.fd
 need xorriso          have xorriso
+# The framebuffer console's font (CMake's CONSOLE_FONT), a Linux console font.
+need console-setup-linux test -f /usr/share/consolefonts/Lat15-Fixed16.psf.gz
 need mtools           have mformat
 need libgtest-dev     test -f /usr/include/gtest/gtest.h
 need libbenchmark-dev test -f /usr/include/benchmark/benchmark.h

@@ -224,6 +224,20 @@ class Verdicts(unittest.TestCase):
         returned = "KTAP version 1\n1..1\n# RUN sp\n# did not panic: sp returned\nnot ok 1 sp"
         self.assertEqual(verdict.classify(report_of(returned), verdict.EXIT_FAILED).verdict, "did not panic")
 
+    def test_expect_exit_needs_the_machine_to_end_by_itself(self):
+        matched = report_of("Kestrel\nkestrel:/$ poweroff")
+        outcome = verdict.classify(matched, 0, matched=True, expected_exit=0)
+        self.assertEqual(outcome.verdict, "output matched")
+        self.assertIn("exited by itself with status 0", outcome.reason)
+        outcome = verdict.classify(matched, verdict.EXIT_PASSED, matched=True, expected_exit=0)
+        self.assertEqual(outcome.verdict, "failed")
+        self.assertIn("exited with status 33, not 0", outcome.reason)
+        outcome = verdict.classify(matched, None, matched=True, expected_exit=0, timed_out="no verdict after 5 s")
+        self.assertEqual(outcome.verdict, "timeout")
+        self.assertIn("did not exit by itself", outcome.reason)
+        # Without every match, an exit is judged as any other: status 0 is no pass.
+        self.assertEqual(verdict.classify(matched, 0, expected_exit=0).verdict, "failed")
+
     def test_fw_cfg_commas_are_escaped(self):
         self.assertEqual(qemu.qemu_fw_cfg_string("ktest.filter=a.*,b.*"), "ktest.filter=a.*,,b.*")
 
@@ -266,6 +280,27 @@ class RealKernelHeader(unittest.TestCase):
         lines = self.com1_lines("ktest/ktest-kernel.elf", "--filter", "no_such_suite.*")
         self.assertEqual(lines[:2], ["KTAP version 1", "1..0"])
         self.assertTrue(any(line.startswith("# ktest: no test case to run") for line in lines[2:]))
+
+    def run_runner(self, image: str, *options: str) -> subprocess.CompletedProcess:
+        path = Path(BUILD_DIR) / image
+        self.assertTrue(path.exists(), f"{path} is not built")
+        return subprocess.run([sys.executable, str(RUNNER), str(path), "--quiet", "--color", "never", *options],
+                              capture_output=True, text=True, timeout=120)
+
+    def test_expect_exit_waits_for_qemu_to_exit_by_itself(self):
+        # A test kernel ends QEMU itself (isa-debug-exit, status 33) after its
+        # KTAP header: with --expect-exit 33 that is a pass, with 0 a failure.
+        options = ["--filter", "format.*", "--match", "^KTAP version 1$"]
+        passed = self.run_runner("ktest/ktest-kernel.elf", *options, "--expect-exit", "33")
+        self.assertEqual(passed.returncode, 0, passed.stdout + passed.stderr)
+        self.assertIn("exited by itself with status 33", passed.stdout)
+        wrong = self.run_runner("ktest/ktest-kernel.elf", *options, "--expect-exit", "0")
+        self.assertEqual(wrong.returncode, 1, wrong.stdout + wrong.stderr)
+        self.assertIn("exited with status 33, not 0", wrong.stdout)
+        # The product never exits by itself: the run ends at the timeout, a failure.
+        hung = self.run_runner("kernel.elf", "--timeout", "8", "--match", "^boot: loader", "--expect-exit", "0")
+        self.assertEqual(hung.returncode, 1, hung.stdout + hung.stderr)
+        self.assertIn("did not exit by itself", hung.stdout)
 
     # The runs CTest already made (their saved logs and JSON; CTest orders
     # this test after them, see tests/CMakeLists.txt).

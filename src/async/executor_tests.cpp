@@ -6,7 +6,7 @@
 #include "async/keyboard.h"
 #include "async/task.h"
 #include "drivers/keyboard.h"
-#include "drivers/pit.h"
+#include "drivers/system_timer.h"
 #include "ktest/ktest.h"
 #include "mem/kernel_heap.h"
 #include "sched/test_threads.h"
@@ -175,7 +175,7 @@ KTEST(executor, co_await_sleep_resumes_after_its_time_while_others_run)
     // Loose on purpose: a host that stops the guest makes QEMU deliver the
     // missed ticks in a burst (the scheduler's own accuracy is checked in
     // scheduler.sleep_for_wakes_at_the_first_tick_after_its_deadline).
-    EXPECT_LE(slept_ns, 10'000'000u + 20 * drivers::pit::timer_period_ns(), "the timer woke it, nothing later did");
+    EXPECT_LE(slept_ns, 10'000'000u + 20 * drivers::system_timer::period_ns(), "the timer woke it, nothing later did");
     EXPECT_EQ(others, 3, "the other task ran while the first slept");
 }
 

@@ -14,12 +14,32 @@ std::string_view to_string(MemoryType type)
     return "reserved";
 }
 
+std::string_view to_string(FramebufferType type)
+{
+    switch (type) {
+    case FramebufferType::Indexed: return "indexed colour";
+    case FramebufferType::Rgb: return "RGB";
+    case FramebufferType::EgaText: return "EGA text";
+    }
+    return "unknown";
+}
+
 std::string_view to_string(BootProtocol protocol)
 {
     switch (protocol) {
     case BootProtocol::None: return "none";
     case BootProtocol::Multiboot2: return "multiboot2";
     case BootProtocol::Pvh: return "PVH";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(RsdpOrigin origin)
+{
+    switch (origin) {
+    case RsdpOrigin::Multiboot2V1: return "multiboot2 tag 14 (ACPI 1.0 copy)";
+    case RsdpOrigin::Multiboot2V2: return "multiboot2 tag 15 (ACPI 2.0+ copy)";
+    case RsdpOrigin::PvhAddress: return "PVH rsdp_paddr";
     }
     return "unknown";
 }

@@ -12,6 +12,8 @@ enum TagType : uint32_t {
     TagModule = 3,
     TagMemoryMap = 6,
     TagFramebuffer = 8,
+    TagAcpiOldRsdp = 14, // a copy of the ACPI 1.0 RSDP
+    TagAcpiNewRsdp = 15, // a copy of the ACPI 2.0+ RSDP
     TagLastKnown = 21, // load base address; higher numbers are newer than our spec copy
 };
 
@@ -21,6 +23,8 @@ constexpr size_t memory_map_header_size = 16;  // tag header, entry_size, entry_
 constexpr size_t memory_map_entry_min_size = 24;
 constexpr size_t module_header_size = 16;      // tag header, mod_start, mod_end
 constexpr size_t framebuffer_min_size = 31;    // through framebuffer_type + reserved
+constexpr size_t framebuffer_color_info_offset = 32; // after GRUB's 16-bit reserved field
+constexpr size_t framebuffer_rgb_min_size = 38;       // 6 bytes of colour fields
 
 template <typename T>
 T read(std::span<const std::byte> bytes, size_t offset)
@@ -45,6 +49,29 @@ kstd::Expected<std::string_view, ParseError> read_string(std::span<const std::by
             return std::string_view(text, i);
     }
     return fail("string is not NUL-terminated inside its tag", tag_offset, type);
+}
+
+// Tags 14 and 15 hold a copy of the RSDP (Multiboot2 specification,
+// 3.6.14-15). Only its size is checked here: acpi/ checks its contents. The
+// new RSDP wins when both tags are there (GRUB gives both on ACPI 2.0+).
+kstd::Expected<void, ParseError> parse_rsdp(std::span<const std::byte> tag, size_t tag_offset, uint32_t type,
+                                            BootInfo& out)
+{
+    constexpr size_t rsdp_v1_size = 20, rsdp_v2_size = 36;
+    const size_t size = tag.size() - tag_header_size;
+    if (type == TagAcpiOldRsdp && size < rsdp_v1_size)
+        return fail("ACPI old RSDP tag is shorter than the 20-byte RSDP", tag_offset, type, size);
+    if (type == TagAcpiNewRsdp && size < rsdp_v2_size)
+        return fail("ACPI new RSDP tag is shorter than the 36-byte RSDP", tag_offset, type, size);
+    if (type == TagAcpiOldRsdp && out.rsdp && out.rsdp->origin == RsdpOrigin::Multiboot2V2)
+        return {};
+    RsdpInfo rsdp;
+    rsdp.origin = type == TagAcpiNewRsdp ? RsdpOrigin::Multiboot2V2 : RsdpOrigin::Multiboot2V1;
+    rsdp.copy_size = size < RsdpInfo::max_copy ? size : RsdpInfo::max_copy;
+    for (size_t i = 0; i < rsdp.copy_size; ++i)
+        rsdp.copy[i] = tag[tag_header_size + i];
+    out.rsdp = rsdp;
+    return {};
 }
 
 kstd::Expected<void, ParseError> parse_memory_map(std::span<const std::byte> tag, size_t tag_offset, BootInfo& out)
@@ -95,18 +122,83 @@ kstd::Expected<void, ParseError> parse_module(std::span<const std::byte> tag, si
     return {};
 }
 
+// Checks one colour field of an RGB framebuffer: not empty, inside the pixel.
+bool field_fits(ColorField field, uint8_t bits_per_pixel)
+{
+    return field.size != 0 && field.position + field.size <= bits_per_pixel;
+}
+
+uint64_t field_mask(ColorField field)
+{
+    return ((uint64_t{1} << field.size) - 1) << field.position;
+}
+
+// The framebuffer tag (Multiboot2 specification, section 3.6.12, with GRUB's
+// layout: a 16-bit reserved field, so the colour information starts at byte
+// 32). Every number is checked before the kernel maps or draws anything.
 kstd::Expected<void, ParseError> parse_framebuffer(std::span<const std::byte> tag, size_t tag_offset, BootInfo& out)
 {
     if (tag.size() < framebuffer_min_size)
         return fail("framebuffer tag is shorter than 31 bytes", tag_offset, TagFramebuffer, tag.size());
-    out.framebuffer = FramebufferInfo{
+    FramebufferInfo fb{
         arch::PhysAddr(read<uint64_t>(tag, 8)),
         read<uint32_t>(tag, 16),
         read<uint32_t>(tag, 20),
         read<uint32_t>(tag, 24),
         read<uint8_t>(tag, 28),
-        read<uint8_t>(tag, 29),
+        static_cast<FramebufferType>(read<uint8_t>(tag, 29)),
     };
+    if (fb.width == 0 || fb.height == 0)
+        return fail("framebuffer has a width or height of 0", tag_offset, TagFramebuffer);
+    if (fb.bits_per_pixel == 0 || fb.bits_per_pixel > 32)
+        return fail("framebuffer bits per pixel must be 1 to 32", tag_offset, TagFramebuffer, fb.bits_per_pixel);
+    switch (fb.type) {
+    case FramebufferType::Indexed: {
+        if (tag.size() < framebuffer_color_info_offset + 2)
+            return fail("indexed framebuffer tag is too short for its palette size", tag_offset, TagFramebuffer,
+                        tag.size());
+        fb.palette_colors = read<uint16_t>(tag, framebuffer_color_info_offset);
+        if (framebuffer_color_info_offset + 2 + size_t{3} * fb.palette_colors > tag.size())
+            return fail("framebuffer palette runs past the end of its tag", tag_offset, TagFramebuffer,
+                        fb.palette_colors);
+        break;
+    }
+    case FramebufferType::Rgb: {
+        if (tag.size() < framebuffer_rgb_min_size)
+            return fail("RGB framebuffer tag is too short for its colour fields (38 bytes)", tag_offset,
+                        TagFramebuffer, tag.size());
+        const size_t at = framebuffer_color_info_offset;
+        fb.red = {read<uint8_t>(tag, at), read<uint8_t>(tag, at + 1)};
+        fb.green = {read<uint8_t>(tag, at + 2), read<uint8_t>(tag, at + 3)};
+        fb.blue = {read<uint8_t>(tag, at + 4), read<uint8_t>(tag, at + 5)};
+        if (!field_fits(fb.red, fb.bits_per_pixel))
+            return fail("framebuffer red field is empty or outside the pixel", tag_offset, TagFramebuffer,
+                        fb.red.position + fb.red.size);
+        if (!field_fits(fb.green, fb.bits_per_pixel))
+            return fail("framebuffer green field is empty or outside the pixel", tag_offset, TagFramebuffer,
+                        fb.green.position + fb.green.size);
+        if (!field_fits(fb.blue, fb.bits_per_pixel))
+            return fail("framebuffer blue field is empty or outside the pixel", tag_offset, TagFramebuffer,
+                        fb.blue.position + fb.blue.size);
+        if ((field_mask(fb.red) & field_mask(fb.green)) != 0 || (field_mask(fb.red) & field_mask(fb.blue)) != 0 ||
+            (field_mask(fb.green) & field_mask(fb.blue)) != 0)
+            return fail("framebuffer colour fields overlap", tag_offset, TagFramebuffer);
+        break;
+    }
+    case FramebufferType::EgaText:
+        if (fb.bits_per_pixel != 16)
+            return fail("EGA text framebuffer must have 16 bits per character", tag_offset, TagFramebuffer,
+                        fb.bits_per_pixel);
+        break;
+    default:
+        return fail("unknown framebuffer type", tag_offset, TagFramebuffer, static_cast<uint8_t>(fb.type));
+    }
+    if (fb.pitch < uint64_t{fb.width} * fb.bytes_per_pixel())
+        return fail("framebuffer pitch is smaller than a line of pixels", tag_offset, TagFramebuffer, fb.pitch);
+    if (fb.address.value() + fb.size_bytes() < fb.address.value())
+        return fail("framebuffer wraps around the end of the address space", tag_offset, TagFramebuffer,
+                    fb.address.value());
+    out.framebuffer = fb;
     return {};
 }
 
@@ -182,6 +274,11 @@ kstd::Expected<void, ParseError> parse_multiboot2(std::span<const std::byte> inf
             break;
         case TagFramebuffer:
             if (auto result = parse_framebuffer(tag, offset, out); !result)
+                return result;
+            break;
+        case TagAcpiOldRsdp:
+        case TagAcpiNewRsdp:
+            if (auto result = parse_rsdp(tag, offset, type, out); !result)
                 return result;
             break;
         default:

@@ -173,6 +173,12 @@ kstd::Expected<void, PvhError> parse_pvh(const PhysicalMemory& memory, arch::Phy
     if (!command_line)
         return kstd::unexpected(command_line.error());
     out.command_line = *command_line;
+    // rsdp_paddr: carried, not read here (acpi/ reads and checks it; 0: none).
+    if (const uint64_t rsdp = read<uint64_t>(start, 32); rsdp != 0) {
+        out.rsdp = RsdpInfo{};
+        out.rsdp->origin = RsdpOrigin::PvhAddress;
+        out.rsdp->address = arch::PhysAddr(rsdp);
+    }
     if (auto modules = parse_modules(memory, start, out); !modules)
         return modules;
     // Version 0 has no memory map; the kernel then stops at memory set-up

@@ -1,5 +1,6 @@
 #include "core/panic.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/per_cpu.h"
 #include "core/backtrace.h"
 #include "core/print.h"
 
@@ -7,7 +8,9 @@ namespace core {
 
 namespace {
 PanicObserver g_observer = nullptr;
+PanicStopHook g_stop_others = nullptr;
 int g_panic_depth = 0;
+uint32_t g_panic_cpu = 0; // the id of the CPU whose panic is being reported
 char g_message_storage[512];
 kstd::BufferSink g_message_buffer{std::span<char>(g_message_storage, sizeof g_message_storage)};
 } // namespace
@@ -21,6 +24,11 @@ kstd::BufferSink& detail::panic_message_buffer()
 void set_panic_observer(PanicObserver observer)
 {
     g_observer = observer;
+}
+
+void set_panic_stop_hook(PanicStopHook hook)
+{
+    __atomic_store_n(&g_stop_others, hook, __ATOMIC_RELEASE);
 }
 
 void panic_recovered()
@@ -50,16 +58,28 @@ void panic_with_message(std::string_view message, const std::source_location& lo
     arch::disable_interrupts();
     const bool truncated = message.data() == g_message_storage && g_message_buffer.truncated();
     const PanicInfo info{message, location, arch::read_frame_pointer(), truncated};
-    // One panic at a time: a second one, on this CPU (a panic while
-    // panicking) or on another, prints the bare minimum and stops.
+    const uint32_t cpu = arch::this_cpu_data().id;
+    // One panic at a time: a second one on this CPU (a panic while
+    // panicking) prints the bare minimum and stops; one on another CPU
+    // stops without a word (that CPU is being stopped anyway: the report
+    // is printed once).
     if (__atomic_add_fetch(&g_panic_depth, 1, __ATOMIC_SEQ_CST) > 1) {
+        if (__atomic_load_n(&g_panic_cpu, __ATOMIC_SEQ_CST) != cpu)
+            arch::halt_forever();
         console().write("PANIC (nested): ");
         console().write(message);
         console().write("\n");
         arch::halt_forever();
     }
+    __atomic_store_n(&g_panic_cpu, cpu, __ATOMIC_SEQ_CST);
+    // A test harness may take the panic as a case's end and carry on (it
+    // does not return then): the other CPUs run on with it.
     if (g_observer)
         g_observer(info);
+    // Otherwise the machine stops: the other CPUs first (smp/ sends them an
+    // NMI that halts them), so nothing else is printed or changed.
+    if (PanicStopHook stop = __atomic_load_n(&g_stop_others, __ATOMIC_ACQUIRE))
+        stop();
     print_panic_report(info);
     arch::halt_forever();
 }

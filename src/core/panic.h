@@ -30,6 +30,11 @@ struct PanicInfo {
 // away must call panic_recovered() first.
 using PanicObserver = void (*)(const PanicInfo&);
 void set_panic_observer(PanicObserver observer);
+// Stops every other CPU (smp/ installs it once there are others): called
+// once, by the CPU whose panic is reported, after the observer and before
+// the report.
+using PanicStopHook = void (*)();
+void set_panic_stop_hook(PanicStopHook hook);
 void panic_recovered();
 // A panic has begun (and not been recovered from): the console lock lets it
 // write past a holder.

@@ -1,4 +1,5 @@
 #include "drivers/pit.h"
+#include "drivers/system_timer.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/port.h"
 #include "interrupts/irq.h"
@@ -38,12 +39,12 @@ bool g_irq_registered = false;
 
 void on_timer_interrupt(arch::InterruptFrame&)
 {
-    g_ticks.add_single_writer(1);
-    g_input_cycles.add_single_writer(g_divisor.load(sync::MemoryOrder::Relaxed));
-    // Every tick ends a time slice: the scheduler (once it has registered
-    // its hook) switches threads on the way out of the interrupt, when the
-    // handler's preemption count drops (sync/preemption.h).
-    sync::request_reschedule();
+    g_ticks.fetch_add(1, sync::MemoryOrder::Relaxed);
+    g_input_cycles.fetch_add(g_divisor.load(sync::MemoryOrder::Relaxed), sync::MemoryOrder::Relaxed);
+    // The machine's one PIT is the system timer's source (or nothing is
+    // but the PIT's own counters, when the local APIC timer is).
+    if (system_timer::source() == system_timer::Source::Pit)
+        system_timer::tick(true);
 }
 
 uint64_t cycles_to_ns(uint64_t cycles)
@@ -114,6 +115,7 @@ kstd::Expected<void, TimerError> start_timer(uint32_t hz)
         channel0_data.write(static_cast<uint8_t>(divisor >> 8));
         g_divisor.store(divisor, sync::MemoryOrder::Relaxed);
         g_requested_hz.store(hz, sync::MemoryOrder::Relaxed);
+        system_timer::set_source(system_timer::Source::Pit, hz, cycles_to_ns(divisor));
     }
     if (!g_irq_registered) {
         if (!interrupts::register_irq_handler(interrupts::irq::timer, &on_timer_interrupt))

@@ -9,6 +9,7 @@
 #include "arch/x86_64/exception_table.h"
 #include "arch/x86_64/user_mode.h"
 #include "interrupts/irq.h"
+#include "interrupts/local_apic.h"
 #include "core/panic.h"
 #include "core/print.h"
 #include "sync/atomic.h"
@@ -21,9 +22,10 @@ namespace {
 constexpr unsigned vector_count = 256;
 
 sync::Atomic<Handler> g_handlers[vector_count];
-// Written only by interrupt_dispatch (interrupts off, one CPU), read anywhere.
+// Counted by interrupt_dispatch on every CPU, read anywhere.
 sync::Atomic<uint64_t> g_counts[vector_count];
 sync::Atomic<FaultInterceptor> g_interceptor{nullptr};
+sync::Atomic<NmiHandler> g_nmi_handler{nullptr};
 sync::Atomic<UserFaultHandler> g_user_fault_handler{nullptr};
 sync::Atomic<UserPageFaultResolver> g_user_page_fault_resolver{nullptr};
 sync::Atomic<ReturnToUserHook> g_return_to_user_hook{nullptr};
@@ -34,7 +36,25 @@ sync::Atomic<uint64_t> g_last_breakpoint{0}; // the saved RIP, raw: an atomic ho
 
 bool is_software_vector(unsigned vector)
 {
-    return vector >= first_free_vector && vector < vector_count;
+    return vector >= first_free_vector && vector < parked_pic_vector;
+}
+
+// Interrupts from hardware: the ISA lines (8259 or I/O APIC), the parked
+// 8259s' spurious ones, and the local APIC's own (timer, IPIs, error,
+// spurious).
+bool is_hardware_vector(unsigned vector)
+{
+    return (vector >= irq_base_vector && vector < irq_base_vector + irq_count) || vector >= parked_pic_vector;
+}
+
+void handle_hardware_interrupt(arch::InterruptFrame& frame)
+{
+    if (frame.vector < irq_base_vector + irq_count)
+        handle_irq(frame);
+    else if (frame.vector < local_apic::first_vector)
+        handle_parked_pic(frame);
+    else
+        local_apic::handle_interrupt(frame);
 }
 
 // A fault while a report was being printed: the reporting code itself is
@@ -71,7 +91,7 @@ void handle_fault(const Fault& fault)
 std::string_view to_string(Error error)
 {
     switch (error) {
-    case Error::ReservedVector: return "the vector is an exception or a PIC line";
+    case Error::ReservedVector: return "the vector is an exception, an IRQ line's or the APIC's";
     case Error::InvalidIrq: return "there is no such IRQ line (0-15)";
     case Error::AlreadyRegistered: return "a handler is already registered";
     }
@@ -115,6 +135,11 @@ void set_return_to_user_hook(ReturnToUserHook hook)
     g_return_to_user_hook.store(hook, sync::MemoryOrder::Release);
 }
 
+void set_nmi_handler(NmiHandler handler)
+{
+    g_nmi_handler.store(handler, sync::MemoryOrder::Release);
+}
+
 void set_fault_interceptor(FaultInterceptor interceptor)
 {
     g_interceptor.store(interceptor, sync::MemoryOrder::Release);
@@ -145,14 +170,22 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame)
     // CR2 first: any page fault from here on would overwrite it.
     const arch::VirtAddr cr2 = frame->vector < exception_count ? arch::read_cr2() : arch::VirtAddr();
     const uint8_t vector = static_cast<uint8_t>(frame->vector);
-    g_counts[vector].add_single_writer(1);
+    g_counts[vector].fetch_add(1, sync::MemoryOrder::Relaxed);
 
-    if (vector >= irq_base_vector && vector < irq_base_vector + irq_count) {
+    // An NMI another CPU sent on purpose (smp/: a TLB shootdown, a stop):
+    // handled and done, before any report.
+    if (vector == vector_of(Exception::NonMaskableInterrupt)) {
+        if (NmiHandler handler = g_nmi_handler.load(sync::MemoryOrder::Acquire); handler != nullptr && handler())
+            return;
+    }
+
+    if (is_hardware_vector(vector)) {
         // No switch away from a hardware-interrupt handler: a reschedule it
-        // asks for (the timer's) runs when the count drops, on the way out.
+        // asks for (the timer's) runs when the count drops, on the way out,
+        // after the handler's end-of-interrupt.
         {
             const sync::PreemptionGuard no_preemption;
-            handle_irq(*frame);
+            handle_hardware_interrupt(*frame);
         }
         if (arch::from_user_mode(*frame)) {
             if (ReturnToUserHook hook = g_return_to_user_hook.load(sync::MemoryOrder::Acquire))

@@ -5,9 +5,12 @@
 //       -> interrupt_dispatch() (dispatch.cpp)
 //            vectors  0-31   exceptions: the fault interceptor, then the
 //                            report, then continue (#BP, NMI) or panic
-//            vectors 32-47   IRQ 0-15 of the 8259 PICs (irq.h)
-//            vectors 48-255  handlers registered with register_handler();
+//            vectors 32-47   IRQ 0-15, from the 8259 PICs or the I/O APIC (irq.h)
+//            vectors 48-223  handlers registered with register_handler();
 //                            any other is reported and the kernel panics
+//            vectors 224-239 the 8259s parked under the I/O APIC (spurious only)
+//            vectors 240-255 the local APIC: timer, IPIs, error, spurious
+//                            (local_apic.h)
 //
 // See docs/interrupts.md.
 
@@ -30,7 +33,7 @@ enum class Error : uint8_t {
 };
 std::string_view to_string(Error error);
 
-// A handler for a software vector (48-255), e.g. for INT n. Handlers run
+// A handler for a software vector (48-223), e.g. for INT n. Handlers run
 // with interrupts off, on the interrupted stack.
 kstd::Expected<void, Error> register_handler(uint8_t vector, Handler handler);
 void unregister_handler(uint8_t vector);
@@ -50,6 +53,14 @@ uint64_t count(uint8_t vector);
 enum class Interception : uint8_t { Default, Continue };
 using FaultInterceptor = Interception (*)(const Fault& fault);
 void set_fault_interceptor(FaultInterceptor interceptor);
+
+// NMIs first go to this handler (smp/ installs it: other CPUs send NMIs to
+// ask for a TLB shootdown or to stop, since an NMI gets through with
+// interrupts off). It returns true for an NMI it was expecting; any other
+// is reported as an exception. Runs on the NMI's own stack (IST2), at any
+// point of any code: it may only touch atomics and the TLB.
+using NmiHandler = bool (*)();
+void set_nmi_handler(NmiHandler handler);
 
 // Exceptions raised by user code (ring 3) go to this handler (the user
 // layer registers it): it ends the program that faulted, never the kernel,

@@ -78,6 +78,13 @@ void mask(uint8_t line)
     write_masks(g_masks);
 }
 
+void mask_all()
+{
+    sync::SpinlockGuard guard(g_lock);
+    g_masks = 0xFFFF;
+    write_masks(g_masks);
+}
+
 void unmask(uint8_t line)
 {
     if (line >= line_count)

@@ -19,6 +19,9 @@ inline constexpr uint8_t line_count = 16;
 void initialize(uint8_t master_base, uint8_t slave_base);
 
 void mask(uint8_t line);
+// Every line, the cascade too: the 8259s deliver nothing (but a spurious
+// IRQ 7 or 15) while the I/O APIC has the lines (interrupts/irq.h).
+void mask_all();
 void unmask(uint8_t line);
 bool is_masked(uint8_t line);
 uint16_t mask_bits(); // bit n set: line n masked

@@ -1,6 +1,9 @@
 #include "kernel/init.h"
+#include "acpi/acpi.h"
 #include "arch/x86_64/cpu_features.h"
 #include "core/print.h"
+#include "drivers/framebuffer_console.h"
+#include "drivers/vga_text.h"
 #include "mem/direct_map.h"
 #include "mem/kernel_address_space.h"
 #include "mem/kernel_heap.h"
@@ -44,6 +47,15 @@ void print_cpu_features()
         println("cpu: no 1 GiB pages (CPUID 80000001h EDX.Page1GB = 0): the direct map uses 2 MiB pages");
 }
 
+// One line: the tables found, or why there are none (docs/acpi.md).
+void print_acpi_summary()
+{
+    if (const acpi::Tables* tables = acpi::tables())
+        println("acpi: {}", *tables);
+    else
+        println("acpi: none ({})", *acpi::initialization_error());
+}
+
 } // namespace
 
 void print_boot_summary(const boot::BootInfo& info)
@@ -63,10 +75,22 @@ void print_boot_summary(const boot::BootInfo& info)
         println("none");
     } else {
         const boot::FramebufferInfo& fb = *info.framebuffer;
-        constexpr std::string_view kinds[] = {"indexed colour", "RGB", "EGA text"};
-        println("{} {}x{} at {}", fb.type < 3 ? kinds[fb.type] : "unknown", fb.width, fb.height, fb.address);
+        print("{} {}x{} at {}", boot::to_string(fb.type), fb.width, fb.height, fb.address);
+        if (fb.type == boot::FramebufferType::Rgb)
+            print(", {} bpp, pitch {}, red {}:{} green {}:{} blue {}:{}", fb.bits_per_pixel, fb.pitch,
+                  fb.red.position, fb.red.size, fb.green.position, fb.green.size, fb.blue.position, fb.blue.size);
+        println("");
+    }
+    if (const drivers::FramebufferConsole* screen = drivers::screen_framebuffer_console()) {
+        const drivers::PixelSurface& surface = screen->surface();
+        println("console: framebuffer {}x{}, {} bpp, {}x{} cells, font {} {}x{}", surface.width, surface.height,
+                surface.bytes_per_pixel * 8, screen->columns(), screen->rows(), screen->font().name,
+                screen->font().width, screen->font().height);
+    } else {
+        println("console: VGA text {}x{}", drivers::VgaTextConsole::width, drivers::VgaTextConsole::height);
     }
     print_cpu_features();
+    print_acpi_summary();
 }
 
 void print_memory_summary()

@@ -21,13 +21,19 @@ enum class InitStage : uint8_t {
     Memory,        // frame allocator, the kernel's page tables (direct map, image by section,
                    // guard pages unmapped), the heap
     Timing,        // TSC calibrated against the PIT
-    Interrupts,    // PICs remapped, PIT timer and PS/2 keyboard on their IRQs, interrupts enabled
+    Interrupts,    // PICs remapped; the local APIC and I/O APIC(s) from the MADT with the
+                   // PICs masked (the PICs stay without them, or with apic=off); the
+                   // local APIC timer (else the PIT) as the tick; the PS/2 keyboard on
+                   // its IRQ; interrupts enabled
     Devices,       // PCI enumerated (drivers/pci.h), ATA disks probed and registered as block
                    // devices with their MBR partitions (drivers/ata.h, drivers/partition.h)
     Scheduler,     // the boot thread, the idle thread, timer preemption (sched/thread.h),
                    // the system-call and user-fault handlers (user/system_calls.h), the
                    // VFS's root: a ram file system with /dev, filled from the initial
                    // ramdisk (fs/initrd.h), the first boot module
+    Cpus,          // the other CPUs the MADT lists started (smp/), each with its own
+                   // per-CPU data, GDT, TSS, IST stacks, local APIC timer and idle
+                   // thread; maxcpus=N on the command line caps them
     Everything,
 };
 
@@ -35,6 +41,12 @@ void initialize(const boot::BootHandoff& handoff, InitStage up_to = InitStage::E
 
 // Prints the boot summary: boot loader, command line, usable RAM, regions, CPU features.
 void print_boot_summary(const boot::BootInfo& info);
+
+// Prints how many CPUs run ("cpus: N online") and why any did not start.
+void print_cpu_summary();
+
+// Prints how interrupts are routed (APICs or 8259s) and what the timer is.
+void print_interrupt_summary();
 
 // Prints what the initial ramdisk holds, or why there is none to use.
 void print_initrd_summary();

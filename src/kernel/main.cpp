@@ -22,7 +22,7 @@
 #include "async/keyboard.h"
 #include "sched/thread.h"
 #include "drivers/keyboard.h"
-#include "drivers/pit.h"
+#include "drivers/system_timer.h"
 #include "drivers/vga_text.h"
 #include "kernel/deliberate_faults.h"
 #include "kernel/disks.h"
@@ -56,8 +56,8 @@ void print_timing()
     } else {
         core::print("time: TSC rate unknown ({})", tsc_hz.error());
     }
-    core::println(", timer {} Hz (period {} ns), uptime {} ms", drivers::pit::timer_frequency_hz(),
-                  drivers::pit::timer_period_ns(), drivers::pit::uptime_ms());
+    core::println(", timer {} Hz (period {} ns), uptime {} ms", drivers::system_timer::frequency_hz(),
+                  drivers::system_timer::period_ns(), drivers::system_timer::uptime_ms());
 }
 
 // The interactive part: echo typed text, with a line length so Backspace
@@ -152,6 +152,8 @@ void kernel_main(const boot::BootHandoff& handoff)
     kernel::print_device_summary();
     kernel::mount_disks();
     kernel::print_disk_mounts();
+    kernel::print_interrupt_summary();
+    kernel::print_cpu_summary();
     print_timing();
 
     // The kernel's own crash demos (a user program's are `crash` at the shell).

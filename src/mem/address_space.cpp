@@ -1,4 +1,5 @@
 #include "mem/address_space.h"
+#include "arch/x86_64/memory_layout.h"
 #include <cstring>
 #include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu_features.h"
@@ -22,6 +23,10 @@ bool table_is_empty(const arch::PageTable& table)
 
 } // namespace
 
+namespace {
+TlbShootdown g_tlb_shootdown = nullptr; // GCC atomics: installed once other CPUs run
+} // namespace
+
 bool AddressSpace::is_active() const
 {
     return arch::read_page_table_root() == m_root;
@@ -29,8 +34,25 @@ bool AddressSpace::is_active() const
 
 void AddressSpace::flush(arch::VirtAddr page) const
 {
-    if (is_active())
+    // The kernel half is the same in every address space (their PML4s share
+    // its PDPTs): a change there may be cached by this CPU whatever CR3
+    // holds, and by every other CPU, which smp/'s hook reaches by IPI. A
+    // user half is cached only where it is loaded, and a process has one
+    // thread: only on the CPU running it, since every switch to another
+    // address space reloads CR3, which drops the non-global entries (SDM
+    // vol. 3, 4.10.4.1).
+    const bool kernel_half = page.value() >= arch::layout::kernel_half_start;
+    if (kernel_half || is_active())
         arch::invalidate_page(page);
+    if (kernel_half) {
+        if (TlbShootdown shootdown = __atomic_load_n(&g_tlb_shootdown, __ATOMIC_ACQUIRE))
+            shootdown(page, arch::page_size);
+    }
+}
+
+void set_tlb_shootdown(TlbShootdown shootdown)
+{
+    __atomic_store_n(&g_tlb_shootdown, shootdown, __ATOMIC_RELEASE);
 }
 
 kstd::Expected<arch::PageTableEntry*, MapError> AddressSpace::create_entry(arch::VirtAddr address,

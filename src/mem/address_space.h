@@ -25,6 +25,13 @@
 
 namespace mem {
 
+// Drops the TLB entries of [start, start + bytes) on every other CPU and
+// waits until they have (smp/ installs it; until then there is one CPU).
+// Called with the address space's lock held, interrupts off: it must not
+// need interrupts on the other CPUs (smp/ uses NMIs).
+using TlbShootdown = void (*)(arch::VirtAddr start, uint64_t bytes);
+void set_tlb_shootdown(TlbShootdown shootdown);
+
 class AddressSpace {
 public:
     // An address space whose root table is at `root` (zeroed by the caller).

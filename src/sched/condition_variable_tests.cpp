@@ -2,7 +2,7 @@
 // come first, and the mutex held again after either.
 
 #include "sched/condition_variable.h"
-#include "drivers/pit.h"
+#include "drivers/system_timer.h"
 #include "ktest/ktest.h"
 #include "sched/test_threads.h"
 
@@ -13,13 +13,13 @@ KTEST(condition_variable, a_wait_with_a_timeout_and_no_notify_times_out_with_the
     sched::Mutex lock{"state"};
     sched::ConditionVariable changed{"changed"};
     const sched::MutexGuard guard(lock);
-    const uint64_t before = drivers::pit::uptime_ns();
+    const uint64_t before = drivers::system_timer::uptime_ns();
     EXPECT_EQ(changed.wait_for(lock, 4ms), sched::WaitResult::TimedOut);
-    const uint64_t waited = drivers::pit::uptime_ns() - before;
+    const uint64_t waited = drivers::system_timer::uptime_ns() - before;
     EXPECT_GE(waited, 4'000'000u);
     // Loose on purpose (missed ticks come in a burst after the host stops
     // the guest); the timer queue's accuracy: scheduler.sleep_for_wakes_...
-    EXPECT_LE(waited, 4'000'000u + 20 * drivers::pit::timer_period_ns());
+    EXPECT_LE(waited, 4'000'000u + 20 * drivers::system_timer::period_ns());
     EXPECT_TRUE(lock.is_locked_by_current_thread(), "held again after the timeout");
     EXPECT_EQ(changed.waiters(), 0u, "the timed-out waiter left the queue");
 }

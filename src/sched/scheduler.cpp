@@ -1,8 +1,10 @@
-// The scheduler: run queues by priority, the context switch around
-// sched_switch, blocking and waking, the timer queue, the tick's
-// reschedule and the idle thread. Policy and pictures: docs/scheduling.md.
+// The scheduler: run queues by priority, shared by every CPU, the context
+// switch around sched_switch, blocking and waking, the timer queue, each
+// CPU's tick reschedule and idle thread, and the scheduler lock itself.
+// Policy and pictures: docs/scheduling.md.
 
 #include "sched/scheduler.h"
+#include <new>
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/per_cpu.h"
 #include "arch/x86_64/tsc.h"
@@ -11,7 +13,8 @@
 #include "arch/x86_64/msr.h"
 #include "mem/kernel_address_space.h"
 #include "core/panic.h"
-#include "drivers/pit.h"
+#include "drivers/system_timer.h"
+#include "interrupts/local_apic.h"
 #include "sched/io_wait.h"
 #include "sched/might_sleep.h"
 #include "sync/idle.h"
@@ -23,6 +26,16 @@ namespace sched {
 
 namespace {
 KESTREL_PER_CPU Thread* g_current;
+KESTREL_PER_CPU Thread* g_idle;
+KESTREL_PER_CPU uint64_t g_turn_started_tsc;
+KESTREL_PER_CPU uint64_t g_turn_started_tick;
+KESTREL_PER_CPU uint64_t g_ticks_charged;
+// The scheduler lock (scheduler_lock.h): the CPU holding it (id + 1, 0 when
+// free; GCC atomics) and each CPU's depth of nested SchedulerLocks.
+uint32_t g_lock_owner = 0;
+KESTREL_PER_CPU uint32_t g_lock_depth;
+// Panic after this many spins for the lock (about a second, as sync::Spinlock).
+constexpr uint64_t lock_deadlock_spins = 50'000'000;
 // The page-table root this CPU runs on, as switch_to last loaded it (or the
 // kernel's, which the Memory stage loaded before any thread).
 KESTREL_PER_CPU arch::PhysAddr g_loaded_root;
@@ -33,34 +46,146 @@ uint32_t index_of(Priority priority)
     return static_cast<uint32_t>(priority);
 }
 
-// The idle thread: halts until an interrupt, which may have made a thread
-// runnable; the scheduler lock's release then switches to it. Frees exited
-// detached threads while there is nothing else to do.
-int idle_main(void*)
+// Each CPU's idle thread: halts until an interrupt, which may have made a
+// thread runnable (a tick, a wake-up, another CPU's reschedule IPI); the
+// scheduler lock's release then switches to it. Frees exited detached
+// threads while there is nothing else to do. The lock is not held while
+// halted (the other CPUs need it): interrupts stay off from the check to
+// the halt, so a reschedule IPI sent in between is taken by the halt.
+[[noreturn]] void idle_loop()
 {
     for (;;) {
         (void)reap_detached();
-        SchedulerLock lock;
-        if (Scheduler::best_runnable() != nullptr)
-            sync::request_reschedule(); // runs as the lock is released
-        else
-            sync::wait_for_interrupt(); // interrupts on and halt in one step (sync/idle.h)
+        sync::InterruptGuard interrupts_off;
+        {
+            SchedulerLock lock;
+            if (Scheduler::best_runnable() != nullptr) {
+                sync::request_reschedule(); // runs as the lock is released
+                continue;
+            }
+        }
+        sync::wait_for_interrupt(); // interrupts on and halt in one step (sync/idle.h)
     }
+}
+
+int idle_main(void*)
+{
+    idle_loop();
 }
 
 void preempt_hook()
 {
     Scheduler::reschedule();
 }
+
+void on_reschedule_ipi(arch::InterruptFrame&)
+{
+    sync::request_reschedule(); // runs on the way out of the interrupt
+}
 } // namespace
+
+namespace detail {
+
+void acquire_scheduler_lock()
+{
+    uint32_t& depth = arch::this_cpu(g_lock_depth);
+    if (depth++ > 0)
+        return; // this CPU holds it already
+    const uint32_t me = arch::this_cpu_data().id + 1;
+    uint64_t spins = 0;
+    for (;;) {
+        uint32_t expected = 0;
+        if (__atomic_compare_exchange_n(&g_lock_owner, &expected, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            return;
+        while (__atomic_load_n(&g_lock_owner, __ATOMIC_RELAXED) != 0) {
+            arch::pause();
+            if (++spins == lock_deadlock_spins)
+                core::panic("CPU {} waited {} spins for the scheduler lock, held by CPU {}", me - 1, spins,
+                            __atomic_load_n(&g_lock_owner, __ATOMIC_RELAXED) - 1);
+        }
+    }
+}
+
+void release_scheduler_lock()
+{
+    uint32_t& depth = arch::this_cpu(g_lock_depth);
+    if (depth == 0)
+        core::panic("the scheduler lock released on CPU {}, which does not hold it", arch::this_cpu_data().id);
+    if (--depth == 0)
+        __atomic_store_n(&g_lock_owner, 0, __ATOMIC_RELEASE);
+}
+
+} // namespace detail
+
+uint32_t scheduler_lock_depth()
+{
+    return arch::this_cpu(g_lock_depth);
+}
+
+void restore_scheduler_lock_depth(uint32_t depth)
+{
+    uint32_t& held = arch::this_cpu(g_lock_depth);
+    if (held > depth && depth == 0)
+        __atomic_store_n(&g_lock_owner, 0, __ATOMIC_RELEASE);
+    held = depth;
+}
+
+Thread* Scheduler::idle()
+{
+    return arch::this_cpu(g_idle);
+}
+
+uint64_t& Scheduler::turn_started_tsc()
+{
+    return arch::this_cpu(g_turn_started_tsc);
+}
+
+uint64_t& Scheduler::turn_started_tick()
+{
+    return arch::this_cpu(g_turn_started_tick);
+}
+
+uint64_t& Scheduler::ticks_charged()
+{
+    return arch::this_cpu(g_ticks_charged);
+}
+
+uint64_t Scheduler::turn_started_tsc_of(uint32_t cpu)
+{
+    arch::CpuData* data = arch::cpu_data_of(cpu);
+    return data ? arch::per_cpu_of(g_turn_started_tsc, *data) : 0;
+}
+
+void Scheduler::kick_idle_cpu()
+{
+    if (!interrupts::local_apic::enabled())
+        return; // one CPU: no one else to kick
+    const uint32_t self = arch::this_cpu_data().id;
+    for (uint32_t cpu = 0; cpu < arch::max_cpus; ++cpu) {
+        arch::CpuData* data = arch::cpu_data_of(cpu);
+        if (cpu == self || data == nullptr || !data->online)
+            continue;
+        Thread* running = arch::per_cpu_of(g_current, *data);
+        if (running != nullptr && running->is_idle()) {
+            interrupts::local_apic::send_ipi(data->apic_id, interrupts::local_apic::Delivery::Fixed,
+                                             interrupts::local_apic::reschedule_vector);
+            return;
+        }
+    }
+}
 
 Thread& Scheduler::current()
 {
+    // One load: the thread may be moved to another CPU at any instruction
+    // (outside the scheduler lock), and whichever CPU it runs on then names
+    // it as its current thread.
+    if (Thread* running = arch::this_cpu_load(g_current); running != nullptr) [[likely]]
+        return *running;
     Thread*& current = arch::this_cpu(g_current);
     if (current == nullptr) {
         current = &boot_thread();
         s_all.push_back(*current);
-        s_turn_started_tsc = arch::tsc::now();
+        turn_started_tsc() = arch::tsc::now();
     }
     return *current;
 }
@@ -86,8 +211,12 @@ void Scheduler::make_runnable(Thread& thread)
     s_ready[index_of(thread.m_priority)].push_back(thread);
     const Thread& running = current();
     // Deferred while the lock is held: the switch comes as it is released.
-    if (&running == s_idle || thread.m_priority > running.m_priority)
+    // An idle CPU elsewhere comes for it too (whichever takes the lock
+    // first runs it); one thread per wake-up is enough of a kick.
+    if (running.is_idle() || thread.m_priority > running.m_priority)
         sync::request_reschedule();
+    else
+        kick_idle_cpu();
 }
 
 void Scheduler::cancel_timer(Thread& thread)
@@ -125,7 +254,7 @@ void Scheduler::wake_expired_timers(uint64_t now)
 WaitResult Scheduler::block(ThreadState state, Deadline deadline)
 {
     Thread& self = current();
-    KASSERT(&self != s_idle, "the idle thread cannot block");
+    KASSERT(!self.is_idle(), "the idle thread cannot block");
     self.m_state = state;
     self.m_wait_result = WaitResult::Woken;
     if (!deadline.is_never()) {
@@ -145,7 +274,7 @@ void Scheduler::switch_away()
     if (next != nullptr) {
         remove_from_run_queue(*next);
     } else {
-        next = s_idle;
+        next = idle();
         if (next == nullptr)
             core::panic("thread {} \"{}\" blocks and no thread can run (sched::initialize() starts the idle thread)",
                         current().m_id, current().name());
@@ -169,11 +298,12 @@ void Scheduler::switch_to(Thread& next)
     if (previous.m_state == ThreadState::Running)
         previous.m_state = ThreadState::Runnable; // the idle thread, which no run queue holds
     const uint64_t now = arch::tsc::now();
-    previous.m_cpu_ticks += now - s_turn_started_tsc;
-    s_turn_started_tsc = now;
-    s_turn_started_tick = drivers::pit::ticks();
+    previous.m_cpu_ticks += now - turn_started_tsc();
+    turn_started_tsc() = now;
+    turn_started_tick() = drivers::system_timer::cpu_ticks();
     arch::this_cpu(g_current) = &next;
     next.m_state = ThreadState::Running;
+    next.m_cpu = arch::this_cpu_data().id;
     if (next.m_has_stack)
         arch::set_kernel_entry_stack(next.m_stack.top.value()); // where ring 3 enters the kernel on it
     // Its address space (the kernel's for a kernel thread, so that no thread
@@ -206,16 +336,16 @@ void Scheduler::reschedule()
     SchedulerLock lock;
     wake_expired_timers(now_ns());
     Thread& self = current();
-    const uint64_t tick = drivers::pit::ticks();
-    self.m_ticks_run += tick - s_ticks_charged; // each tick asks for this: it found `self` running
-    s_ticks_charged = tick;
+    const uint64_t tick = drivers::system_timer::cpu_ticks();
+    self.m_ticks_run += tick - ticks_charged(); // each tick asks for this: it found `self` running
+    ticks_charged() = tick;
     Thread* best = best_runnable();
     if (best == nullptr || self.m_state != ThreadState::Running)
         return;
-    if (&self != s_idle) {
+    if (!self.is_idle()) {
         if (best->m_priority < self.m_priority)
             return;
-        const bool turn_over = tick - s_turn_started_tick >= time_slice_ticks;
+        const bool turn_over = tick - turn_started_tick() >= time_slice_ticks;
         if (best->m_priority == self.m_priority && !turn_over)
             return;
         ++self.m_preemptions;
@@ -243,7 +373,7 @@ void Scheduler::yield()
                     "handler or a PreemptionGuard)",
                     self.m_id, self.name(), sync::preemption_depth() - 1);
     Thread* next = best_runnable();
-    if (next == nullptr || &self == s_idle || next->m_priority < self.m_priority)
+    if (next == nullptr || self.is_idle() || next->m_priority < self.m_priority)
         return;
     hand_over(self, *next);
 }
@@ -251,9 +381,11 @@ void Scheduler::yield()
 void Scheduler::run_thread(Thread& thread)
 {
     // Switched to for the first time: release the scheduler lock the switch
-    // was made under (scheduler_lock.h), as a returning switch would.
-    arch::enable_interrupts();
+    // was made under (scheduler_lock.h), as a returning switch would: the
+    // spinlock, the count (a pending reschedule runs), then interrupts.
+    detail::release_scheduler_lock();
     sync::enable_preemption();
+    arch::enable_interrupts();
     const int status = thread.m_entry(thread.m_argument);
     Scheduler::exit(status);
 }
@@ -323,28 +455,73 @@ void initialize()
         return;
     (void)Scheduler::current(); // the boot thread
     arch::this_cpu(g_loaded_root) = arch::read_page_table_root();
-    Scheduler::s_ticks_charged = drivers::pit::ticks();
+    Scheduler::ticks_charged() = drivers::system_timer::cpu_ticks();
     // A static record: a test kernel may replace the heap once no
     // allocation is live, and the idle thread lives for good.
     Thread& idle_record = Scheduler::idle_record();
     if (auto started = Scheduler::start(idle_record, "idle", &idle_main, nullptr, Priority::Low); !started)
         core::panic("cannot start the idle thread: {}", started.error());
-    SchedulerLock lock;
-    // The idle thread is in no run queue: it is what runs when they are empty.
-    Scheduler::remove_from_run_queue(idle_record);
-    Scheduler::s_idle = &idle_record;
+    {
+        SchedulerLock lock;
+        // The idle thread is in no run queue: it is what runs when they are empty.
+        Scheduler::remove_from_run_queue(idle_record);
+        Scheduler::make_idle(idle_record);
+        Scheduler::s_initialized = true;
+    }
     sync::set_reschedule_hook(&preempt_hook);
+    interrupts::local_apic::set_handler(interrupts::local_apic::reschedule_vector, &on_reschedule_ipi);
     install_io_waiter();
+}
+
+void run_as_idle_on_this_cpu(std::string_view name)
+{
+    KASSERT(initialized(), "the boot CPU initialises the scheduler before others join it");
+    Thread* record = Scheduler::new_record();
+    if (record == nullptr)
+        core::panic("CPU {}: no memory for its idle thread's record", arch::this_cpu_data().id);
+    Scheduler::adopt_as_idle(*record, name);
+    arch::enable_interrupts();
+    idle_loop();
+}
+
+Thread* Scheduler::new_record()
+{
+    return new (std::nothrow) Thread;
+}
+
+void Scheduler::make_idle(Thread& thread)
+{
+    thread.m_is_idle = true;
+    arch::this_cpu(g_idle) = &thread;
+}
+
+void Scheduler::adopt_as_idle(Thread& self, std::string_view name)
+{
+    SchedulerLock lock;
+    self.m_id = s_next_id++;
+    const size_t length = name.size() < sizeof self.m_name - 1 ? name.size() : sizeof self.m_name - 1;
+    __builtin_memcpy(self.m_name, name.data(), length);
+    self.m_name[length] = '\0';
+    self.m_state = ThreadState::Running;
+    self.m_priority = Priority::Low;
+    self.m_cpu = arch::this_cpu_data().id;
+    s_all.push_back(self);
+    ++s_live;
+    arch::this_cpu(g_current) = &self;
+    make_idle(self);
+    arch::this_cpu(g_loaded_root) = arch::read_page_table_root();
+    turn_started_tsc() = arch::tsc::now();
+    ticks_charged() = drivers::system_timer::cpu_ticks();
 }
 
 bool initialized()
 {
-    return Scheduler::s_idle != nullptr;
+    return Scheduler::s_initialized;
 }
 
 bool Thread::is_idle() const
 {
-    return this == Scheduler::s_idle;
+    return m_is_idle;
 }
 
 Thread& current_thread()
@@ -373,7 +550,7 @@ void set_priority(Thread& thread, Priority priority)
     SchedulerLock lock;
     if (thread.m_priority == priority)
         return;
-    const bool queued = thread.m_state == ThreadState::Runnable && &thread != Scheduler::s_idle;
+    const bool queued = thread.m_state == ThreadState::Runnable && !thread.is_idle();
     if (queued)
         Scheduler::remove_from_run_queue(thread);
     thread.m_priority = priority;

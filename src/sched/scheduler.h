@@ -14,7 +14,7 @@ struct Scheduler {
     static constexpr uint64_t time_slice_ticks = 1;
 
     static Thread& current();
-    static Thread* idle() { return s_idle; }
+    static Thread* idle(); // this CPU's idle thread (null before sched::initialize())
     // Queues a thread that was not runnable (new, woken, killed out of a
     // wait) and asks for a switch if it should run before the current one.
     static void make_runnable(Thread& thread);
@@ -60,14 +60,25 @@ struct Scheduler {
 
     static Thread& boot_thread();
     static Thread& idle_record();
-    static inline Thread* s_idle = nullptr;
+    // A runnable thread is queued: an idle CPU other than this one (if any)
+    // gets a reschedule IPI to come and take it.
+    static void kick_idle_cpu();
+    // `thread` is this CPU's idle thread from now on.
+    static void make_idle(Thread& thread);
+    static Thread* new_record(); // a Thread from the heap, or null
+    // The code running on this CPU (another than the boot CPU, on the stack
+    // it started on) becomes its idle thread, with `record` as its Thread.
+    static void adopt_as_idle(Thread& record, std::string_view name);
+    // This CPU's accounting of the running thread's turn (per-CPU variables).
+    static uint64_t& turn_started_tsc();
+    static uint64_t& turn_started_tick();
+    static uint64_t& ticks_charged(); // the tick up to which ticks_run is charged
+    static uint64_t turn_started_tsc_of(uint32_t cpu);
+    static inline bool s_initialized = false;
     static inline kstd::IntrusiveList<Thread, RunQueueTag> s_ready[priority_count];
     static inline kstd::IntrusiveList<Thread, TimerTag> s_timers;       // by deadline, soonest first
     static inline kstd::IntrusiveList<Thread, AllThreadsTag> s_all;     // every thread not yet freed
     static inline kstd::IntrusiveList<Thread, RunQueueTag> s_zombies;   // detached and exited
-    static inline uint64_t s_turn_started_tsc = 0;
-    static inline uint64_t s_turn_started_tick = 0;
-    static inline uint64_t s_ticks_charged = 0; // the timer tick up to which ticks_run is charged
     static inline uint64_t s_next_id = 1;
     static inline uint32_t s_live = 1; // the boot thread
 };

@@ -1,8 +1,11 @@
 #pragma once
-// The scheduler lock: what guards the run queues, the timer queue, every
-// wait queue and each thread's state. On one CPU it is interrupts off plus
-// the preemption count (sync/preemption.h); SMP makes it a spinlock as
-// well, with the same rules.
+// The scheduler lock: what guards the run queue, the timer queue, every
+// wait queue and each thread's state, on every CPU. It is interrupts off,
+// the preemption count (sync/preemption.h) and one spinlock for the whole
+// machine (one run queue shared by all CPUs: docs/scheduling.md says why),
+// held by a CPU, not a thread: SchedulerLocks nest on the CPU holding it
+// (a depth per CPU), and the thread a switch goes to releases what the
+// thread switched away from took.
 //
 // The rules, as xv6 holds p->lock and Linux the run-queue lock across a
 // switch:
@@ -20,9 +23,18 @@
 
 namespace sched {
 
+namespace detail {
+// Takes the machine-wide spinlock unless this CPU holds it already (then
+// only the depth goes up); interrupts must be off.
+void acquire_scheduler_lock();
+// One level down; at zero the spinlock is free for the other CPUs.
+void release_scheduler_lock();
+} // namespace detail
+
 class SchedulerLock {
 public:
-    SchedulerLock() = default;
+    SchedulerLock() { detail::acquire_scheduler_lock(); }
+    ~SchedulerLock() { detail::release_scheduler_lock(); }
     SchedulerLock(const SchedulerLock&) = delete;
     SchedulerLock& operator=(const SchedulerLock&) = delete;
 
@@ -31,10 +43,12 @@ public:
     bool interrupts_were_enabled() const { return m_interrupts.interrupts_were_enabled(); }
 
 private:
-    // Interrupts off first, then the count up (no tick in between); released
-    // the other way round: the count drops with interrupts still off, so a
-    // reschedule that was pending runs (and may switch) right there, and
-    // interrupts come back as the holder had them when its turn returns.
+    // Interrupts off first, then the count up (no tick in between), then
+    // the spinlock (the constructor's body); released the other way round:
+    // the spinlock first (the destructor's body), then the count drops with
+    // interrupts still off, so a reschedule that was pending runs (and may
+    // switch, taking the lock again) right there, and interrupts come back
+    // as the holder had them when its turn returns.
     sync::InterruptGuard m_interrupts;
     sync::PreemptionGuard m_preemption;
 };

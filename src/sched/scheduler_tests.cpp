@@ -4,7 +4,7 @@
 
 #include "sched/scheduler.h"
 #include "arch/x86_64/cpu.h"
-#include "drivers/pit.h"
+#include "drivers/system_timer.h"
 #include "ktest/ktest.h"
 #include "sched/semaphore.h"
 #include "sched/test_threads.h"
@@ -16,7 +16,7 @@ using namespace std::chrono_literals;
 namespace {
 uint64_t ticks()
 {
-    return drivers::pit::ticks();
+    return drivers::system_timer::ticks();
 }
 } // namespace
 
@@ -29,7 +29,7 @@ KTEST(scheduler, sleep_for_wakes_at_the_first_tick_after_its_deadline)
     // (one more period if a tick falls between reading `before` and the
     // call). What happens after the wake-up is not judged: a host that stops
     // the guest makes QEMU deliver the missed ticks in a burst.
-    const uint64_t period = drivers::pit::timer_period_ns();
+    const uint64_t period = drivers::system_timer::period_ns();
     const uint64_t before = sched::now_ns();
     sched::sleep_for(10ms);
     const uint64_t fired = sched::current_thread().timer_fired_ns();

@@ -2,7 +2,7 @@
 // consumers, and acquiring with a deadline.
 
 #include "sched/semaphore.h"
-#include "drivers/pit.h"
+#include "drivers/system_timer.h"
 #include "ktest/ktest.h"
 #include "sched/mutex.h"
 #include "sched/test_threads.h"
@@ -92,9 +92,9 @@ KTEST(semaphore, producers_and_consumers_pass_every_item_exactly_once_through_a_
 KTEST(semaphore, acquire_until_times_out_without_a_unit_and_succeeds_with_one)
 {
     sched::Semaphore empty{0, "empty"};
-    const uint64_t before = drivers::pit::uptime_ns();
+    const uint64_t before = drivers::system_timer::uptime_ns();
     EXPECT_FALSE(empty.acquire_until(sched::Deadline::after(3ms)));
-    EXPECT_GE(drivers::pit::uptime_ns() - before, 3'000'000u);
+    EXPECT_GE(drivers::system_timer::uptime_ns() - before, 3'000'000u);
     empty.release();
     EXPECT_TRUE(empty.acquire_until(sched::Deadline::after(3ms)));
     EXPECT_EQ(empty.count(), 0u);

@@ -153,7 +153,7 @@ void Scheduler::exit(int status)
     SchedulerLock lock; // never released here: the switch away is for good
     Thread& self = current();
     KASSERT(self.m_has_stack, "the boot thread cannot exit");
-    KASSERT(&self != s_idle, "the idle thread cannot exit");
+    KASSERT(!self.is_idle(), "the idle thread cannot exit");
     if (sync::preemption_depth() != 1)
         core::panic("thread {} \"{}\" exits with preemption disabled (count {}): a spinlock or guard is still held",
                     self.m_id, self.name(), sync::preemption_depth() - 1);
@@ -329,8 +329,12 @@ void print_threads(kstd::Sink& sink, bool backtraces)
     const Thread& running = Scheduler::current();
     kstd::format_to(sink, "  ID  STATE     PRIO     CPU(us)  STACK               NAME              WAITING ON\n");
     for (const Thread& thread : Scheduler::s_all) {
-        const uint64_t ticks
-            = thread.cpu_ticks() + (&thread == &running ? arch::tsc::now() - Scheduler::s_turn_started_tsc : 0);
+        // A running thread's turn so far, on the CPU it runs on (the TSCs of
+        // all CPUs count alike: they start together at reset).
+        const uint64_t ticks = thread.cpu_ticks()
+                               + (thread.state() == ThreadState::Running
+                                      ? arch::tsc::now() - Scheduler::turn_started_tsc_of(thread.m_cpu)
+                                      : 0);
         const auto ns = arch::tsc::to_nanoseconds(ticks); // an error only before the TSC is calibrated
         const uint64_t us = ns ? *ns / 1000 : 0;
         const arch::GuardedStack* stack = thread.guarded_stack();
@@ -343,7 +347,9 @@ void print_threads(kstd::Sink& sink, bool backtraces)
         sink.write("\n");
         if (!backtraces || thread.state() == ThreadState::Exited)
             continue;
-        if (&thread == &running) {
+        if (&thread != &running && thread.state() == ThreadState::Running) {
+            kstd::format_to(sink, "      (running on CPU {}: no backtrace from here)\n", thread.m_cpu);
+        } else if (&thread == &running) {
             core::print_backtrace(sink, arch::VirtAddr(reinterpret_cast<uint64_t>(__builtin_frame_address(0))),
                                   "      "); // this function's frame record heads the chain
         } else {

@@ -162,6 +162,8 @@ private:
     arch::GuardedStack m_guarded{};
     char m_stack_name[64] = {};
     uint64_t m_saved_rsp = 0; // while not running: where sched_switch left its registers
+    bool m_is_idle = false;   // one CPU's idle thread: in no run queue, never blocks
+    uint32_t m_cpu = 0;       // the CPU it runs on, or last ran on
     int m_exit_status = 0;
     uint64_t m_cpu_ticks = 0;
     uint64_t m_preemptions = 0;
@@ -190,6 +192,18 @@ struct alignas(Thread) ThreadStorage {
 // and sleeps.
 void initialize();
 bool initialized();
+
+// Another CPU joins the scheduler (smp/): the code calling this, on the
+// stack it started on, becomes that CPU's idle thread (its record from the
+// heap, never freed) and takes threads from the shared run queue from now
+// on. Interrupts go on. Never returns.
+[[noreturn]] void run_as_idle_on_this_cpu(std::string_view name);
+
+// For a harness that abandons code holding the scheduler lock (ktest, when
+// a case ends by a jump out of a panic): this CPU's depth of nested
+// SchedulerLocks, and putting it back (freeing the lock at 0).
+uint32_t scheduler_lock_depth();
+void restore_scheduler_lock_depth(uint32_t depth);
 
 // The thread running on this CPU.
 Thread& current_thread();

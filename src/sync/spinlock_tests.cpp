@@ -66,43 +66,43 @@ KTEST(spinlock, records_the_cpu_that_holds_it)
     }
     EXPECT_FALSE(lock.owner_cpu().has_value());
     bool were_enabled = false;
-    ASSERT_TRUE(lock.try_lock(were_enabled));
-    EXPECT_EQ(lock.owner_cpu(), std::optional<uint32_t>(0));
+    ASSERT_TRUE(lock.try_lock(were_enabled)); // interrupts off while held: the case stays on this CPU
+    EXPECT_EQ(lock.owner_cpu(), std::optional<uint32_t>(arch::this_cpu_data().id));
     lock.unlock(were_enabled);
 }
 
 // With the default patience (10 million spins, seconds under TCG): the
 // recursion is known from the owner, not guessed after spinning.
 KTEST(spinlock, taking_a_held_lock_on_the_same_cpu_panics_at_once,
-      ktest::should_panic("spinlock \"twice\" taken twice on CPU 0"))
+      ktest::should_panic("spinlock \"twice\" taken twice on CPU "))
 {
     sync::Spinlock lock("twice");
     sync::SpinlockGuard first(lock);
     sync::SpinlockGuard second(lock);
 }
 
-// Every case ends on the boot CPU's per-CPU area, whatever it loaded, with
-// the preemption count and the held-lock record it started with (a case that
-// panics holding a lock, on another CPU's area, leaves both behind on the
-// boot CPU's: ktest puts back those of the area GS names when it resumes).
+// Every case ends on its CPU's own per-CPU area, whatever it loaded (ktest
+// reloads it when a panic ends a case), with the preemption count and the
+// held-lock record it started with (a case that panics holding a lock, on
+// another CPU's area, leaves both behind on its own).
 KTEST_TEARDOWN(spinlock)
 {
-    arch::initialize_boot_cpu_data();
     sync::restore_preemption_depth(0);
     sync::forget_held_locks_above(0);
 }
 
-// Another CPU's release, tried on the boot CPU by loading a second per-CPU
-// area (id 1) into GS before unlocking (the teardown loads the boot CPU's
-// back; the panic leaves the lock held, on this case's abandoned stack).
+// Another CPU's release, tried on this CPU by loading a second per-CPU area
+// (id 99, which no CPU has) into GS before unlocking (the teardown loads
+// this CPU's back; the panic leaves the lock held, on this case's abandoned
+// stack).
 KTEST(spinlock, releasing_on_another_cpu_than_the_holder_panics,
-      ktest::should_panic("spinlock \"handed over\" released on CPU 1 but held by CPU 0"))
+      ktest::should_panic("spinlock \"handed over\" released on CPU 99 but held by CPU "))
 {
     sync::Spinlock lock("handed over");
     alignas(128) static std::byte area[16 * 1024]; // the per-CPU area is 7 KiB in the unit kernel
     ASSERT_LE(arch::per_cpu_area_size(), sizeof area);
     const bool were_enabled = lock.lock();
-    arch::load_cpu_data(arch::make_cpu_data({area, arch::per_cpu_area_size()}, 1));
+    arch::load_cpu_data(arch::make_cpu_data({area, arch::per_cpu_area_size()}, 99));
     lock.unlock(were_enabled);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
-// The system calls' handlers, one per Linux number, in three files by
-// subject: file_system_calls.cpp, memory_system_calls.cpp and
-// process_system_calls.cpp. system_calls.cpp's table maps numbers to them.
+// The system calls' handlers, one per Linux number, in files by subject:
+// file_system_calls.cpp, memory_system_calls.cpp, process_system_calls.cpp
+// and power_system_calls.cpp (reboot). system_calls.cpp's table maps numbers to them.
 // Each takes the caller's registers (arguments in rdi, rsi, rdx, r10, r8,
 // r9) and returns a value or an error, which becomes -errno in RAX.
 
@@ -74,6 +74,7 @@ Result exit(Frame& frame);
 Result wait4(Frame& frame);
 Result kill(Frame& frame);
 Result uname(Frame& frame);
+Result reboot(Frame& frame); // power_system_calls.cpp
 Result rt_sigprocmask(Frame& frame);
 Result setpgid(Frame& frame);
 Result getpgid(Frame& frame);

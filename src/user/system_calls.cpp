@@ -88,6 +88,7 @@ struct Table {
         handlers[162] = calls::sync;
         handlers[165] = calls::mount;
         handlers[166] = calls::umount2;
+        handlers[169] = calls::reboot;
         handlers[186] = calls::gettid;
         handlers[217] = calls::getdents64;
         handlers[218] = calls::set_tid_address;

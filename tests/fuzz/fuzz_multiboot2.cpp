@@ -60,6 +60,28 @@ void check_success(std::span<const std::byte> input, BootInfo& out)
         FUZZ_CHECK(string_inside(module.command_line, info) && module.command_line.data() != nullptr,
                    "a module's command line is a whole string inside the structure");
     }
+    if (out.framebuffer) {
+        const boot::FramebufferInfo& fb = *out.framebuffer;
+        FUZZ_CHECK(fb.width != 0 && fb.height != 0 && fb.bits_per_pixel >= 1 && fb.bits_per_pixel <= 32,
+                   "a framebuffer has pixels of 1 to 32 bits");
+        FUZZ_CHECK(fb.pitch >= uint64_t{fb.width} * fb.bytes_per_pixel(), "a framebuffer line fits its pitch");
+        FUZZ_CHECK(fb.address.value() + fb.size_bytes() >= fb.address.value(), "a framebuffer does not wrap around");
+        FUZZ_CHECK(fb.type == boot::FramebufferType::Indexed || fb.type == boot::FramebufferType::Rgb ||
+                       fb.type == boot::FramebufferType::EgaText,
+                   "a framebuffer has a known type");
+        if (fb.type == boot::FramebufferType::Rgb) {
+            for (const boot::ColorField field : {fb.red, fb.green, fb.blue})
+                FUZZ_CHECK(field.size != 0 && field.position + field.size <= fb.bits_per_pixel,
+                           "each colour field lies inside the pixel");
+        }
+    }
+    if (out.rsdp) {
+        FUZZ_CHECK(out.rsdp->origin != boot::RsdpOrigin::PvhAddress && out.rsdp->address.value() == 0,
+                   "an RSDP from multiboot2 is a copy without an address");
+        FUZZ_CHECK(out.rsdp->copy_size >= (out.rsdp->origin == boot::RsdpOrigin::Multiboot2V2 ? 36u : 20u) &&
+                       out.rsdp->copy_size <= boot::RsdpInfo::max_copy,
+                   "an RSDP copy holds a whole RSDP and fits its buffer");
+    }
     FUZZ_CHECK(out.kept_count == 0, "the parser keeps no ranges (the loader keeps the structure)");
     FUZZ_CHECK(out.unknown_tag_count <= (out.total_size - 8) / 8, "no more unknown tags than tag headers fit");
 }

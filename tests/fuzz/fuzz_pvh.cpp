@@ -115,6 +115,11 @@ void check_success(const InputMemory& memory, BootInfo& out)
         FUZZ_CHECK(valid_type(region.type), "every region has a known type");
     }
 
+    const uint64_t rsdp_paddr = field<uint64_t>(start, 32);
+    FUZZ_CHECK(out.rsdp.has_value() == (rsdp_paddr != 0) &&
+                   (!out.rsdp || (out.rsdp->address.value() == rsdp_paddr && out.rsdp->copy_size == 0)),
+               "rsdp_paddr is carried as it is, unread");
+
     const uint32_t nr_modules = field<uint32_t>(start, 12);
     FUZZ_CHECK(out.module_count == nr_modules && out.module_count <= BootInfo::max_modules,
                "every module is read, at most 16");

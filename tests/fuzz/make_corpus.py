@@ -39,6 +39,14 @@ fuzzer starts from inputs that parse and mutates them from there:
                corrupted copies: a chain that loops, a cluster out of range,
                a size past the chain, FATs that differ, a truncated image.
                Made again only where mkfs.fat and mtools are installed.
+  acpi/        physical memory as tests/fuzz/fuzz_acpi.cpp reads it (a mode
+               byte, then {address, size, bytes} records, the RSDP first):
+               QEMU's real tables (pc with 1 and 4 CPUs, q35, OVMF), saved
+               from a booted QEMU's RAM with pmemsave and made again only
+               where QEMU is installed; and tables written here as SeaBIOS and
+               OVMF write them (ACPI 1.0 and 2.0+, x2APIC entries), handed
+               over as an address, as a copy, or found by the BIOS-area scan,
+               and \_S5 packages of other shapes.
   pvh/         physical memory as tests/fuzz/fuzz_pvh.cpp lays it out: the
                input at physical 0x1000, QEMU's hvm_start_info there, and the
                command line, module list, module command lines and memory map
@@ -207,6 +215,160 @@ def sixteen_modules():
 
 def pvh_full_tables():
     return pvh(1, "x", [(0x7000000 + 0x1000 * i, 0x800, f"m{i}") for i in range(16)], FULL_MAP)
+
+
+# --- ACPI (src/acpi/; tests/fuzz/fuzz_acpi.cpp) -------------------------------
+#
+# The input is a mode byte (0: the RSDP's address is handed over, as PVH
+# does; 1: a copy of it, as multiboot2's tags; 2: none, scan the BIOS area),
+# then records of physical memory: {u64 address, u32 size, size bytes}. The
+# first record holds the RSDP.
+
+def acpi_input(mode, records):
+    return bytes([mode]) + b"".join(struct.pack("<QI", address, len(data)) + data for address, data in records)
+
+
+def acpi_checksum_fix(data, at):
+    data[at] = 0
+    data[at] = (-sum(data)) & 0xFF
+    return bytes(data)
+
+
+def acpi_table(signature, revision, body):
+    header = bytearray(signature.encode() + struct.pack("<IBB", 36 + len(body), revision, 0) + b"BOCHS BXPC    "
+                       + struct.pack("<I", 1) + b"BXPC" + struct.pack("<I", 1) + body)
+    return acpi_checksum_fix(header, 9)
+
+
+def acpi_rsdp(rsdt, xsdt=None):
+    if xsdt is None:
+        return acpi_checksum_fix(bytearray(b"RSD PTR \0BOCHS \0" + struct.pack("<I", rsdt)), 8)
+    data = bytearray(b"RSD PTR \0BOCHS \2" + struct.pack("<IIQI", rsdt, 36, xsdt, 0))
+    data[8] = (-sum(data[:20])) & 0xFF  # the ACPI 1.0 checksum, then the extended one
+    return acpi_checksum_fix(data, 32)
+
+
+def acpi_madt(cpus, x2apic=False):
+    body = struct.pack("<II", 0xFEE00000, 1)
+    for i in range(cpus):  # type 9 (x2APIC: id, flags, uid) or type 0 (uid, id, flags)
+        body += struct.pack("<BBHIII", 9, 16, 0, i, 1, i) if x2apic else struct.pack("<BBBBI", 0, 8, i, i, 1)
+    body += struct.pack("<BBBBII", 1, 12, 0, 0, 0xFEC00000, 0)
+    for irq, gsi, flags in [(0, 2, 0), (5, 5, 0xD), (9, 9, 0xD), (10, 10, 0xD), (11, 11, 0xD)]:
+        body += struct.pack("<BBBBIH", 2, 10, 0, irq, gsi, flags)
+    body += struct.pack("<BBBHB", 4, 6, 0xFF, 0, 1)
+    return acpi_table("APIC", 1, body)
+
+
+def acpi_fadt(dsdt, length=116, revision=1):
+    body = bytearray(length - 36)
+    def at(offset, value, size):
+        body[offset - 36:offset - 36 + size] = value.to_bytes(size, "little")
+    at(36, 0x7FE0000, 4)
+    at(40, dsdt, 4)
+    at(46, 9, 2)
+    at(48, 0xB2, 4)
+    at(52, 0xF1, 1)
+    at(64, 0x604, 4)
+    at(89, 2, 1)
+    at(112, 0x4A5 | (1 << 10), 4)
+    if length >= 129:
+        at(109, 3, 2)
+        at(116, 1, 1)
+        at(117, 8, 1)
+        at(120, 0xCF9, 8)
+        at(128, 0x0F, 1)
+    if length >= 184:
+        at(140, dsdt, 8)
+        at(172, 1, 1)
+        at(173, 16, 1)
+        at(176, 0x604, 8)
+    return acpi_table("FACP", revision, bytes(body))
+
+
+QEMU_S5 = b"\x08_S5_\x12\x06\x04\x00\x00\x00\x00"
+
+
+def acpi_synthetic(cpus, v2=False, x2apic=False, s5=QEMU_S5):
+    rsdp, rsdt, xsdt, fadt, madt, hpet, dsdt = 0xF59D0, 0x7FE1A49, 0x7FE1B00, 0x7FE18FD, 0x7FE1971, 0x7FE19E9, 0x7FE0040
+    hpet_body = struct.pack("<IBBBBQBHB", 0x8086A201, 0, 64, 0, 0, 0xFED00000, 0, 0x80, 0)
+    aml = b"\x10\x40\x15\\_SB_" + bytes(8) + s5
+    records = [(rsdp, acpi_rsdp(rsdt, xsdt if v2 else None)),
+               (rsdt, acpi_table("RSDT", 1, struct.pack("<III", fadt, madt, hpet)))]
+    if v2:
+        records.append((xsdt, acpi_table("XSDT", 1, struct.pack("<QQQ", fadt, madt, hpet))))
+    records += [(fadt, acpi_fadt(dsdt, 276 if v2 else 116, 6 if v2 else 1)), (madt, acpi_madt(cpus, x2apic)),
+                (hpet, acpi_table("HPET", 1, hpet_body)), (dsdt, acpi_table("DSDT", 1, aml))]
+    return records
+
+
+def acpi_seeds():
+    seeds = {
+        "seabios_like_2_cpus.bin": acpi_input(0, acpi_synthetic(2)),
+        "ovmf_like_x2apic.bin": acpi_input(0, acpi_synthetic(4, v2=True, x2apic=True)),
+        "multiboot2_copy.bin": acpi_input(1, acpi_synthetic(1, v2=True)),
+        "bios_scan.bin": acpi_input(2, [(0xF5000, (bytes(0x9D0) + acpi_rsdp(0x7FE1A49)).ljust(4096, b"\0"))]
+                                    + acpi_synthetic(2)[1:]),
+        "s5_packed_one_element.bin": acpi_input(0, acpi_synthetic(1, s5=b"\x08\\_S5_\x12\x05\x01\x0B\x05\x05")),
+        "s5_word_values.bin": acpi_input(0, acpi_synthetic(1, s5=b"\x08_S5_\x12\x4B\x00\x02\x0B\x05\x00\x0C\x06\x00\x00\x00")),
+    }
+    return seeds
+
+
+def qemu_acpi_dumps():
+    """QEMU's own tables: each configuration booted without a disk (the
+    firmware builds the tables, then finds nothing to boot), its RAM saved
+    through the monitor (pmemsave), the RSDP found and every table it leads
+    to kept at its real address. None where QEMU is not installed."""
+    qemu = shutil.which("qemu-system-x86_64")
+    if qemu is None:
+        return None
+    configurations = {
+        "qemu_pc_smp1.bin": ["-smp", "1"],
+        "qemu_pc_smp4.bin": ["-smp", "4"],
+        "qemu_q35_smp2.bin": ["-machine", "q35", "-smp", "2"],
+    }
+    if os.path.exists("/usr/share/ovmf/OVMF.fd"):
+        configurations["ovmf_smp2.bin"] = ["-bios", "/usr/share/ovmf/OVMF.fd", "-smp", "2"]
+    seeds = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, options in configurations.items():
+            dump = os.path.join(tmp, "ram")
+            wait = 10 if "-bios" in options else 3
+            # A relative file name: the monitor would read "/" as a division.
+            script = f"sleep {wait}; echo 'pmemsave 0 0x8000000 ram'; sleep 2; echo quit"
+            subprocess.run(f"({script}) | {qemu} -m 128 -display none -monitor stdio -nodefaults "
+                           + " ".join(options), shell=True, cwd=tmp, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=60)
+            with open(dump, "rb") as file:
+                seeds[name] = acpi_input(0, acpi_tables_in(file.read()))
+    return seeds
+
+
+def acpi_tables_in(ram):
+    """The RSDP in `ram` (the first with good checksums) and the tables it leads to."""
+    at = -1
+    while True:
+        at = ram.find(b"RSD PTR ", at + 1)
+        if at < 0:
+            raise ValueError("no RSDP in the RAM dump")
+        if sum(ram[at:at + 20]) % 256 == 0 and (ram[at + 15] < 2 or sum(ram[at:at + 36]) % 256 == 0):
+            break
+    revision = ram[at + 15]
+    records = [(at, ram[at:at + (36 if revision >= 2 else 20)])]
+    def table(address):
+        length = struct.unpack_from("<I", ram, address + 4)[0]
+        records.append((address, ram[address:address + length]))
+        return ram[address:address + length]
+    rsdt, = struct.unpack_from("<I", ram, at + 16)
+    xsdt = struct.unpack_from("<Q", ram, at + 24)[0] if revision >= 2 else 0
+    root = table(xsdt if xsdt else rsdt)
+    size = 8 if xsdt else 4
+    for i in range((len(root) - 36) // size):
+        address = int.from_bytes(root[36 + i * size:36 + (i + 1) * size], "little")
+        entry = table(address)
+        if entry[:4] == b"FACP":
+            table(struct.unpack_from("<I", entry, 40)[0])  # the DSDT
+    return records
 
 
 PT_LOAD, PT_PHDR, PT_TLS, PT_GNU_STACK = 1, 6, 7, 0x6474E551
@@ -378,6 +540,7 @@ def mbr_fat_boot_sector():
 
 
 SEEDS = {
+    "acpi": acpi_seeds(),
     "mbr": {
         "linux_and_extended.bin": mbr_sector([(0x80, 0x83, 2048, 4096), (0x00, 0x05, 6144, 2048)], 8192),
         "four_adjacent.bin": mbr_sector([(0x00, 0x0C, 63, 1985), (0x80, 0x83, 2048, 2048),
@@ -518,6 +681,11 @@ def main():
         print("cpio/gnu_cpio_*.cpio: kept as they are (no cpio here to make them again)")
     else:
         SEEDS["cpio"].update(real)
+    dumps = qemu_acpi_dumps() if len(sys.argv) == 1 or "acpi" in sys.argv[1:] else {}
+    if dumps is None:
+        print("acpi/qemu_*.bin, acpi/ovmf_*.bin: kept as they are (no qemu-system-x86_64 here to make them again)")
+    else:
+        SEEDS["acpi"].update(dumps)
     only = set(sys.argv[1:])
     for target, seeds in SEEDS.items():
         if only and target not in only:

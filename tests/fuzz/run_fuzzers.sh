@@ -10,7 +10,7 @@ build=$1
 seconds=${2:-300}
 root=$(cd "$(dirname "$0")/../.." && pwd)
 status=0
-for parser in multiboot2 pvh elf cpio mbr fat; do
+for parser in multiboot2 pvh elf cpio mbr fat acpi; do
     binary=$build/tests/fuzz/fuzz-$parser
     if [ ! -x "$binary" ]; then
         echo "fuzz: no $binary: clang++ with libFuzzer was not found when $build was configured (tools/setup.sh)"
@@ -21,7 +21,7 @@ for parser in multiboot2 pvh elf cpio mbr fat; do
     log=$build/fuzz/$parser.log
     mkdir -p "$corpus" "$artifacts"
     echo "fuzz-$parser: ${seconds} s${FUZZ_RUNS:+ or $FUZZ_RUNS executions} (log: $log)"
-    "$binary" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} -max_len=$([ "$parser" = fat ] && echo 65536 || echo 8192) -timeout=10 \
+    "$binary" -max_total_time="$seconds" ${FUZZ_RUNS:+-runs=$FUZZ_RUNS} -max_len=$(case $parser in fat|acpi) echo 65536;; *) echo 8192;; esac) -timeout=10 \
         -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" "$root/tests/fuzz/corpus/$parser" >"$log" 2>&1
     result=$?
     # The last status line: "#N DONE cov: C ft: F corp: U/Bb ... exec/s: E ...".

@@ -132,6 +132,22 @@ TEST(Pvh, parses_what_qemu_gives)
     EXPECT_EQ(info.kept[1].end.value(), cmdline_at + 31);
 }
 
+TEST(Pvh, carries_the_rsdp_address_unread)
+{
+    FakeMemory memory = qemu_like();
+    BootInfo info;
+    ASSERT_TRUE(boot::parse_pvh(memory, arch::PhysAddr(start_at), info).has_value());
+    ASSERT_TRUE(info.rsdp.has_value());
+    EXPECT_EQ(info.rsdp->origin, boot::RsdpOrigin::PvhAddress);
+    EXPECT_EQ(info.rsdp->address.value(), 0xF5A00u); // not in the fake memory: the parser does not read it
+    EXPECT_EQ(info.rsdp->copy_size, 0u);
+    EXPECT_EQ(info.kept_count, 5u);                  // and does not keep it
+
+    put(memory.piece(start_at), 32, 0, 8); // rsdp_paddr 0: none
+    ASSERT_TRUE(boot::parse_pvh(memory, arch::PhysAddr(start_at), info).has_value());
+    EXPECT_FALSE(info.rsdp.has_value());
+}
+
 TEST(Pvh, version_zero_has_no_memory_map_and_null_strings_are_empty)
 {
     FakeMemory memory = qemu_like(0);

@@ -11,7 +11,7 @@
 
 #include <cstdint>
 #include "drivers/keyboard.h"
-#include "drivers/pit.h"
+#include "drivers/system_timer.h"
 #include "core/print.h"
 #include "ktest/binary.h"
 #include "ktest/ktest.h"
@@ -55,8 +55,8 @@ KTEST(keyboard, typed_keys_arrive_decoded_through_irq1)
     kstd::StringBuffer<128> text;
     uint32_t presses = 0, releases = 0;
     bool finished = false;
-    const uint64_t deadline = drivers::pit::uptime_ms() + give_up_after_ms;
-    while (!finished && drivers::pit::uptime_ms() < deadline) {
+    const uint64_t deadline = drivers::system_timer::uptime_ms() + give_up_after_ms;
+    while (!finished && drivers::system_timer::uptime_ms() < deadline) {
         while (auto event = drivers::keyboard::next_event()) {
             ++(event->pressed ? presses : releases);
             if (!event->pressed || event->character == '\0')

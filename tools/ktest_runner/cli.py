@@ -64,7 +64,14 @@ def settings_from(args) -> RunSettings:
                        case_timeout=args.case_timeout, slow_factor=args.slow_factor, gdb=args.gdb,
                        send_keys=args.send_keys, match=tuple(args.match), qemu_args=tuple(args.qemu_arg),
                        verbose=args.verbose, should_panic=args.expect == "should-panic",
-                       keys_after=args.keys_after)
+                       keys_after=args.keys_after, screendump=args.screendump,
+                       screendump_after=args.screendump_after)
+
+
+def settings_with_exit(args) -> RunSettings:
+    settings = settings_from(args)
+    settings.expect_exit = args.expect_exit
+    return settings
 
 
 def check_expectations(args, result: RunResult, out: Output) -> bool:
@@ -89,6 +96,9 @@ def check_expectations(args, result: RunResult, out: Output) -> bool:
             problems.append(f"no failure reported at {location}")
     if args.expect_passed is not None and result.report.counts()[0] != args.expect_passed:
         problems.append(f"expected {args.expect_passed} passing case(s), got {result.report.counts()[0]}")
+    if args.screendump and not args.screendump.exists():
+        problems.append(f"no screendump was saved to {args.screendump} (was '{args.screendump_after}' "
+                        "ever printed on COM1?)")
     for text in args.expect_output:
         if not any(text in line for line in result.report.lines) and text not in result.outcome.reason:
             problems.append(f"expected the output to contain {text!r}")
@@ -130,8 +140,16 @@ def parser_for_run() -> argparse.ArgumentParser:
                                        f"'{KEYS_READY_MARKER}' (or the --keys-after text)")
     p.add_argument("--keys-after", default=KEYS_READY_MARKER,
                    help="output text after which --send-keys types (for kernels other than test kernels)")
+    p.add_argument("--screendump", type=Path, metavar="FILE",
+                   help="save the screen (QMP screendump, PPM) to FILE once COM1 shows --screendump-after; "
+                        "keys (--send-keys) go only after it; no file is a failure")
+    p.add_argument("--screendump-after", metavar="TEXT", default=None,
+                   help="output text (on one line of COM1) after which --screendump saves the screen")
     p.add_argument("--match", action="append", default=[],
                    help="regex that must appear on COM1; when all have, stop QEMU (for kernels that never exit)")
+    p.add_argument("--expect-exit", type=int, metavar="STATUS",
+                   help="with --match: once every pattern appeared, QEMU is not stopped but must exit by itself "
+                        "with this status before the timeout (a kernel that powers the machine off: 0)")
     p.add_argument("--qemu-arg", action="append", default=[], help="extra QEMU argument (repeatable)")
     p.add_argument("--log", type=Path, help="also save the serial output to this file")
     p.add_argument("--expect", choices=list(EXPECT_NAMES), default="pass",
@@ -205,7 +223,15 @@ def main(argv: list[str]) -> int:
         out.note("runner: qemu-system-x86_64 not found; install it with: sudo apt-get install qemu-system-x86")
         return 2
     name = image.stem
-    result = run_qemu(settings_from(args), image, elf, out)
+    if args.screendump:
+        if not args.screendump_after:
+            out.note("runner: --screendump needs --screendump-after TEXT")
+            return 2
+        args.screendump.unlink(missing_ok=True)  # a stale picture must not pass for a new one
+    if args.expect_exit is not None and not args.match:
+        out.note("runner: --expect-exit needs at least one --match")
+        return 2
+    result = run_qemu(settings_with_exit(args), image, elf, out)
     if args.log:
         args.log.write_text("\n".join(result.report.lines) + "\n")
     print_summary(out, name, result, elf)

@@ -4,6 +4,7 @@ what QEMU's own log says about a triple fault."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -74,17 +75,24 @@ class QmpKeySender(threading.Thread):
     Each key is held for KEY_HOLD_MS (sendkey's default, 100 ms, made the
     keyboard test mostly a wait) and the next follows KEY_GAP seconds later:
     QEMU queues each press and its release in order, and the guest drains
-    the PS/2 controller's 16-byte queue at every IRQ 1 long before that."""
+    the PS/2 controller's 16-byte queue at every IRQ 1 long before that.
 
-    def __init__(self, socket_path: Path, keys: list[str], log) -> None:
+    With `screendump`, it first waits for screendump_event and saves the
+    screen there (QMP 'screendump': a PPM of what the display shows),
+    before any key: a kernel can show a screen, say so on COM1, and wait
+    for a key to go on once the picture is taken."""
+
+    def __init__(self, socket_path: Path, keys: list[str], log, screendump: Path | None = None) -> None:
         super().__init__(daemon=True)
         self.socket_path = socket_path
         self.keys = keys
         self.log = log
+        self.screendump = screendump
         self.start_event = threading.Event()
+        self.screendump_event = threading.Event()
 
     def run(self) -> None:
-        self.start_event.wait()
+        (self.screendump_event if self.screendump else self.start_event).wait()
         import socket  # only runs that send keys need it
 
         try:
@@ -94,6 +102,13 @@ class QmpKeySender(threading.Thread):
                 stream = sock.makefile("rw")
                 stream.readline()  # greeting
                 self._call(stream, '{"execute": "qmp_capabilities"}')
+                if self.screendump:
+                    answer = self._call(stream, '{"execute": "screendump", "arguments": {"filename": '
+                                                + json.dumps(str(self.screendump.resolve())) + '}}')
+                    if '"error"' in answer:
+                        self.log(f"runner: the screendump failed: {answer.strip()}")
+                    if self.keys:
+                        self.start_event.wait()
                 for key in self.keys:
                     self._call(stream, '{"execute": "human-monitor-command", '
                                        f'"arguments": {{"command-line": "sendkey {key} {KEY_HOLD_MS}"}}}}')
@@ -102,13 +117,13 @@ class QmpKeySender(threading.Thread):
             self.log(f"runner: could not send keys through QMP: {error}")
 
     @staticmethod
-    def _call(stream, command: str) -> None:
+    def _call(stream, command: str) -> str:
         stream.write(command + "\n")
         stream.flush()
         while True:  # skip asynchronous events until the command's answer
             answer = stream.readline()
             if not answer or '"return"' in answer or '"error"' in answer:
-                return
+                return answer
 
 
 class RunResult:
@@ -128,7 +143,8 @@ class RunSettings:
     def __init__(self, accel: str = "tcg", kernel_args: str = "", timeout: float = 60.0, case_timeout: float = 10.0,
                  slow_factor: float = 6.0, gdb: bool = False, send_keys: str | None = None,
                  match: tuple[str, ...] = (), qemu_args: tuple[str, ...] = (), verbose: bool = False,
-                 should_panic: bool = False, keys_after: str = KEYS_READY_MARKER) -> None:
+                 should_panic: bool = False, keys_after: str = KEYS_READY_MARKER,
+                 screendump: Path | None = None, screendump_after: str | None = None) -> None:
         self.accel = accel
         self.kernel_args = kernel_args
         self.timeout = timeout
@@ -137,7 +153,10 @@ class RunSettings:
         self.gdb = gdb
         self.send_keys = send_keys
         self.keys_after = keys_after  # the output text after which the keys go
+        self.screendump = screendump  # where to save the screen (PPM) once COM1 shows screendump_after
+        self.screendump_after = screendump_after
         self.match = match
+        self.expect_exit: int | None = None  # --expect-exit: after the matches QEMU must exit by itself
         self.qemu_args = qemu_args
         self.verbose = verbose
         self.should_panic = should_panic
@@ -172,10 +191,11 @@ def run_qemu(settings: RunSettings, image: Path, elf: Path | None, out) -> RunRe
     if settings.kernel_args:
         command += ["-fw_cfg", f"name=opt/ktest/args,string={qemu_fw_cfg_string(settings.kernel_args)}"]
     key_sender = None
-    if settings.send_keys:
+    if settings.send_keys or settings.screendump:
         qmp_path = workdir / "qmp.sock"
         command += ["-qmp", f"unix:{qmp_path},server=on,wait=off"]
-        key_sender = QmpKeySender(qmp_path, settings.send_keys.split(), out.note)
+        key_sender = QmpKeySender(qmp_path, (settings.send_keys or "").split(), out.note,
+                                  screendump=settings.screendump)
         key_sender.start()
     if settings.gdb:
         command += ["-s", "-S"]
@@ -214,7 +234,10 @@ def run_qemu(settings: RunSettings, image: Path, elf: Path | None, out) -> RunRe
                         unmatched.remove(pattern)
                 if patterns and not unmatched:
                     matched.set()
-                    wake.set()
+                    if settings.expect_exit is None:
+                        wake.set()  # else QEMU must end by itself: wait for COM1 to close
+            if key_sender is not None and settings.screendump_after is not None and settings.screendump_after in line:
+                key_sender.screendump_event.set()
             if key_sender is not None and settings.keys_after in line:
                 key_sender.start_event.set()
         wake.set()
@@ -247,7 +270,7 @@ def run_qemu(settings: RunSettings, image: Path, elf: Path | None, out) -> RunRe
             if now - since > limit:
                 timed_out = f"case {running.full_name} ran longer than its {limit:g} s timeout"
                 break
-    if matched.is_set() or timed_out is not None:
+    if (matched.is_set() and settings.expect_exit is None) or timed_out is not None:
         stop(process)
     exit_status = process.wait()
     seconds = time.monotonic() - start
@@ -262,8 +285,9 @@ def run_qemu(settings: RunSettings, image: Path, elf: Path | None, out) -> RunRe
     if not report.lines and not triple_fault and timed_out is None and exit_status not in (0, EXIT_PASSED, EXIT_FAILED):
         qemu_error = (stderr.strip() or f"QEMU exited with status {exit_status}") + f" (command: {' '.join(command)})"
     outcome = classify(report, exit_status, timed_out=timed_out, triple_fault=triple_fault,
-                       qemu_error=qemu_error, matched=matched.is_set(), should_panic=settings.should_panic)
-    if timed_out is not None and patterns and unmatched:
+                       qemu_error=qemu_error, matched=matched.is_set(), should_panic=settings.should_panic,
+                       expected_exit=settings.expect_exit)
+    if patterns and unmatched:
         outcome.reason += "; never seen: " + ", ".join(p.pattern for p in unmatched)
     return RunResult(report, outcome, seconds, exit_status, log_tail, stderr)
 

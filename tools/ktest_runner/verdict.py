@@ -57,11 +57,22 @@ class Outcome:
 
 def classify(report: KtapReport, exit_status: int | None, *, timed_out: str | None = None,
              triple_fault: bool = False, qemu_error: str | None = None, matched: bool = False,
-             should_panic: bool = False) -> Outcome:
-    """The verdict from everything we saw. exit_status None: a saved log."""
+             should_panic: bool = False, expected_exit: int | None = None) -> Outcome:
+    """The verdict from everything we saw. exit_status None: a saved log.
+    expected_exit (--expect-exit): once every --match pattern appeared, QEMU
+    must exit by itself with this status (a kernel that powers off)."""
     culprit = report.running.full_name if report.running else None
     if qemu_error is not None:
         return Outcome(Verdict.QEMU_FAILED, qemu_error)
+    if matched and expected_exit is not None:
+        if timed_out is not None:
+            return Outcome(Verdict.TIMEOUT, f"every --match pattern appeared, but QEMU did not exit by itself "
+                                            f"({timed_out})", culprit)
+        if exit_status != expected_exit:
+            return Outcome(Verdict.FAILED, f"every --match pattern appeared, but QEMU exited with status "
+                                           f"{exit_status}, not {expected_exit}", culprit)
+        return Outcome(Verdict.OUTPUT_MATCHED,
+                       f"every --match pattern appeared and QEMU exited by itself with status {exit_status}")
     if matched:
         return Outcome(Verdict.OUTPUT_MATCHED, "every --match pattern appeared")
     if timed_out is not None:

@@ -35,7 +35,7 @@ static void help(void)
            "Quotes: 'single' keeps everything, \"double\" keeps spaces (\\\" and \\\\ inside).\n"
            "Builtins: cd DIR, pwd, exit [STATUS], help.   $? is the last status.\n"
            "Programs in /bin: echo, ls, cat, cp, mv, rm, mkdir, df, sync, mount, umount, lspci, ps, kill,\n"
-           "mem, uptime, hello,\n"
+           "mem, uptime, hello, poweroff,\n"
            "crash (crash help lists its ways).\n"
            "Keys: Backspace, Ctrl-U (kill line), Ctrl-C (stop the program / drop the line), Ctrl-D (end).\n");
 }

@@ -506,6 +506,18 @@ static void bad_pointers_are_efault(void)
     close(fds[1]);
 }
 
+// reboot(2) refuses wrong magic numbers and unknown commands (EINVAL) and
+// the commands not done yet (ENOSYS); the power-off itself is
+// product.poweroff_turns_the_machine_off's (a mistake here would end the run).
+static void reboot_refuses_what_it_does_not_do(void)
+{
+    const long magic1 = 0xfee1dead, magic2 = 672274793, power_off = 0x4321fedc, restart = 0x01234567;
+    CHECK(syscall(SYS_reboot, 0x12345678, magic2, power_off, 0) == -1 && errno == EINVAL);
+    CHECK(syscall(SYS_reboot, magic1, 1, power_off, 0) == -1 && errno == EINVAL);
+    CHECK(syscall(SYS_reboot, magic1, magic2, 0x12345, 0) == -1 && errno == EINVAL);
+    CHECK(syscall(SYS_reboot, magic1, magic2, restart, 0) == -1 && errno == ENOSYS);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -532,6 +544,7 @@ int main(void)
     RUN(dev_null_and_dev_zero);
     RUN(working_directory_and_uname);
     RUN(bad_pointers_are_efault);
+    RUN(reboot_refuses_what_it_does_not_do);
     printf("usertests: %d failure(s)\n", check_failures);
     return check_failures;
 }

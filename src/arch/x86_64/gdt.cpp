@@ -1,4 +1,5 @@
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/per_cpu.h"
 #include "arch/x86_64/tss.h"
 
 namespace arch::gdt {
@@ -52,8 +53,9 @@ TssDescriptor tss_descriptor(VirtAddr tss, uint32_t limit)
     return {low, base >> 32};
 }
 
-// Written by the CPU: LTR sets the TSS descriptor's busy bit.
-alignas(16) uint64_t g_gdt[entry_count];
+// One per CPU (each names its own TSS). Written by the CPU: LTR sets the
+// TSS descriptor's busy bit.
+KESTREL_PER_CPU alignas(16) uint64_t g_gdt[entry_count];
 
 // The operand of LGDT/SGDT, laid out as the CPU reads and writes it (SDM
 // vol. 3, figure 3-11), so its base stays a raw linear address.
@@ -66,6 +68,7 @@ struct [[gnu::packed]] DescriptorTablePointer {
 
 void load()
 {
+    uint64_t (&g_gdt)[entry_count] = this_cpu(gdt::g_gdt); // this CPU's table
     g_gdt[0] = 0;
     g_gdt[kernel_code_selector / 8] = code_segment(0);
     g_gdt[kernel_data_selector / 8] = data_segment(0);
@@ -76,7 +79,7 @@ void load()
     g_gdt[tss_selector / 8] = tss.low;
     g_gdt[tss_selector / 8 + 1] = tss.high;
 
-    const DescriptorTablePointer pointer{sizeof g_gdt - 1, table_address().value()};
+    const DescriptorTablePointer pointer{sizeof g_gdt - 1, VirtAddr::of(&g_gdt).value()};
     // LGDT only reads the pointer; the segment registers keep their cached
     // descriptors until reloaded. CS can only be reloaded by a far transfer:
     // LRETQ pops RIP then CS (SDM vol. 2A, "RET", far return in 64-bit mode).
@@ -115,12 +118,12 @@ Registers read_registers()
 VirtAddr table_address()
 {
     // The table is a kernel object: its address is a virtual address.
-    return VirtAddr::of(g_gdt);
+    return VirtAddr::of(&this_cpu(g_gdt));
 }
 
 uint64_t entry(unsigned index)
 {
-    return index < entry_count ? g_gdt[index] : 0;
+    return index < entry_count ? this_cpu(g_gdt)[index] : 0;
 }
 
 } // namespace arch::gdt

@@ -2,6 +2,8 @@
 #include "arch/x86_64/kernel_stacks.h"
 #include "arch/x86_64/tss.h"
 #include "ktest/ktest.h"
+#include "arch/x86_64/per_cpu.h"
+#include "sync/interrupt_guard.h"
 
 namespace {
 
@@ -43,12 +45,13 @@ KTEST(gdt, descriptors_have_the_documented_privilege_levels)
 
 KTEST(gdt, the_tss_points_at_the_interrupt_stacks)
 {
+    sync::InterruptGuard stay_on_this_cpu; // this CPU's GDT, TSS and stacks
     const uint64_t low = arch::gdt::entry(5);
     const uint64_t high = arch::gdt::entry(6);
     const arch::VirtAddr base(((low >> 16) & 0xFF'FFFF) | (((low >> 56) & 0xFF) << 24) | (high << 32));
     EXPECT_EQ(base, arch::VirtAddr::of(&arch::task_state_segment()));
     for (unsigned i = 1; i <= arch::interrupt_stack_count; ++i) {
         const auto which = static_cast<arch::InterruptStack>(i);
-        EXPECT_EQ(arch::interrupt_stack_pointer(which), arch::interrupt_stack(which).top, "IST{}", i);
+        EXPECT_EQ(arch::interrupt_stack_pointer(which), arch::this_cpu_data().interrupt_stacks[i - 1].top, "IST{}", i);
     }
 }

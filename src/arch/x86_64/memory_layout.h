@@ -37,6 +37,9 @@ inline constexpr uint64_t boot_image_page_tables = 8;
 inline constexpr uint64_t boot_image_max_bytes = boot_image_page_tables * (2ull << 20);
 inline constexpr uint64_t boot_stack_size = 64 * 1024;
 
+// The kernel half: the upper 256 PML4 entries, shared by every address space.
+inline constexpr uint64_t kernel_half_start = 0xFFFF'8000'0000'0000;
+
 // The direct map, where Linux puts it too (Documentation/arch/x86/x86_64/mm.rst).
 inline constexpr uint64_t direct_map_base = 0xFFFF'8880'0000'0000;
 // The largest physical address the direct map may cover (32 TiB: it ends

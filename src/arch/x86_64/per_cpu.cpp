@@ -16,6 +16,9 @@ static_assert(offsetof(CpuData, user_rsp) == 48);
 } // namespace
 
 namespace {
+CpuData* g_registry[max_cpus]; // written as each CPU is made, before it starts
+uint32_t g_online = 0;         // GCC atomics: CPUs coming online count themselves
+
 // The CpuData at the start of a copy of the section: itself, its id, the TSS
 // at the TSS's offset in that copy, and the IST stacks.
 CpuData& fill(std::byte* area, uint32_t id)
@@ -26,7 +29,8 @@ CpuData& fill(std::byte* area, uint32_t id)
     data.id = id;
     // The TSS sits at the same offset in every copy.
     data.tss = reinterpret_cast<TaskStateSegment*>(area + per_cpu_offset(&task_state_segment_instance()));
-    data.interrupt_stacks = kernel_stacks().subspan(1); // every CPU shares them until SMP gives each its own
+    data.interrupt_stacks = kernel_stacks().subspan(1); // the boot CPU's; smp/ gives each other CPU its own
+    data.online = false;
     return data;
 }
 } // namespace
@@ -39,6 +43,12 @@ CpuData& make_cpu_data(std::span<std::byte> area, uint32_t id)
     return fill(area.data(), id);
 }
 
+CpuData& make_cpu_data_zeroed(std::span<std::byte> area, uint32_t id)
+{
+    __builtin_memset(area.data(), 0, per_cpu_area_size());
+    return fill(area.data(), id);
+}
+
 void load_cpu_data(CpuData& data)
 {
     msr::write(msr::gs_base, reinterpret_cast<uint64_t>(&data)); // the MSR takes the linear address
@@ -47,7 +57,33 @@ void load_cpu_data(CpuData& data)
 void initialize_boot_cpu_data()
 {
     // g_cpu_data heads the section (the linker script puts it first).
-    load_cpu_data(fill(reinterpret_cast<std::byte*>(&g_cpu_data), 0));
+    CpuData& boot = fill(reinterpret_cast<std::byte*>(&g_cpu_data), 0);
+    load_cpu_data(boot);
+    register_cpu(boot);
+    mark_online(boot);
+}
+
+void register_cpu(CpuData& data)
+{
+    if (data.id < max_cpus)
+        __atomic_store_n(&g_registry[data.id], &data, __ATOMIC_RELEASE);
+}
+
+CpuData* cpu_data_of(uint32_t id)
+{
+    return id < max_cpus ? __atomic_load_n(&g_registry[id], __ATOMIC_ACQUIRE) : nullptr;
+}
+
+uint32_t online_cpu_count()
+{
+    return __atomic_load_n(&g_online, __ATOMIC_ACQUIRE);
+}
+
+void mark_online(CpuData& data)
+{
+    if (__atomic_exchange_n(&data.online, true, __ATOMIC_ACQ_REL))
+        return;
+    __atomic_add_fetch(&g_online, 1, __ATOMIC_ACQ_REL);
 }
 
 } // namespace arch

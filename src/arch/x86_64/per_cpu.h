@@ -8,9 +8,9 @@
 // Any layer declares its own per-CPU variables where they belong (the TSS
 // here, the preemption count in sync/, the current thread in sched/), the
 // way Managarm's cpu-data and Linux's DEFINE_PER_CPU do, and reaches this
-// CPU's instance through this_cpu(). Today there is one CPU, whose copy is
-// the section itself; a later issue gives each CPU it starts a copy of its
-// own (make_cpu_data below is what it will call).
+// CPU's instance through this_cpu(). The boot CPU's copy is the section
+// itself; each CPU smp/ starts gets a copy of its own from the heap
+// (make_cpu_data below), and a registry finds any CPU's CpuData by its id.
 
 #include <cstddef>
 #include <cstdint>
@@ -25,15 +25,31 @@ namespace arch {
 struct TaskStateSegment;
 
 // The head of every CPU's per-CPU area.
+inline constexpr uint32_t max_cpus = 16;
+
 struct CpuData {
     CpuData* self;         // offset 0: what %gs:0 reads (per_cpu.cpp checks the offset)
-    uint32_t id;           // 0 for the boot CPU
+    uint32_t id;           // 0 for the boot CPU, then 1, 2, ... in the order they start
     TaskStateSegment* tss; // this CPU's TSS (its own copy of tss.cpp's per-CPU TSS)
     std::span<const GuardedStack> interrupt_stacks; // the stacks its IST entries name
     // For syscall_entry (syscall.asm), which reaches them as %gs:offset:
     uint64_t kernel_stack_top; // the running thread's kernel stack (as TSS.rsp0)
     uint64_t user_rsp;         // the user RSP while the entry switches stacks
+    uint32_t apic_id;          // its local APIC's id (interrupts/local_apic.h), for IPIs
+    bool online;               // running kernel code, taking interrupts and threads
+    // The per-CPU area's start, for the variables of this CPU (this_cpu does
+    // the same for the running CPU): per_cpu_of(variable, cpu).
 };
+
+// Makes `data` the CpuData cpu_data_of(data.id) finds (the boot CPU's is
+// registered by initialize_boot_cpu_data; smp/ registers each CPU it
+// starts; tests' stand-in areas are not registered).
+void register_cpu(CpuData& data);
+// CPU `id`'s CpuData, or null when no such CPU was registered.
+CpuData* cpu_data_of(uint32_t id);
+// CPUs marked online (CpuData::online), the boot CPU included.
+uint32_t online_cpu_count();
+void mark_online(CpuData& data);
 
 // Linker script: the bounds of the per-CPU section (the boot CPU's copy).
 extern "C" std::byte __percpu_start[];
@@ -51,6 +67,10 @@ void initialize_boot_cpu_data();
 // Turns `area` (per_cpu_area_size() bytes, 128-aligned, holding a copy of
 // the section) into CPU `id`'s, and returns its CpuData.
 CpuData& make_cpu_data(std::span<std::byte> area, uint32_t id);
+
+// The same for a CPU that is about to start: the area zeroed (every
+// per-CPU variable starts at zero) rather than a copy of the boot CPU's.
+CpuData& make_cpu_data_zeroed(std::span<std::byte> area, uint32_t id);
 
 // Points this CPU's GS base at `data`'s area (interrupts must be off when it
 // changes under running code).
@@ -71,6 +91,14 @@ inline CpuData& this_cpu_data()
     // GS holds this CPU's per-CPU area, whose first quadword points at itself.
     asm volatile("mov %%gs:0, %0" : "=r"(data));
     return *data;
+}
+
+// CPU `cpu`'s instance of per-CPU `variable` (named by its boot-CPU copy).
+template <typename T>
+T& per_cpu_of(T& variable, CpuData& cpu)
+{
+    // As this_cpu, with another CPU's area: laid out alike.
+    return *reinterpret_cast<T*>(reinterpret_cast<uintptr_t>(&cpu) + per_cpu_offset(&variable));
 }
 
 // This CPU's instance of per-CPU `variable` (named by its boot-CPU copy).
@@ -103,6 +131,20 @@ inline bool this_cpu_decrement_to_zero(uint32_t& counter)
     bool now_zero;
     asm volatile("subl $1, %%gs:(%1)" : "=@ccz"(now_zero) : "r"(offset) : "memory");
     return now_zero;
+}
+
+// This CPU's instance of a pointer-sized per-CPU variable, read in one
+// GS-relative load: right even where the code may move to another CPU at
+// any instruction (this_cpu() reads the area's address, then the variable:
+// a move in between would read the old CPU's instance).
+template <typename T>
+    requires(sizeof(T) == 8)
+inline T this_cpu_load(const T& variable)
+{
+    const uintptr_t offset = per_cpu_offset(&variable);
+    uint64_t raw;
+    asm volatile("movq %%gs:(%1), %0" : "=r"(raw) : "r"(offset) : "memory"); // GS: this CPU's area
+    return __builtin_bit_cast(T, raw);
 }
 
 inline uint32_t this_cpu_read(const uint32_t& counter)
