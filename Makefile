@@ -10,7 +10,7 @@ export DISK DISK_BUS UEFI
 # version manager's shim costs 0.2-0.3 s per start, and the tools start many.
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 
-.PHONY: all build deps run run-serial debug test bench-tests bench coverage fuzz clean help
+.PHONY: all build deps run run-serial debug record test bench-tests bench coverage fuzz clean help
 
 all: build
 
@@ -18,6 +18,7 @@ help:
 	@echo "make run          boot the kernel in QEMU (window, or VGA text in the terminal)"
 	@echo "make run-serial   boot with COM1 on the terminal"
 	@echo "make debug        boot halted, waiting for gdb (prints the gdb command)"
+	@echo "make record       record the boot to the shell: docs/images/boot.gif, boot-screen.png"
 	@echo "make test         build and run every test through CTest"
 	@echo "make test T=GLOBS only the KTEST cases GLOBS selects (T='vga_text.*,heap.*')"
 	@echo "make bench-tests  time the test binaries against the floor kernel"
@@ -45,6 +46,11 @@ run-serial: build
 
 debug: build
 	@tools/run.sh debug $(BUILD)/os.iso $(BUILD)/kernel.elf
+
+# QEMU screendumps of the boot and a few commands typed at the shell, put
+# together by ImageMagick (tools/record_boot.py); UEFI=1 records under OVMF.
+record: build
+	$(PYTHON) tools/record_boot.py --iso $(BUILD)/os.iso $(if $(filter-out 0,$(UEFI)),--uefi)
 
 # make test T='vga_text.*': only the cases the globs select, in whichever
 # kernels hold them (tools/ktest_select.py).

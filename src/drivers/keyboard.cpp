@@ -97,7 +97,7 @@ void on_keyboard_interrupt(arch::InterruptFrame&)
     const uint8_t byte = data_port.read();
     if ((status & status_aux_data) != 0)
         return; // a mouse byte, though port 2 is off: not ours
-    g_received.add_single_writer(1);
+    g_received.add_single_writer(1); // the handler runs on one CPU at a time (IRQ 1 goes to one)
     if (!g_queue.push(byte))
         g_dropped.add_single_writer(1);
     if (g_listener != nullptr)
@@ -199,6 +199,14 @@ uint64_t dropped_scancodes()
 
 kstd::Expected<void, Error> inject_scancode(uint8_t byte)
 {
+    // The controller holds one byte: wait until the interrupt handler
+    // (on whichever CPU the I/O APIC sends IRQ 1 to) has read the last one,
+    // or this one would take its place.
+    for (uint32_t spins = 0; (status_port.read() & status_output_full) != 0; ++spins) {
+        if (spins == spin_limit)
+            return kstd::unexpected(Error::ControllerTimeout);
+        arch::pause();
+    }
     if (auto sent = send_command(command_write_port1_output); !sent)
         return sent;
     return send_data(byte);

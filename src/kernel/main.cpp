@@ -23,6 +23,7 @@
 #include "sched/thread.h"
 #include "drivers/keyboard.h"
 #include "drivers/system_timer.h"
+#include "drivers/framebuffer_console.h"
 #include "drivers/vga_text.h"
 #include "kernel/deliberate_faults.h"
 #include "kernel/disks.h"
@@ -46,6 +47,15 @@ bool command_line_has(std::string_view word)
 void print_help()
 {
     core::println("keys: F1 this help, F2 breakpoint (int3), F3 page fault, F4 stack overflow, F5 threads, Ctrl+L clear");
+}
+
+// The banner's colour on whichever screen console there is (VGA text, or
+// the framebuffer console under UEFI).
+void set_screen_color(drivers::VgaColor foreground)
+{
+    drivers::vga_text().set_color(foreground, drivers::VgaColor::Black);
+    if (drivers::FramebufferConsole* screen = drivers::screen_framebuffer_console())
+        screen->set_color(foreground, drivers::VgaColor::Black);
 }
 
 void print_timing()
@@ -143,9 +153,9 @@ void kernel_main(const boot::BootHandoff& handoff)
 {
     kernel::initialize(handoff);
 
-    drivers::vga_text().set_color(drivers::VgaColor::LightCyan, drivers::VgaColor::Black);
+    set_screen_color(drivers::VgaColor::LightCyan);
     core::println("{} {} - a C++20 kernel for x86_64", kernel::os_name, kernel::os_version);
-    drivers::vga_text().set_color(drivers::VgaColor::LightGray, drivers::VgaColor::Black);
+    set_screen_color(drivers::VgaColor::LightGray);
     kernel::print_boot_summary(boot::boot_info());
     kernel::print_memory_summary();
     kernel::print_initrd_summary();

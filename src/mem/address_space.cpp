@@ -220,6 +220,26 @@ kstd::Expected<arch::PhysAddr, MapError> AddressSpace::unmap_locked(arch::VirtAd
     return frame;
 }
 
+kstd::Expected<arch::PhysAddr, MapError> AddressSpace::replace_frame(arch::VirtAddr page, arch::PhysAddr frame)
+{
+    sync::SpinlockGuard guard(m_lock);
+    if (!page.is_aligned(arch::page_size) || !frame.is_aligned(arch::page_size))
+        return kstd::unexpected(MapError::Misaligned);
+    auto slot = find_leaf(m_root, page);
+    if (!slot)
+        return kstd::unexpected(slot.error());
+    if (!slot->entry->present())
+        return kstd::unexpected(MapError::NotMapped);
+    if (slot->level != leaf_level)
+        return kstd::unexpected(MapError::LargePage);
+    const arch::PhysAddr old = slot->entry->address();
+    // One store: a CPU walking the tables meanwhile sees the old entry or
+    // the new one, never a mix or a hole.
+    *slot->entry = arch::PageTableEntry(frame, slot->entry->flags());
+    flush(page);
+    return old;
+}
+
 void AddressSpace::free_empty_tables(arch::VirtAddr address, unsigned leaf)
 {
     // PDPTs and the root stay: kernel PML4 entries are meant to be shared by

@@ -59,6 +59,10 @@ public:
     // Unmaps the 4 KiB page at `page`, returns its frame (not released: the
     // page's reference is the caller's now).
     [[nodiscard]] kstd::Expected<arch::PhysAddr, MapError> unmap(arch::VirtAddr page);
+    // Points the mapped 4 KiB page at `page` to `frame` instead, with the
+    // same flags, the old translation dropped from every CPU's TLB; returns
+    // the old frame (the caller's now).
+    [[nodiscard]] kstd::Expected<arch::PhysAddr, MapError> replace_frame(arch::VirtAddr page, arch::PhysAddr frame);
     // Unmaps [start, start + bytes) (4 KiB pages) and releases their frames:
     // a frame no other address space shares is freed.
     void unmap_and_free(arch::VirtAddr start, uint64_t bytes);

@@ -321,7 +321,7 @@ KTEST(concurrency, preempted_threads_share_a_per_cpu_cache_without_its_lock)
     run_threads(workers, &cpu_cache_worker);
     EXPECT_EQ(hammered.cache.statistics().live_allocations, 0u);
     EXPECT_EQ(hammered.cache.statistics().used_bytes, 0u);
-    hammered.cache.flush_this_cpu();
+    hammered.cache.flush_every_cpu(); // the workers have ended: no CPU is in its magazines
     EXPECT_EQ(hammered.cache.design().statistics().live_allocations, 0u, "every cached block went back");
     EXPECT_TRUE(hammered.cache.design().check_consistency());
     g_hammered_cache = nullptr;

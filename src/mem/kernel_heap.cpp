@@ -271,6 +271,11 @@ void flush_this_cpu_cache()
         g_cache->flush_this_cpu();
 }
 
+uint64_t this_cpu_cached_blocks()
+{
+    return g_cache ? g_cache->cached_on_this_cpu().blocks : 0;
+}
+
 } // namespace kernel_heap
 
 } // namespace mem

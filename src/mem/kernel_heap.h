@@ -92,6 +92,8 @@ KernelHeapStatistics statistics();
 // Gives the blocks in this CPU's cache back to the design (statistics() is
 // exact without it; this is for a test that wants the design's own view).
 void flush_this_cpu_cache();
+// The blocks in this CPU's cache (the caller keeps preemption off).
+uint64_t this_cpu_cached_blocks();
 // Is a per-CPU cache in front of the design (fixed-size blocks)?
 bool has_cpu_cache();
 

@@ -6,6 +6,7 @@
 #include "arch/x86_64/cpu.h"
 #include "drivers/system_timer.h"
 #include "ktest/ktest.h"
+#include "arch/x86_64/per_cpu.h"
 #include "sched/semaphore.h"
 #include "sched/test_threads.h"
 #include "sync/preemption.h"
@@ -96,6 +97,18 @@ KTEST(scheduler, a_low_priority_thread_waits_while_a_normal_one_can_run)
         low_steps = low_steps + 1;
         return 0;
     };
+    // Every other CPU busy with a normal thread too (the run queue is the
+    // machine's: a CPU with nothing better to do would take the low one).
+    volatile bool stop = false;
+    auto busy = [&] {
+        while (!stop)
+            sched::yield();
+        return 0;
+    };
+    sched::Thread* busy_threads[arch::max_cpus] = {};
+    const uint32_t others = arch::online_cpu_count() - 1;
+    for (uint32_t i = 0; i < others; ++i)
+        busy_threads[i] = &sched::testing::start("busy", busy);
     sched::Thread& thread = sched::testing::start("low", low, sched::Priority::Low);
     // This thread (normal) stays runnable for 5 ticks: yields, preemption,
     // nothing lets the low one in.
@@ -104,33 +117,37 @@ KTEST(scheduler, a_low_priority_thread_waits_while_a_normal_one_can_run)
         sched::yield();
     EXPECT_EQ(low_steps, 0u, "strict priorities: low runs only when nothing above it can");
     EXPECT_EQ(thread.state(), sched::ThreadState::Runnable);
+    stop = true;
+    for (uint32_t i = 0; i < others; ++i)
+        sched::join(*busy_threads[i]);
     sched::join(thread); // blocks: now the low one runs
     EXPECT_EQ(low_steps, 1u);
 }
 
 KTEST(scheduler, equal_threads_get_equal_shares_of_the_cpu)
 {
-    // Four spinners of one priority share the CPU for 80 ticks while this
-    // thread sleeps: about 20 ticks of CPU each, in turns of one tick. The
+    // Four spinners per CPU, of one priority, share the CPUs for 80 ticks
+    // while this thread sleeps: about 20 ticks of CPU each, in turns of one
+    // tick (the run queue is shared: a spinner runs on any CPU). The
     // tolerance: each gets its share within 4 ticks (20%), and as many turns
     // as the others within 4 (where the 80 began and ended, and the bursts
     // in which QEMU delivers ticks it missed while the host stopped it). CPU time is counted
     // in timer ticks (Thread::ticks_run), the guest's own clock: the TSC
     // also runs while the host stops the guest, and loop counts differ from
     // turn to turn under TCG.
-    constexpr int spinners = 4;
+    const int spinners = 4 * static_cast<int>(arch::online_cpu_count());
     volatile bool stop = false;
     auto spin = [&] {
         while (!stop)
             arch::pause();
         return 0;
     };
-    sched::Thread* threads[spinners];
-    for (auto& thread : threads)
-        thread = &sched::testing::start("spinner", spin);
+    sched::Thread* threads[4 * arch::max_cpus] = {};
+    for (int i = 0; i < spinners; ++i)
+        threads[i] = &sched::testing::start("spinner", spin);
     sched::sleep_for(80ms);
     stop = true;
-    uint64_t ticks_run[spinners];
+    uint64_t ticks_run[4 * arch::max_cpus] = {};
     uint64_t fewest_turns = ~0ull, most_turns = 0, total = 0;
     for (int i = 0; i < spinners; ++i) {
         const uint64_t turns = threads[i]->preemptions();
@@ -139,9 +156,9 @@ KTEST(scheduler, equal_threads_get_equal_shares_of_the_cpu)
         fewest_turns = turns < fewest_turns ? turns : fewest_turns;
         most_turns = turns > most_turns ? turns : most_turns;
     }
-    for (auto* thread : threads)
-        sched::join(*thread);
-    EXPECT_GE(total, 76u, "the spinners had the CPU for the 80 ticks (this thread slept)");
+    for (int i = 0; i < spinners; ++i)
+        sched::join(*threads[i]);
+    EXPECT_GE(total, 76u * arch::online_cpu_count(), "the spinners had every CPU for the 80 ticks (this thread slept)");
     EXPECT_LE(most_turns - fewest_turns, 4u, "turns: fewest {}, most {}", fewest_turns, most_turns);
     const uint64_t share = total / spinners;
     for (int i = 0; i < spinners; ++i) {

@@ -37,9 +37,9 @@ CpuData& fill(std::byte* area, uint32_t id)
 
 CpuData& make_cpu_data(std::span<std::byte> area, uint32_t id)
 {
-    // A copy of the section's current contents; each CPU then initialises
-    // what it owns (its TSS, when it runs initialize_task_state_segment()).
-    __builtin_memcpy(area.data(), __percpu_start, per_cpu_area_size());
+    // A copy of this CPU's area as it is now (its current thread, counts
+    // and all): code run on the copy sees what it would see on this CPU.
+    __builtin_memcpy(area.data(), &this_cpu_data(), per_cpu_area_size());
     return fill(area.data(), id);
 }
 

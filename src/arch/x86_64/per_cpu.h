@@ -64,8 +64,9 @@ inline size_t per_cpu_area_size()
 // kernel_start(), before any code that might reach per-CPU data.
 void initialize_boot_cpu_data();
 
-// Turns `area` (per_cpu_area_size() bytes, 128-aligned, holding a copy of
-// the section) into CPU `id`'s, and returns its CpuData.
+// Turns `area` (per_cpu_area_size() bytes, 128-aligned) into a copy of this
+// CPU's area as it is now, named CPU `id`, and returns its CpuData (tests
+// stand in for another CPU with it).
 CpuData& make_cpu_data(std::span<std::byte> area, uint32_t id);
 
 // The same for a CPU that is about to start: the area zeroed (every

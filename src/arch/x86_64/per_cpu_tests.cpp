@@ -74,8 +74,7 @@ KTEST(per_cpu, another_area_loaded_into_gs_is_the_one_used)
     arch::CpuData& mine = arch::this_cpu_data();
     arch::this_cpu(g_test_value) = 7;
     arch::this_cpu(g_test_counter) = 10;
-    g_test_counter = 10; // the section, which make_cpu_data copies
-    arch::CpuData& other = arch::make_cpu_data({area, size}, 99); // a copy of the section; no CPU has id 99
+    arch::CpuData& other = arch::make_cpu_data({area, size}, 99); // a copy of this CPU's area; no CPU has id 99
     EXPECT_EQ(reinterpret_cast<std::byte*>(&other), area);
     EXPECT_EQ(other.self, &other);
     EXPECT_EQ(other.id, 99u);
@@ -98,7 +97,7 @@ KTEST(per_cpu, another_area_loaded_into_gs_is_the_one_used)
     }
     EXPECT_EQ(id_seen, 99u, "this_cpu_data() followed GS");
     EXPECT_EQ(value_seen, 99u);
-    EXPECT_EQ(counter_seen, 15u, "the copy started with the section's 10");
+    EXPECT_EQ(counter_seen, 15u, "the copy started with this CPU's 10");
     EXPECT_EQ(arch::this_cpu(g_test_value), 7u, "this CPU's instance was not touched");
     EXPECT_EQ(arch::this_cpu(g_test_counter), 10u);
     EXPECT_EQ(&arch::this_cpu_data(), &mine, "GS is back on this CPU's area");

@@ -259,6 +259,26 @@ HeapStatistics CpuCache::statistics() const
     return counts;
 }
 
+CacheStatistics CpuCache::cached_on_this_cpu()
+{
+    const Pinned pinned(*this);
+    const sync::SpinlockGuard guard(*m_lock);
+    CacheStatistics cached;
+    const CpuMagazines& cpu = pinned.cpu();
+    for (unsigned index = 0; index < FixedSizeBlockAllocator::class_count; ++index) {
+        cached.blocks += cpu.classes[index].count;
+        cached.bytes += cpu.classes[index].count * FixedSizeBlockAllocator::class_bytes(index);
+    }
+    return cached;
+}
+
+void CpuCache::flush_every_cpu()
+{
+    const sync::SpinlockGuard guard(*m_lock);
+    for (CpuMagazines* cpu = m_cpus; cpu != nullptr; cpu = cpu->next_cpu)
+        flush(*cpu);
+}
+
 void CpuCache::flush_this_cpu()
 {
     const Pinned pinned(*this);

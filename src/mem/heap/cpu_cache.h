@@ -195,8 +195,14 @@ public:
     std::string_view name() const override { return "fixed-size blocks, per-CPU cache"; }
 
     CacheStatistics cached() const;
+    // The blocks in this CPU's magazines (the caller keeps preemption off to
+    // know which CPU that is).
+    CacheStatistics cached_on_this_cpu();
     // Gives this CPU's cached blocks back to the design.
     void flush_this_cpu();
+    // Gives every CPU's cached blocks back, as the destructor does, for a
+    // cache whose users have all finished (no CPU may be in its magazines).
+    void flush_every_cpu();
     const FixedSizeBlockAllocator& design() const { return *m_design; }
 
 private:
