@@ -44,7 +44,9 @@ CFG
 # Both platforms' images (every platform installed: grub-pc-bin and
 # grub-efi-amd64-bin); no fonts, themes or translations: smaller ISOs and a
 # faster boot. The core images get just what booting needs (modules both
-# platforms have: the BIOS image adds its disk driver by itself).
+# platforms have: the BIOS image adds its disk driver by itself), and every
+# partition map GRUB's partmap.lst names, which it loads at start (a missing
+# one is an error on screen).
 for platform in i386-pc x86_64-efi; do
     if [ ! -d "/usr/lib/grub/$platform" ]; then
         echo "make_iso: GRUB's $platform files are missing (tools/setup.sh installs them)" >&2
@@ -53,5 +55,5 @@ for platform in i386-pc x86_64-efi; do
 done
 grub-mkrescue --quiet \
     --fonts= --locales= --themes= \
-    --install-modules="multiboot2 normal iso9660 part_msdos part_gpt all_video test" \
+    --install-modules="multiboot2 normal iso9660 part_msdos part_gpt part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_plan part_sun part_sunpc all_video test" \
     -o "$iso" "$work" 2>"$work/log" || { cat "$work/log" >&2; exit 1; }

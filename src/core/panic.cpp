@@ -78,9 +78,12 @@ void panic_with_message(std::string_view message, const std::source_location& lo
         g_observer(info);
     // Otherwise the machine stops: the other CPUs first (smp/ sends them an
     // NMI that halts them), so nothing else is printed or changed.
+    StoppedCpus stopped{0, 0};
     if (PanicStopHook stop = __atomic_load_n(&g_stop_others, __ATOMIC_ACQUIRE))
-        stop();
+        stopped = stop();
     print_panic_report(info);
+    if (stopped.asked > 0)
+        println("  other CPUs: {} of {} stopped", stopped.stopped, stopped.asked);
     arch::halt_forever();
 }
 

@@ -32,8 +32,12 @@ using PanicObserver = void (*)(const PanicInfo&);
 void set_panic_observer(PanicObserver observer);
 // Stops every other CPU (smp/ installs it once there are others): called
 // once, by the CPU whose panic is reported, after the observer and before
-// the report.
-using PanicStopHook = void (*)();
+// the report, which says how many it stopped.
+struct StoppedCpus {
+    uint32_t asked;   // other CPUs that were online
+    uint32_t stopped; // of them, those that said so in time
+};
+using PanicStopHook = StoppedCpus (*)();
 void set_panic_stop_hook(PanicStopHook hook);
 void panic_recovered();
 // A panic has begun (and not been recovered from): the console lock lets it

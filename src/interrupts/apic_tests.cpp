@@ -78,7 +78,8 @@ KTEST(apic, a_self_ipi_arrives)
     const uint64_t start = arch::tsc::now();
     while (interrupts::count(apic::reschedule_vector) == before && arch::tsc::now() - start < 1'000'000'000ull)
         arch::pause();
-    EXPECT_EQ(interrupts::count(apic::reschedule_vector), before + 1);
+    // At least ours (the count is the machine's: other CPUs' reschedule IPIs count too).
+    EXPECT_GE(interrupts::count(apic::reschedule_vector), before + 1);
     EXPECT_FALSE(apic::in_service(apic::reschedule_vector), "its end-of-interrupt was sent");
 }
 

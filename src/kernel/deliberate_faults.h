@@ -18,4 +18,9 @@ void write_through_null();
 // on IST1). Returns only if the recursion were bounded, which it never is.
 uint64_t overflow_stack(uint64_t depth = 0);
 
+// Every online CPU panics at the same moment (a spinning thread per CPU,
+// released together): the first panic stops the others by NMI and its
+// report is the only one printed. Never returns.
+[[noreturn]] void panic_on_every_cpu();
+
 } // namespace kernel::deliberate

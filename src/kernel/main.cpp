@@ -8,6 +8,7 @@
 //   demo=stack-overflow   overflow the kernel stack at boot (the double-fault
 //                         handler reports it on its own stack; the kernel stops)
 //   demo=page-fault       write through a null pointer at boot (reported; the kernel stops)
+//   demo=panic-on-every-cpu  every CPU panics at once: one report, the others stopped
 //   heap=fixed|linked|bump the kernel heap's design (default: the build's, -DKERNEL_HEAP)
 // Without a shell to run (no initial ramdisk) the kernel echoes what is
 // typed. Its keys: F1 help, F2 breakpoint (reported, then typing goes on),
@@ -171,6 +172,8 @@ void kernel_main(const boot::BootHandoff& handoff)
         kernel::deliberate::breakpoint();
     if (command_line_has("demo=page-fault"))
         kernel::deliberate::write_through_null();
+    if (command_line_has("demo=panic-on-every-cpu"))
+        kernel::deliberate::panic_on_every_cpu();
     if (command_line_has("demo=stack-overflow"))
         (void)kernel::deliberate::overflow_stack();
 

@@ -27,6 +27,7 @@ uint64_t g_start = 0;
 uint64_t g_bytes = 0;
 uint32_t g_waiting = 0;   // targets yet to acknowledge
 bool g_stop = false;      // a panic: every CPU that sees it halts
+uint32_t g_stopped = 0;   // CPUs halted by it
 uint64_t g_sent = 0;
 uint64_t g_handled = 0;
 // Per-CPU: a shootdown is asked of this CPU (set by the asker, cleared by
@@ -57,6 +58,7 @@ bool on_nmi()
     if (__atomic_load_n(&g_stop, __ATOMIC_ACQUIRE)) {
         // Inside the NMI handler further NMIs are held until an IRET that
         // never comes, and interrupts are off: halted for good.
+        __atomic_add_fetch(&g_stopped, 1, __ATOMIC_ACQ_REL);
         arch::halt_forever();
     }
     return handled;
@@ -133,18 +135,21 @@ void shoot_down_tlb(arch::VirtAddr start, uint64_t bytes)
     unlock();
 }
 
-void stop_other_cpus()
+core::StoppedCpus stop_other_cpus()
 {
     if (arch::online_cpu_count() <= 1 || !apic::enabled())
-        return;
+        return {0, 0};
     // No lock: the panicking CPU must not wait for a shootdown in flight
     // (its own, perhaps). The stop flag wins over any request.
     __atomic_store_n(&g_stop, true, __ATOMIC_RELEASE);
-    (void)send_to_others([](arch::CpuData& data) { apic::send_ipi(data.apic_id, apic::Delivery::Nmi); });
-    // Give them a moment to stop before the report (they do at once).
+    const uint32_t asked =
+        send_to_others([](arch::CpuData& data) { apic::send_ipi(data.apic_id, apic::Delivery::Nmi); });
+    // They stop at once; the wait is bounded (in TSC ticks: about 0.4 s at
+    // 2.6 GHz) so that a CPU that cannot answer does not hold the report.
     const uint64_t start = arch::tsc::now();
-    while (arch::tsc::now() - start < 100'000'000ull) // about 40 ms at 2.6 GHz: plenty for an NMI
+    while (__atomic_load_n(&g_stopped, __ATOMIC_ACQUIRE) < asked && arch::tsc::now() - start < 1'000'000'000ull)
         arch::pause();
+    return {asked, __atomic_load_n(&g_stopped, __ATOMIC_ACQUIRE)};
 }
 
 uint64_t shootdowns_sent()

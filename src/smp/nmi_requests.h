@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include "arch/x86_64/address.h"
+#include "core/panic.h"
 
 namespace smp {
 
@@ -31,8 +32,8 @@ void install_nmi_requests();
 void shoot_down_tlb(arch::VirtAddr start, uint64_t bytes);
 
 // Halts every other online CPU for good (the panic path): returns once each
-// has acknowledged or a short time passed.
-void stop_other_cpus();
+// has acknowledged or a short time passed, saying how many did.
+core::StoppedCpus stop_other_cpus();
 
 // Counters, for tests and the summary.
 uint64_t shootdowns_sent();

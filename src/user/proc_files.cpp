@@ -166,7 +166,7 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> open_proc(std::string_view path)
         const uint64_t hz = frequency ? *frequency : 0;
         const uint64_t ticks = hz != 0 ? process->cpu_ticks / (hz / 100) : 0;
         kstd::format_to(out, "{} ({}) {} {} {} {} 0 -1 0 0 0 0 0 {} 0 0 0 20 0 1 0 0 0 0\n", process->pid,
-                        std::string_view(process->name), process->zombie ? 'Z' : 'R', process->parent_pid,
+                        std::string_view(process->name), process->zombie ? 'Z' : process->sleeping ? 'S' : 'R', process->parent_pid,
                         process->group, process->group, ticks);
     });
 }

@@ -404,6 +404,9 @@ size_t Process::list(std::span<Summary> out)
         summary.parent_pid = process->parent_pid();
         __builtin_memcpy(summary.name, process->m_name, max_name);
         summary.zombie = process->m_zombie;
+        const sched::ThreadState state =
+            process->m_thread != nullptr ? process->m_thread->state() : sched::ThreadState::Exited;
+        summary.sleeping = state == sched::ThreadState::Blocked || state == sched::ThreadState::Sleeping;
         summary.group = process->group();
         summary.cpu_ticks = process->m_thread != nullptr ? process->m_thread->cpu_ticks() : 0;
     }

@@ -78,6 +78,7 @@ public:
         uint64_t pid, parent_pid;
         char name[max_name];
         bool zombie;
+        bool sleeping; // its thread waits (blocked or asleep): ps's S, else R
         uint64_t group;
         uint64_t cpu_ticks;
     };
