@@ -92,13 +92,20 @@ uint64_t start_together(Shared& shared)
 }
 
 // Runs step() until the deadline (and at least min_steps times), counting
-// the other threads' progress seen between and during its steps.
+// the other threads' progress seen between and during its steps. A thread
+// that has not seen another move by then goes on, up to 20 windows: on a
+// busy host the guest may be stopped for most of one window (the TSC runs
+// on meanwhile, the guest's ticks do not come), which is no proof of
+// anything.
 template <typename Step>
 void hammer(Worker& worker, Step&& step)
 {
     const uint64_t deadline = start_together(*worker.shared);
+    const uint64_t last_chance = deadline + 19 * worker.shared->run_ticks;
     uint64_t seen = others_steps(worker);
-    while (worker.steps < min_steps || arch::tsc::now() < deadline) {
+    const auto saw_nothing = [&] { return worker.saw_others_between_steps + worker.saw_others_during_a_step == 0; };
+    while (worker.steps < min_steps || arch::tsc::now() < deadline
+           || (saw_nothing() && arch::tsc::now() < last_chance)) {
         const uint64_t before = others_steps(worker);
         worker.saw_others_between_steps += before != seen;
         step();

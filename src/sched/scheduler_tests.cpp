@@ -86,8 +86,12 @@ KTEST(scheduler, a_high_priority_thread_runs_before_its_creator_goes_on)
         return 0;
     };
     sched::Thread& high = sched::testing::start("high", body, sched::Priority::High);
-    EXPECT_TRUE(ran, "made runnable above the creator's priority: it ran at once");
+    // On one CPU it must have run by now. With several, an idle CPU may take
+    // it instead, and it runs beside its creator: then only its end is sure.
+    if (arch::online_cpu_count() == 1)
+        EXPECT_TRUE(ran, "made runnable above the creator's priority: it ran at once");
     sched::join(high);
+    EXPECT_TRUE(ran);
 }
 
 KTEST(scheduler, a_low_priority_thread_waits_while_a_normal_one_can_run)
@@ -148,9 +152,11 @@ KTEST(scheduler, equal_threads_get_equal_shares_of_the_cpu)
     sched::sleep_for(80ms);
     stop = true;
     uint64_t ticks_run[4 * arch::max_cpus] = {};
+    uint64_t turns_of[4 * arch::max_cpus] = {};
     uint64_t fewest_turns = ~0ull, most_turns = 0, total = 0;
     for (int i = 0; i < spinners; ++i) {
         const uint64_t turns = threads[i]->preemptions();
+        turns_of[i] = turns;
         ticks_run[i] = threads[i]->ticks_run();
         total += ticks_run[i];
         fewest_turns = turns < fewest_turns ? turns : fewest_turns;
@@ -158,12 +164,25 @@ KTEST(scheduler, equal_threads_get_equal_shares_of_the_cpu)
     }
     for (int i = 0; i < spinners; ++i)
         sched::join(*threads[i]);
-    EXPECT_GE(total, 76u * arch::online_cpu_count(), "the spinners had every CPU for the 80 ticks (this thread slept)");
-    EXPECT_LE(most_turns - fewest_turns, 4u, "turns: fewest {}, most {}", fewest_turns, most_turns);
     const uint64_t share = total / spinners;
-    for (int i = 0; i < spinners; ++i) {
-        EXPECT_GE(ticks_run[i] + 4, share, "spinner {}: {} ticks of {}", i, ticks_run[i], total);
-        EXPECT_LE(ticks_run[i], share + 4, "spinner {}: {} ticks of {}", i, ticks_run[i], total);
+    if (arch::online_cpu_count() == 1) {
+        EXPECT_GE(total, 76u, "the spinners had the CPU for the 80 ticks (this thread slept)");
+        EXPECT_LE(most_turns - fewest_turns, 4u, "turns: fewest {}, most {}", fewest_turns, most_turns);
+        for (int i = 0; i < spinners; ++i) {
+            EXPECT_GE(ticks_run[i] + 4, share, "spinner {}: {} ticks of {}", i, ticks_run[i], total);
+            EXPECT_LE(ticks_run[i], share + 4, "spinner {}: {} ticks of {}", i, ticks_run[i], total);
+        }
+    } else {
+        // With several CPUs each is a host thread of QEMU's, and a busy host
+        // runs them unevenly (a CPU the host holds back loses ticks: seen, 3
+        // ticks of 101 for one spinner of 8 on 2 CPUs beside another QEMU),
+        // so shares are not judged in ticks here: every spinner ran and
+        // took turns (the 1-CPU runs judge the shares).
+        for (int i = 0; i < spinners; ++i) {
+            EXPECT_GT(ticks_run[i], 0u, "spinner {}: {} ticks of {}", i, ticks_run[i], total);
+            EXPECT_GT(turns_of[i], 0u, "spinner {} took turns", i);
+        }
+        (void)share;
     }
 }
 
@@ -186,6 +205,10 @@ KTEST(scheduler, join_until_gives_up_at_its_deadline)
         return 5;
     };
     sched::Thread& thread = sched::testing::start("waiter", body);
+    // On another CPU it may take a while to get to its wait (the host runs
+    // that CPU when it likes); on this one it gets there as this thread waits.
+    for (int i = 0; i < 1000 && thread.state() != sched::ThreadState::Blocked; ++i)
+        sched::sleep_for(1ms);
     EXPECT_FALSE(sched::join_until(thread, sched::Deadline::after(3ms)).has_value());
     EXPECT_EQ(thread.state(), sched::ThreadState::Blocked);
     never.release();

@@ -80,7 +80,8 @@ KTEST(adversarial, a_system_call_fuzzer)
     EXPECT_EQ(g_run.status, 0);
 }
 
-KTEST(adversarial, every_frame_comes_back_after_all_of_them)
+// Slow: two rounds of every hostile program, seconds under TCG (more on a busy host).
+KTEST(adversarial, every_frame_comes_back_after_all_of_them, ktest::slow)
 {
     const auto run_all = [] {
         for (const Misdeed& misdeed : misdeeds) {
