@@ -32,7 +32,7 @@ bool AddressSpace::is_active() const
     return arch::read_page_table_root() == m_root;
 }
 
-void AddressSpace::flush(arch::VirtAddr page) const
+void AddressSpace::flush(arch::VirtAddr page, bool shoot_down) const
 {
     // The kernel half is the same in every address space (their PML4s share
     // its PDPTs): a change there may be cached by this CPU whatever CR3
@@ -44,10 +44,16 @@ void AddressSpace::flush(arch::VirtAddr page) const
     const bool kernel_half = page.value() >= arch::layout::kernel_half_start;
     if (kernel_half || is_active())
         arch::invalidate_page(page);
-    if (kernel_half) {
-        if (TlbShootdown shootdown = __atomic_load_n(&g_tlb_shootdown, __ATOMIC_ACQUIRE))
-            shootdown(page, arch::page_size);
-    }
+    if (kernel_half && shoot_down)
+        shoot_down_range(page, arch::page_size);
+}
+
+void AddressSpace::shoot_down_range(arch::VirtAddr start, uint64_t bytes) const
+{
+    if (start.value() < arch::layout::kernel_half_start || bytes == 0)
+        return;
+    if (TlbShootdown shootdown = __atomic_load_n(&g_tlb_shootdown, __ATOMIC_ACQUIRE))
+        shootdown(start, bytes);
 }
 
 void set_tlb_shootdown(TlbShootdown shootdown)
@@ -202,7 +208,7 @@ kstd::Expected<arch::PhysAddr, MapError> AddressSpace::unmap(arch::VirtAddr page
     return unmap_locked(page);
 }
 
-kstd::Expected<arch::PhysAddr, MapError> AddressSpace::unmap_locked(arch::VirtAddr page)
+kstd::Expected<arch::PhysAddr, MapError> AddressSpace::unmap_locked(arch::VirtAddr page, bool shoot_down)
 {
     if (!page.is_aligned(arch::page_size))
         return kstd::unexpected(MapError::Misaligned);
@@ -215,7 +221,7 @@ kstd::Expected<arch::PhysAddr, MapError> AddressSpace::unmap_locked(arch::VirtAd
         return kstd::unexpected(MapError::LargePage);
     const arch::PhysAddr frame = slot->entry->address();
     *slot->entry = arch::PageTableEntry();
-    flush(page);
+    flush(page, shoot_down);
     free_empty_tables(page, slot->level);
     return frame;
 }
@@ -285,9 +291,25 @@ kstd::Expected<void, MapError> AddressSpace::unmap_range(arch::VirtAddr start, u
 
 void AddressSpace::unmap_and_free(arch::VirtAddr start, uint64_t bytes)
 {
-    for (uint64_t done = 0; done < bytes; done += arch::page_size) {
-        if (auto frame = unmap(start + done))
-            physical::release(*frame);
+    // In batches: the pages unmapped (each dropped from this CPU's TLB),
+    // then one shootdown for the batch's range on the other CPUs, and only
+    // then their frames given back, when no CPU can reach them any more. A
+    // thread's stack costs one round of NMIs, not one per page.
+    constexpr unsigned batch = 64;
+    for (uint64_t done = 0; done < bytes;) {
+        arch::PhysAddr frames[batch];
+        unsigned count = 0;
+        const uint64_t batch_start = done;
+        {
+            sync::SpinlockGuard guard(m_lock);
+            for (; done < bytes && count < batch; done += arch::page_size) {
+                if (auto frame = unmap_locked(start + done, false))
+                    frames[count++] = *frame;
+            }
+            shoot_down_range(start + batch_start, done - batch_start);
+        }
+        for (unsigned i = 0; i < count; ++i)
+            physical::release(frames[i]);
     }
 }
 

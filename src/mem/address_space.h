@@ -98,12 +98,17 @@ private:
 
     kstd::Expected<void, MapError> map_locked(arch::VirtAddr page, arch::PhysAddr frame, arch::Protection protection,
                                               uint64_t page_bytes);
-    kstd::Expected<arch::PhysAddr, MapError> unmap_locked(arch::VirtAddr page);
+    // Without `shoot_down`, the other CPUs are the caller's to reach
+    // (shoot_down_range), before the frame is reused.
+    kstd::Expected<arch::PhysAddr, MapError> unmap_locked(arch::VirtAddr page, bool shoot_down = true);
     // Frees the PT, then the PD, above `address` if they are empty now.
     void free_empty_tables(arch::VirtAddr address, unsigned leaf);
     // The entry for `address` at `target_level`, creating tables on the way.
     kstd::Expected<arch::PageTableEntry*, MapError> create_entry(arch::VirtAddr address, unsigned target_level);
-    void flush(arch::VirtAddr page) const;
+    // Drops `page` from this CPU's TLB and, in the kernel half and when
+    // `shoot_down`, from every other CPU's.
+    void flush(arch::VirtAddr page, bool shoot_down = true) const;
+    void shoot_down_range(arch::VirtAddr start, uint64_t bytes) const;
 
     arch::PhysAddr m_root;
     uint64_t m_table_frames = 0;
