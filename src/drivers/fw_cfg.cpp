@@ -8,6 +8,7 @@ namespace {
 constexpr arch::Port16 selector(0x510);
 constexpr arch::Port8 data(0x511);
 constexpr uint16_t key_signature = 0x0000;
+constexpr uint16_t key_cpu_count = 0x0005; // FW_CFG_NB_CPUS, a little-endian u16 (QEMU docs/specs/fw_cfg.rst)
 constexpr uint16_t key_file_directory = 0x0019;
 constexpr size_t file_name_size = 56;
 
@@ -49,6 +50,15 @@ bool present()
     for (char c : expected)
         match &= data.read() == static_cast<uint8_t>(c);
     return match;
+}
+
+kstd::Expected<uint16_t, Error> cpu_count()
+{
+    if (!present())
+        return kstd::unexpected(Error::NotPresent);
+    select(key_cpu_count);
+    const uint8_t low = data.read();
+    return static_cast<uint16_t>(low | (data.read() << 8));
 }
 
 kstd::Expected<size_t, Error> read_file(std::string_view name, std::span<char> buffer)

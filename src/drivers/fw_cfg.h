@@ -25,6 +25,9 @@ std::string_view to_string(Error error);
 bool present();
 
 // Reads the named file into `buffer`; returns its size.
+// How many CPUs QEMU started the machine with (its -smp), for tests.
+kstd::Expected<uint16_t, Error> cpu_count();
+
 kstd::Expected<size_t, Error> read_file(std::string_view name, std::span<char> buffer);
 
 } // namespace drivers::fw_cfg

@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/control_registers.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/per_cpu.h"
 #include "interrupts/fault_diagnosis.h"
 #include "interrupts/fault_report.h"
 #include "interrupts/interrupts.h"
@@ -180,6 +181,9 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame)
     }
 
     if (is_hardware_vector(vector)) {
+        // Woken from the idle loop's halt: a TLB flush a shootdown left
+        // as a note is done before anything else runs here.
+        arch::leave_idle_tlb(arch::this_cpu_data());
         // No switch away from a hardware-interrupt handler: a reschedule it
         // asks for (the timer's) runs when the count drops, on the way out,
         // after the handler's end-of-interrupt.

@@ -210,6 +210,16 @@ kstd::Expected<arch::PhysAddr, MapError> AddressSpace::unmap(arch::VirtAddr page
 
 kstd::Expected<arch::PhysAddr, MapError> AddressSpace::unmap_locked(arch::VirtAddr page, bool shoot_down)
 {
+    arch::PageTableEntry* entry = TRY(mapped_small_page(page));
+    const arch::PhysAddr frame = entry->address();
+    *entry = arch::PageTableEntry();
+    flush(page, shoot_down);
+    free_empty_tables(page, leaf_level);
+    return frame;
+}
+
+kstd::Expected<arch::PageTableEntry*, MapError> AddressSpace::mapped_small_page(arch::VirtAddr page) const
+{
     if (!page.is_aligned(arch::page_size))
         return kstd::unexpected(MapError::Misaligned);
     auto slot = find_leaf(m_root, page);
@@ -219,29 +229,19 @@ kstd::Expected<arch::PhysAddr, MapError> AddressSpace::unmap_locked(arch::VirtAd
         return kstd::unexpected(MapError::NotMapped);
     if (slot->level != leaf_level)
         return kstd::unexpected(MapError::LargePage);
-    const arch::PhysAddr frame = slot->entry->address();
-    *slot->entry = arch::PageTableEntry();
-    flush(page, shoot_down);
-    free_empty_tables(page, slot->level);
-    return frame;
+    return slot->entry;
 }
 
 kstd::Expected<arch::PhysAddr, MapError> AddressSpace::replace_frame(arch::VirtAddr page, arch::PhysAddr frame)
 {
     sync::SpinlockGuard guard(m_lock);
-    if (!page.is_aligned(arch::page_size) || !frame.is_aligned(arch::page_size))
+    if (!frame.is_aligned(arch::page_size))
         return kstd::unexpected(MapError::Misaligned);
-    auto slot = find_leaf(m_root, page);
-    if (!slot)
-        return kstd::unexpected(slot.error());
-    if (!slot->entry->present())
-        return kstd::unexpected(MapError::NotMapped);
-    if (slot->level != leaf_level)
-        return kstd::unexpected(MapError::LargePage);
-    const arch::PhysAddr old = slot->entry->address();
+    arch::PageTableEntry* entry = TRY(mapped_small_page(page));
+    const arch::PhysAddr old = entry->address();
     // One store: a CPU walking the tables meanwhile sees the old entry or
     // the new one, never a mix or a hole.
-    *slot->entry = arch::PageTableEntry(frame, slot->entry->flags());
+    *entry = arch::PageTableEntry(frame, entry->flags());
     flush(page);
     return old;
 }

@@ -101,6 +101,9 @@ private:
     // Without `shoot_down`, the other CPUs are the caller's to reach
     // (shoot_down_range), before the frame is reused.
     kstd::Expected<arch::PhysAddr, MapError> unmap_locked(arch::VirtAddr page, bool shoot_down = true);
+    // The present 4 KiB leaf mapping `page` (with the lock held): Misaligned,
+    // NotMapped or LargePage otherwise.
+    kstd::Expected<arch::PageTableEntry*, MapError> mapped_small_page(arch::VirtAddr page) const;
     // Frees the PT, then the PD, above `address` if they are empty now.
     void free_empty_tables(arch::VirtAddr address, unsigned leaf);
     // The entry for `address` at `target_level`, creating tables on the way.

@@ -42,6 +42,7 @@ struct Shared {
     sync::Atomic<uint64_t> steps[thread_count]; // each written by its own thread only
     sync::Atomic<uint32_t> started{0};          // threads at the start line
     sync::Atomic<uint64_t> deadline{0};         // TSC; set by the last to start
+    sync::Atomic<uint32_t> blind{0};            // threads that have not seen another move yet
     uint64_t run_ticks = 0;                     // TSC ticks from then to the deadline
 };
 
@@ -92,26 +93,30 @@ uint64_t start_together(Shared& shared)
 }
 
 // Runs step() until the deadline (and at least min_steps times), counting
-// the other threads' progress seen between and during its steps. A thread
-// that has not seen another move by then goes on, up to 20 windows: on a
-// busy host the guest may be stopped for most of one window (the TSC runs
-// on meanwhile, the guest's ticks do not come), which is no proof of
-// anything.
+// the other threads' progress seen between and during its steps. While any
+// thread has not seen another move, all go on, up to 20 windows: on a busy
+// host the guest (or one of its CPUs) may be stopped for most of a window
+// (the TSC runs on meanwhile, the guest's ticks do not come), which is no
+// proof of anything.
 template <typename Step>
 void hammer(Worker& worker, Step&& step)
 {
     const uint64_t deadline = start_together(*worker.shared);
     const uint64_t last_chance = deadline + 19 * worker.shared->run_ticks;
     uint64_t seen = others_steps(worker);
-    const auto saw_nothing = [&] { return worker.saw_others_between_steps + worker.saw_others_during_a_step == 0; };
+    bool blind = true;
     while (worker.steps < min_steps || arch::tsc::now() < deadline
-           || (saw_nothing() && arch::tsc::now() < last_chance)) {
+           || (worker.shared->blind.load() > 0 && arch::tsc::now() < last_chance)) {
         const uint64_t before = others_steps(worker);
         worker.saw_others_between_steps += before != seen;
         step();
         seen = others_steps(worker);
         worker.saw_others_during_a_step += seen != before;
         worker.shared->steps[worker.index].store(++worker.steps, sync::MemoryOrder::Relaxed);
+        if (blind && worker.saw_others_between_steps + worker.saw_others_during_a_step > 0) {
+            blind = false;
+            worker.shared->blind.fetch_add(static_cast<uint32_t>(-1));
+        }
     }
 }
 
@@ -161,6 +166,7 @@ void run_threads(Worker (&workers)[thread_count], int (*entry)(void*))
         steps.store(0);
     g_shared.started.store(0);
     g_shared.deadline.store(0);
+    g_shared.blind.store(thread_count);
     g_shared.run_ticks = hz / 1'000'000 * run_microseconds;
     sched::Thread* threads[thread_count] = {};
     for (unsigned i = 0; i < thread_count; ++i) {

@@ -64,7 +64,9 @@ uint32_t index_of(Priority priority)
                 continue;
             }
         }
+        arch::enter_idle_tlb(arch::this_cpu_data()); // a shootdown may leave a note (per_cpu.h)
         sync::wait_for_interrupt(); // interrupts on and halt in one step (sync/idle.h)
+        arch::leave_idle_tlb(arch::this_cpu_data());
     }
 }
 

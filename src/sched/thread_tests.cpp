@@ -20,8 +20,9 @@ struct PingPong {
     // append is one step for the scheduler (length++ lost an update once).
     void note(char c)
     {
-        const sync::PreemptionGuard whole;
-        trace[length++] = c;
+        // One atomic step for the index: the two threads may run on two
+        // CPUs at once (a PreemptionGuard only keeps one CPU's scheduler out).
+        trace[__atomic_fetch_add(&length, 1, __ATOMIC_RELAXED)] = c;
     }
 };
 
@@ -83,7 +84,8 @@ KTEST(thread, two_threads_take_turns_and_exit_with_a_status)
     }
     EXPECT_EQ(trace.size(), 6u);
     EXPECT_EQ(as, 3u, "trace {}", trace);
-    EXPECT_GE(turns, 1u, "trace {}", trace);
+    if (arch::online_cpu_count() == 1) // on several CPUs both may run through side by side
+        EXPECT_GE(turns, 1u, "trace {}", trace);
     EXPECT_EQ(sched::current_thread().id(), self, "back on the thread that joined them");
 }
 
@@ -112,7 +114,9 @@ void create_and_join(int count)
 }
 } // namespace
 
-KTEST(thread, a_thousand_threads_created_and_joined_give_back_every_frame_and_byte)
+// Slow: a thousand creations and joins, each join a stack unmapped and shot down on the other CPUs;
+// seconds when QEMU's CPUs share a busy host.
+KTEST(thread, a_thousand_threads_created_and_joined_give_back_every_frame_and_byte, ktest::slow)
 {
     // A first few hundred bring the heap to its steady size: in a test kernel
     // KASAN's quarantine keeps the last 256 freed blocks (the Thread records),

@@ -30,6 +30,7 @@ bool g_stop = false;      // a panic: every CPU that sees it halts
 uint32_t g_stopped = 0;   // CPUs halted by it
 uint64_t g_sent = 0;
 uint64_t g_handled = 0;
+uint64_t g_deferred = 0;  // left as notes to idle CPUs
 // Per-CPU: a shootdown is asked of this CPU (set by the asker, cleared by
 // the NMI handler).
 KESTREL_PER_CPU bool g_shootdown_asked;
@@ -111,19 +112,26 @@ void shoot_down_tlb(arch::VirtAddr start, uint64_t bytes)
     lock();
     __atomic_store_n(&g_start, start.value(), __ATOMIC_RELEASE);
     __atomic_store_n(&g_bytes, bytes, __ATOMIC_RELEASE);
-    // Count the targets first, then ask them, so none acks before the count is there.
+    // The targets: every other online CPU that runs (an idle one is left a
+    // note and flushes as it wakes, per_cpu.h). Marked and counted first,
+    // then asked, so that none acks before the count is there.
     const uint32_t self = arch::this_cpu_data().id;
-    uint32_t targets = 0;
+    arch::CpuData* targets[arch::max_cpus];
+    uint32_t count = 0;
     for (uint32_t cpu = 0; cpu < arch::max_cpus; ++cpu) {
         arch::CpuData* data = arch::cpu_data_of(cpu);
-        if (cpu != self && data != nullptr && __atomic_load_n(&data->online, __ATOMIC_ACQUIRE))
-            ++targets;
+        if (cpu == self || data == nullptr || !__atomic_load_n(&data->online, __ATOMIC_ACQUIRE))
+            continue;
+        if (arch::owe_flush_if_idle(*data)) {
+            __atomic_add_fetch(&g_deferred, 1, __ATOMIC_RELAXED);
+            continue;
+        }
+        __atomic_store_n(&arch::per_cpu_of(g_shootdown_asked, *data), true, __ATOMIC_RELEASE);
+        targets[count++] = data;
     }
-    __atomic_store_n(&g_waiting, targets, __ATOMIC_RELEASE);
-    (void)send_to_others([](arch::CpuData& data) {
-        __atomic_store_n(&arch::per_cpu_of(g_shootdown_asked, data), true, __ATOMIC_RELEASE);
-        apic::send_ipi(data.apic_id, apic::Delivery::Nmi);
-    });
+    __atomic_store_n(&g_waiting, count, __ATOMIC_RELEASE);
+    for (uint32_t i = 0; i < count; ++i)
+        apic::send_ipi(targets[i]->apic_id, apic::Delivery::Nmi);
     __atomic_add_fetch(&g_sent, 1, __ATOMIC_RELAXED);
     uint64_t spins = 0;
     while (__atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE) != 0) {
@@ -160,6 +168,11 @@ uint64_t shootdowns_sent()
 uint64_t shootdowns_handled()
 {
     return __atomic_load_n(&g_handled, __ATOMIC_RELAXED);
+}
+
+uint64_t shootdowns_deferred()
+{
+    return __atomic_load_n(&g_deferred, __ATOMIC_RELAXED);
 }
 
 } // namespace smp

@@ -13,7 +13,10 @@
 //     spin until every target acked               invlpg the range; ack
 //     release the lock                         return to what it was doing
 //
-// Only online CPUs are asked (arch::CpuData::online).
+// Only online CPUs are asked (arch::CpuData::online), and of them only those
+// that run: a CPU halted in its idle loop is left a note instead, and drops
+// its whole TLB when an interrupt wakes it, before the handler runs
+// (arch::owe_flush_if_idle, per_cpu.h): no NMI to wake a halted CPU for.
 
 #include <cstdint>
 #include "arch/x86_64/address.h"
@@ -38,5 +41,6 @@ core::StoppedCpus stop_other_cpus();
 // Counters, for tests and the summary.
 uint64_t shootdowns_sent();
 uint64_t shootdowns_handled(); // by this machine's CPUs, all together
+uint64_t shootdowns_deferred(); // left as a note to an idle CPU instead of an NMI
 
 } // namespace smp

@@ -22,19 +22,6 @@
 
 namespace {
 
-// How many CPUs QEMU was given, when CTest says (fw_cfg opt/kestrel/cpus).
-std::optional<uint32_t> expected_cpus()
-{
-    char text[8] = {};
-    auto read = drivers::fw_cfg::read_file("opt/kestrel/cpus", {text, sizeof text - 1});
-    if (!read || *read == 0)
-        return std::nullopt;
-    uint32_t value = 0;
-    for (size_t i = 0; i < *read && text[i] >= '0' && text[i] <= '9'; ++i)
-        value = value * 10 + static_cast<uint32_t>(text[i] - '0');
-    return value;
-}
-
 void skip_on_one_cpu()
 {
     if (arch::online_cpu_count() < 2)
@@ -45,10 +32,10 @@ void skip_on_one_cpu()
 
 KTEST(smp, every_cpu_qemu_was_given_is_online)
 {
-    const std::optional<uint32_t> expected = expected_cpus();
+    auto expected = drivers::fw_cfg::cpu_count();
     if (!expected)
-        KTEST_SKIP("the CPU count was not passed (fw_cfg opt/kestrel/cpus)");
-    EXPECT_EQ(arch::online_cpu_count(), *expected);
+        KTEST_SKIP("no QEMU fw_cfg to say how many CPUs it started");
+    EXPECT_EQ(arch::online_cpu_count(), uint32_t{*expected});
 }
 
 KTEST(smp, threads_run_on_every_online_cpu)

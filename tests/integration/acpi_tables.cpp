@@ -14,14 +14,10 @@ KTEST_INIT_STAGE(Memory);
 
 namespace {
 
-// QEMU's number of CPUs at boot: fw_cfg's legacy item FW_CFG_NB_CPUS (key
-// 5, a little-endian u16; QEMU docs/specs/fw_cfg.rst), read through the
-// selector and data ports (drivers/fw_cfg.h reads only named files).
+// QEMU's number of CPUs at boot (its fw_cfg item for it).
 uint16_t qemu_cpu_count()
 {
-    arch::Port16(0x510).write(0x05);
-    const uint8_t low = arch::Port8(0x511).read();
-    return static_cast<uint16_t>(low | (arch::Port8(0x511).read() << 8));
+    return MUST(drivers::fw_cfg::cpu_count());
 }
 
 } // namespace

@@ -37,6 +37,7 @@ struct CpuData {
     uint64_t user_rsp;         // the user RSP while the entry switches stacks
     uint32_t apic_id;          // its local APIC's id (interrupts/local_apic.h), for IPIs
     bool online;               // running kernel code, taking interrupts and threads
+    uint32_t tlb_state;        // TlbState: halted in its idle loop, a TLB flush owed (GCC atomics)
     // The per-CPU area's start, for the variables of this CPU (this_cpu does
     // the same for the running CPU): per_cpu_of(variable, cpu).
 };
@@ -47,6 +48,43 @@ struct CpuData {
 void register_cpu(CpuData& data);
 // CPU `id`'s CpuData, or null when no such CPU was registered.
 CpuData* cpu_data_of(uint32_t id);
+// A CPU halted in its idle loop need not be woken by an NMI to drop TLB
+// entries: a TLB shootdown leaves it a note instead, and the CPU flushes its
+// whole TLB before it runs anything (the first thing at the interrupt that
+// wakes it). What Linux calls lazy TLB mode, for the idle CPU only.
+enum TlbState : uint32_t {
+    TlbActive = 0,    // running: a shootdown must reach it by NMI
+    TlbIdle = 1,      // halted in its idle loop, interrupts about to wake it
+    TlbFlushOwed = 2, // as idle, and a shootdown came meanwhile
+};
+// The idle loop, with interrupts off, right before it halts.
+inline void enter_idle_tlb(CpuData& cpu)
+{
+    __atomic_store_n(&cpu.tlb_state, uint32_t{TlbIdle}, __ATOMIC_SEQ_CST);
+}
+// Leaving idle (interrupt entry, or the idle loop after its halt): the owed
+// flush, a CR3 reload (the kernel's pages are not global).
+inline void leave_idle_tlb(CpuData& cpu)
+{
+    if (__atomic_load_n(&cpu.tlb_state, __ATOMIC_RELAXED) == TlbActive)
+        return;
+    if (__atomic_exchange_n(&cpu.tlb_state, uint32_t{TlbActive}, __ATOMIC_SEQ_CST) == TlbFlushOwed) {
+        uint64_t root;
+        // Reloading CR3 with its own value drops every non-global TLB entry (SDM vol. 3, 4.10.4.1).
+        asm volatile("mov %%cr3, %0\n\tmov %0, %%cr3" : "=r"(root) : : "memory");
+    }
+}
+// The shootdown's side: true when `cpu` is idle and now owes a flush (no
+// NMI needed), false when it runs and must be reached by NMI.
+inline bool owe_flush_if_idle(CpuData& cpu)
+{
+    uint32_t expected = TlbIdle;
+    if (__atomic_compare_exchange_n(&cpu.tlb_state, &expected, uint32_t{TlbFlushOwed}, false, __ATOMIC_SEQ_CST,
+                                    __ATOMIC_SEQ_CST))
+        return true;
+    return expected == TlbFlushOwed;
+}
+
 // CPUs marked online (CpuData::online), the boot CPU included.
 uint32_t online_cpu_count();
 void mark_online(CpuData& data);
