@@ -1,4 +1,5 @@
 #include "drivers/keyboard.h"
+#include "arch/x86_64/tsc.h"
 #include "sync/interrupt_guard.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/port.h"
@@ -200,10 +201,13 @@ uint64_t dropped_scancodes()
 kstd::Expected<void, Error> inject_scancode(uint8_t byte)
 {
     // The controller holds one byte: wait until the interrupt handler
-    // (on whichever CPU the I/O APIC sends IRQ 1 to) has read the last one,
-    // or this one would take its place.
-    for (uint32_t spins = 0; (status_port.read() & status_output_full) != 0; ++spins) {
-        if (spins == spin_limit)
+    // (on whichever CPU the I/O APIC sends IRQ 1 to, which a busy host may
+    // hold back for milliseconds) has read the last one, or this one would
+    // take its place. Up to about two seconds of TSC time.
+    const uint64_t start = arch::tsc::now();
+    const uint64_t limit = arch::tsc::calibrated() ? 2 * *arch::tsc::frequency_hz() : 6'000'000'000ull;
+    while ((status_port.read() & status_output_full) != 0) {
+        if (arch::tsc::now() - start > limit)
             return kstd::unexpected(Error::ControllerTimeout);
         arch::pause();
     }

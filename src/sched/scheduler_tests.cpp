@@ -65,11 +65,14 @@ KTEST(scheduler, sleepers_wake_in_deadline_order)
 KTEST(scheduler, a_sleeping_thread_uses_no_cpu_and_the_idle_thread_runs)
 {
     auto body = [] {
-        sched::sleep_for(5ms);
+        sched::sleep_for(200ms);
         return 0;
     };
     sched::Thread& sleeper = sched::testing::start("sleeper", body);
-    sched::sleep_for(2ms);
+    // On one CPU it sleeps as soon as this thread does; on another CPU the
+    // host decides when it gets there: look until it is asleep.
+    for (int i = 0; i < 150 && sleeper.state() != sched::ThreadState::Sleeping; ++i)
+        sched::sleep_for(1ms);
     EXPECT_EQ(sleeper.state(), sched::ThreadState::Sleeping);
     EXPECT_STREQ(sleeper.waiting_on(), "sleep");
     sched::join(sleeper);
