@@ -47,10 +47,26 @@ void flush_range(uint64_t start, uint64_t bytes)
         arch::invalidate_page(arch::VirtAddr(page));
 }
 
+// This CPU's CpuData, found by its local APIC id rather than through GS: an
+// NMI may strike where GS does not name this CPU's area (between SYSCALL
+// and its SWAPGS, or while a test borrows another area).
+arch::CpuData* own_cpu()
+{
+    const uint32_t apic_id = apic::id();
+    for (uint32_t id = 0; id < arch::max_cpus; ++id) {
+        arch::CpuData* data = arch::cpu_data_of(id);
+        if (data != nullptr && data->apic_id == apic_id)
+            return data;
+    }
+    return nullptr;
+}
+
 bool on_nmi()
 {
     bool handled = false;
-    if (__atomic_exchange_n(&arch::this_cpu(g_shootdown_asked), false, __ATOMIC_ACQ_REL)) {
+    arch::CpuData* cpu = own_cpu();
+    if (cpu != nullptr
+        && __atomic_exchange_n(&arch::per_cpu_of(g_shootdown_asked, *cpu), false, __ATOMIC_ACQ_REL)) {
         flush_range(__atomic_load_n(&g_start, __ATOMIC_ACQUIRE), __atomic_load_n(&g_bytes, __ATOMIC_ACQUIRE));
         __atomic_add_fetch(&g_handled, 1, __ATOMIC_RELAXED);
         __atomic_sub_fetch(&g_waiting, 1, __ATOMIC_ACQ_REL);
