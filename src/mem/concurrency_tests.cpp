@@ -94,7 +94,7 @@ uint64_t start_together(Shared& shared)
 
 // Runs step() until the deadline (and at least min_steps times), counting
 // the other threads' progress seen between and during its steps. While any
-// thread has not seen another move, all go on, up to 20 windows: on a busy
+// thread has not seen another move, all go on, up to 200 windows (5 s): on a busy
 // host the guest (or one of its CPUs) may be stopped for most of a window
 // (the TSC runs on meanwhile, the guest's ticks do not come), which is no
 // proof of anything.
@@ -102,7 +102,7 @@ template <typename Step>
 void hammer(Worker& worker, Step&& step)
 {
     const uint64_t deadline = start_together(*worker.shared);
-    const uint64_t last_chance = deadline + 19 * worker.shared->run_ticks;
+    const uint64_t last_chance = deadline + 199 * worker.shared->run_ticks;
     uint64_t seen = others_steps(worker);
     bool blind = true;
     while (worker.steps < min_steps || arch::tsc::now() < deadline

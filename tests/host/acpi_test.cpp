@@ -6,6 +6,7 @@
 // (ASan and UBSan watch every byte; the fake hands out exactly what exists).
 
 #include <gtest/gtest.h>
+#include "formatted_text.h"
 #include <cstring>
 #include <map>
 #include <string>
@@ -249,14 +250,7 @@ std::optional<boot::RsdpInfo> pvh_rsdp(uint64_t address = rsdp_at)
 template <typename T>
 std::string text_of(const T& value)
 {
-    std::string text;
-    struct StringSink final : kstd::Sink {
-        std::string& out;
-        explicit StringSink(std::string& o) : out(o) {}
-        void write(std::string_view s) override { out.append(s); }
-    } sink(text);
-    kstd::format_to(sink, "{}", value);
-    return text;
+    return formatted_text(value);
 }
 
 std::string problems_of(const acpi::Tables& tables)

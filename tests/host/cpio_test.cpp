@@ -6,6 +6,7 @@
 // bad read (the sanitizers watch every byte).
 
 #include <gtest/gtest.h>
+#include "formatted_text.h"
 #include <cstdio>
 #include <cstring>
 #include <iterator>
@@ -27,14 +28,7 @@ static_assert(std::forward_iterator<Archive::Iterator>);
 
 std::string text_of(const fs::cpio::Error& error)
 {
-    std::string text;
-    struct StringSink final : kstd::Sink {
-        std::string& out;
-        explicit StringSink(std::string& o) : out(o) {}
-        void write(std::string_view s) override { out.append(s); }
-    } sink(text);
-    kstd::format_to(sink, "{}", error);
-    return text;
+    return formatted_text(error);
 }
 
 // The error open() gives, as text; "opened" if it accepts the archive.

@@ -7,6 +7,7 @@
 // sanitizers watch every byte).
 
 #include <gtest/gtest.h>
+#include "formatted_text.h"
 #include <array>
 #include <cstring>
 #include <string>
@@ -57,14 +58,7 @@ Sector sector_with(std::initializer_list<RawEntry> entries, bool signature = tru
 
 std::string text_of(const Error& error)
 {
-    std::string text;
-    struct StringSink final : kstd::Sink {
-        std::string& out;
-        explicit StringSink(std::string& o) : out(o) {}
-        void write(std::string_view s) override { out.append(s); }
-    } sink(text);
-    kstd::format_to(sink, "{}", error);
-    return text;
+    return formatted_text(error);
 }
 
 std::string error_of(const Sector& sector, uint64_t disk_sectors = 8192)

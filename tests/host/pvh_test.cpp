@@ -4,6 +4,7 @@
 // and the fake memory hands out exactly the bytes that exist).
 
 #include <gtest/gtest.h>
+#include "formatted_text.h"
 #include <cstring>
 #include <map>
 #include <string>
@@ -99,14 +100,7 @@ std::string error_of(const FakeMemory& memory)
     auto parsed = boot::parse_pvh(memory, arch::PhysAddr(start_at), info);
     if (parsed)
         return "";
-    std::string text;
-    struct StringSink final : kstd::Sink {
-        std::string& out;
-        explicit StringSink(std::string& o) : out(o) {}
-        void write(std::string_view s) override { out.append(s); }
-    } sink(text);
-    kstd::format_to(sink, "{}", parsed.error());
-    return text;
+    return formatted_text(parsed.error());
 }
 
 TEST(Pvh, parses_what_qemu_gives)
