@@ -72,6 +72,11 @@ kstd::Expected<uint64_t, MeasureError> measure_tsc_ticks(uint32_t microseconds)
     if (count == 0 || count > 0xFFFF)
         return kstd::unexpected(MeasureError::DurationOutOfRange);
 
+    // Both TSC reads on one CPU: a thread moved to another CPU in between
+    // would subtract one CPU's counter from another's. (Interrupts stay on;
+    // a tick in between only makes the run longer, and the callers keep the
+    // shortest.)
+    const sync::PreemptionGuard stay_on_this_cpu;
     const uint8_t saved = control_port_b.read();
     control_port_b.write(static_cast<uint8_t>(saved & ~(gate2 | speaker))); // gate low: hold
     mode_command.write(channel2_mode0);
