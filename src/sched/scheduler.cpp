@@ -95,15 +95,24 @@ void acquire_scheduler_lock()
         return; // this CPU holds it already
     const uint32_t me = arch::this_cpu_data().id + 1;
     uint64_t spins = 0;
+    uint64_t stuck_since = 0;
     for (;;) {
         uint32_t expected = 0;
         if (__atomic_compare_exchange_n(&g_lock_owner, &expected, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
             return;
         while (__atomic_load_n(&g_lock_owner, __ATOMIC_RELAXED) != 0) {
             arch::pause();
-            if (++spins == lock_deadlock_spins)
-                core::panic("CPU {} waited {} spins for the scheduler lock, held by CPU {}", me - 1, spins,
-                            __atomic_load_n(&g_lock_owner, __ATOMIC_RELAXED) - 1);
+            // The spins, then ten seconds of TSC time: the holder may be a
+            // virtual CPU a busy host has not run for a while.
+            if (++spins >= lock_deadlock_spins) {
+                auto hz = arch::tsc::frequency_hz();
+                const uint64_t now = arch::tsc::now();
+                if (stuck_since == 0)
+                    stuck_since = now;
+                if (!hz || now - stuck_since > 10 * *hz)
+                    core::panic("CPU {} waited {} spins for the scheduler lock, held by CPU {}", me - 1, spins,
+                                __atomic_load_n(&g_lock_owner, __ATOMIC_RELAXED) - 1);
+            }
         }
     }
 }

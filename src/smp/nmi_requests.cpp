@@ -150,9 +150,17 @@ void shoot_down_tlb(arch::VirtAddr start, uint64_t bytes)
         apic::send_ipi(targets[i]->apic_id, apic::Delivery::Nmi);
     __atomic_add_fetch(&g_sent, 1, __ATOMIC_RELAXED);
     uint64_t spins = 0;
+    uint64_t stuck_since = 0;
     while (__atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE) != 0) {
         arch::pause();
-        if (++spins == answer_spins)
+        // The spins, then ten seconds of TSC time (a virtual CPU the host
+        // holds back answers late, not never).
+        if (++spins < answer_spins)
+            continue;
+        auto hz = arch::tsc::frequency_hz();
+        if (stuck_since == 0)
+            stuck_since = arch::tsc::now();
+        if (!hz || arch::tsc::now() - stuck_since > 10 * *hz)
             core::panic("TLB shootdown of {:#x} (+{} bytes): {} CPU(s) never answered the NMI", start.value(), bytes,
                         __atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE));
     }

@@ -14,7 +14,8 @@
 // is a panic at once, naming the lock and the CPU, and releasing it on
 // another CPU than the holder's is one too. Waiting for another CPU panics
 // after `deadlock_spins` attempts (10 million by default: about a second)
-// instead of hanging silently.
+// and, with other CPUs online, two more seconds of TSC time (a virtual CPU
+// the host holds back is slow, not stuck), instead of hanging silently.
 
 #include "sync/atomic.h"
 #include <cstdint>
