@@ -10,13 +10,30 @@ namespace {
 PanicObserver g_observer = nullptr;
 PanicStopHook g_stop_others = nullptr;
 int g_panic_depth = 0;
-uint32_t g_panic_cpu = 0; // the id of the CPU whose panic is being reported
+uint32_t g_panic_owner = 0; // the CPU whose panic is being reported, id + 1; 0: none (GCC atomics)
 char g_message_storage[512];
 kstd::BufferSink g_message_buffer{std::span<char>(g_message_storage, sizeof g_message_storage)};
+
+// One panic is reported, the first CPU's: this CPU claims it, or, when
+// another CPU's panic is under way, stops here for good (it is being
+// stopped anyway), before it formats anything into the one message buffer
+// that report is using. A panic while panicking on the claiming CPU goes on
+// (to the nested report).
+void claim_panic()
+{
+    arch::disable_interrupts();
+    const uint32_t me = arch::this_cpu_data().id + 1;
+    uint32_t owner = 0;
+    if (__atomic_compare_exchange_n(&g_panic_owner, &owner, me, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
+        || owner == me)
+        return;
+    arch::halt_forever();
+}
 } // namespace
 
 kstd::BufferSink& detail::panic_message_buffer()
 {
+    claim_panic();
     g_message_buffer.clear();
     return g_message_buffer;
 }
@@ -37,6 +54,7 @@ void panic_recovered()
     // never be destroyed now.
     console().abandon_lock();
     __atomic_store_n(&g_panic_depth, 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&g_panic_owner, uint32_t{0}, __ATOMIC_SEQ_CST);
 }
 
 bool panic_in_progress()
@@ -55,23 +73,18 @@ void print_panic_report(const PanicInfo& info)
 
 void panic_with_message(std::string_view message, const std::source_location& location)
 {
-    arch::disable_interrupts();
+    // Another CPU's panic under way: this one stops here, without a word.
+    claim_panic();
     const bool truncated = message.data() == g_message_storage && g_message_buffer.truncated();
     const PanicInfo info{message, location, arch::read_frame_pointer(), truncated};
-    const uint32_t cpu = arch::this_cpu_data().id;
-    // One panic at a time: a second one on this CPU (a panic while
-    // panicking) prints the bare minimum and stops; one on another CPU
-    // stops without a word (that CPU is being stopped anyway: the report
-    // is printed once).
+    // A panic while panicking (on this CPU: the claim above) prints the bare
+    // minimum and stops.
     if (__atomic_add_fetch(&g_panic_depth, 1, __ATOMIC_SEQ_CST) > 1) {
-        if (__atomic_load_n(&g_panic_cpu, __ATOMIC_SEQ_CST) != cpu)
-            arch::halt_forever();
         console().write("PANIC (nested): ");
         console().write(message);
         console().write("\n");
         arch::halt_forever();
     }
-    __atomic_store_n(&g_panic_cpu, cpu, __ATOMIC_SEQ_CST);
     // A test harness may take the panic as a case's end and carry on (it
     // does not return then): the other CPUs run on with it.
     if (g_observer)
