@@ -18,6 +18,7 @@
 #include "sched/io_wait.h"
 #include "sched/might_sleep.h"
 #include "sync/idle.h"
+#include "sync/deadlock_watch.h"
 #include "sync/preemption.h"
 
 extern "C" void sched_switch(uint64_t* save_rsp, uint64_t load_rsp);
@@ -34,7 +35,8 @@ KESTREL_PER_CPU uint64_t g_ticks_charged;
 // free; GCC atomics) and each CPU's depth of nested SchedulerLocks.
 uint32_t g_lock_owner = 0;
 KESTREL_PER_CPU uint32_t g_lock_depth;
-// Panic after this many spins for the lock (about a second, as sync::Spinlock).
+// Panic after this many spins for the lock (about a second, as sync::Spinlock) and, with
+// other CPUs, ten seconds more (sync/deadlock_watch.h).
 constexpr uint64_t lock_deadlock_spins = 50'000'000;
 // The page-table root this CPU runs on, as switch_to last loaded it (or the
 // kernel's, which the Memory stage loaded before any thread).
@@ -94,25 +96,16 @@ void acquire_scheduler_lock()
     if (depth++ > 0)
         return; // this CPU holds it already
     const uint32_t me = arch::this_cpu_data().id + 1;
-    uint64_t spins = 0;
-    uint64_t stuck_since = 0;
+    sync::DeadlockWatch watch(lock_deadlock_spins, 10);
     for (;;) {
         uint32_t expected = 0;
         if (__atomic_compare_exchange_n(&g_lock_owner, &expected, me, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
             return;
         while (__atomic_load_n(&g_lock_owner, __ATOMIC_RELAXED) != 0) {
             arch::pause();
-            // The spins, then ten seconds of TSC time: the holder may be a
-            // virtual CPU a busy host has not run for a while.
-            if (++spins >= lock_deadlock_spins) {
-                auto hz = arch::tsc::frequency_hz();
-                const uint64_t now = arch::tsc::now();
-                if (stuck_since == 0)
-                    stuck_since = now;
-                if (!hz || now - stuck_since > 10 * *hz)
-                    core::panic("CPU {} waited {} spins for the scheduler lock, held by CPU {}", me - 1, spins,
-                                __atomic_load_n(&g_lock_owner, __ATOMIC_RELAXED) - 1);
-            }
+            if (watch.stuck())
+                core::panic("CPU {} waited {} spins for the scheduler lock, held by CPU {}", me - 1, watch.spins(),
+                            __atomic_load_n(&g_lock_owner, __ATOMIC_RELAXED) - 1);
         }
     }
 }

@@ -168,15 +168,9 @@ extern "C" [[noreturn]] void ap_entry(CpuStart* start)
 
 void reload_own_cpu_data()
 {
-    arch::CpuData* own = arch::cpu_data_of(0);
-    if (apic::enabled()) {
-        const uint32_t apic_id = apic::id();
-        for (uint32_t id = 0; id < arch::max_cpus; ++id) {
-            arch::CpuData* data = arch::cpu_data_of(id);
-            if (data != nullptr && data->apic_id == apic_id && (id == 0 || data->online))
-                own = data;
-        }
-    }
+    arch::CpuData* own = apic::enabled() ? arch::cpu_data_by_apic_id(apic::id()) : nullptr;
+    if (own == nullptr)
+        own = arch::cpu_data_of(0);
     if (own != nullptr)
         arch::load_cpu_data(*own);
 }

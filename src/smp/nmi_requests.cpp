@@ -8,6 +8,7 @@
 #include "interrupts/interrupts.h"
 #include "interrupts/local_apic.h"
 #include "mem/address_space.h"
+#include "sync/deadlock_watch.h"
 
 namespace smp {
 
@@ -16,9 +17,9 @@ namespace {
 namespace apic = interrupts::local_apic;
 
 constexpr uint64_t full_flush_pages = 32;
-// A target that has not answered in this many spins is reported (it cannot
-// be: an NMI is taken at the next instruction boundary, unless the CPU is
-// already in an NMI handler, which returns quickly).
+// A target that has not answered in this many spins and ten seconds is
+// reported (it cannot be: an NMI is taken at the next instruction boundary,
+// unless the CPU is already in an NMI handler, which returns quickly).
 constexpr uint64_t answer_spins = 200'000'000;
 
 // The request in flight, written by the CPU holding g_lock (GCC atomics).
@@ -47,24 +48,13 @@ void flush_range(uint64_t start, uint64_t bytes)
         arch::invalidate_page(arch::VirtAddr(page));
 }
 
-// This CPU's CpuData, found by its local APIC id rather than through GS: an
-// NMI may strike where GS does not name this CPU's area (between SYSCALL
-// and its SWAPGS, or while a test borrows another area).
-arch::CpuData* own_cpu()
-{
-    const uint32_t apic_id = apic::id();
-    for (uint32_t id = 0; id < arch::max_cpus; ++id) {
-        arch::CpuData* data = arch::cpu_data_of(id);
-        if (data != nullptr && data->apic_id == apic_id)
-            return data;
-    }
-    return nullptr;
-}
-
 bool on_nmi()
 {
     bool handled = false;
-    arch::CpuData* cpu = own_cpu();
+    // By its local APIC id, not through GS: an NMI may strike where GS does
+    // not name this CPU's area (between SYSCALL and its SWAPGS, or while a
+    // test borrows another area).
+    arch::CpuData* cpu = arch::cpu_data_by_apic_id(apic::id());
     if (cpu != nullptr
         && __atomic_exchange_n(&arch::per_cpu_of(g_shootdown_asked, *cpu), false, __ATOMIC_ACQ_REL)) {
         flush_range(__atomic_load_n(&g_start, __ATOMIC_ACQUIRE), __atomic_load_n(&g_bytes, __ATOMIC_ACQUIRE));
@@ -149,18 +139,10 @@ void shoot_down_tlb(arch::VirtAddr start, uint64_t bytes)
     for (uint32_t i = 0; i < count; ++i)
         apic::send_ipi(targets[i]->apic_id, apic::Delivery::Nmi);
     __atomic_add_fetch(&g_sent, 1, __ATOMIC_RELAXED);
-    uint64_t spins = 0;
-    uint64_t stuck_since = 0;
+    sync::DeadlockWatch watch(answer_spins, 10);
     while (__atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE) != 0) {
         arch::pause();
-        // The spins, then ten seconds of TSC time (a virtual CPU the host
-        // holds back answers late, not never).
-        if (++spins < answer_spins)
-            continue;
-        auto hz = arch::tsc::frequency_hz();
-        if (stuck_since == 0)
-            stuck_since = arch::tsc::now();
-        if (!hz || arch::tsc::now() - stuck_since > 10 * *hz)
+        if (watch.stuck())
             core::panic("TLB shootdown of {:#x} (+{} bytes): {} CPU(s) never answered the NMI", start.value(), bytes,
                         __atomic_load_n(&g_waiting, __ATOMIC_ACQUIRE));
     }

@@ -1,6 +1,5 @@
 #include "sync/spinlock.h"
-#include "arch/x86_64/tsc.h"
-#include "arch/x86_64/per_cpu.h"
+#include "sync/deadlock_watch.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/per_cpu.h"
 #include "core/panic.h"
@@ -115,24 +114,6 @@ void describe_held_locks(kstd::Sink& sink)
 #endif
 }
 
-namespace {
-// Past the spin count, whether the holder looks stuck for good. With other
-// CPUs online, the holder may only be a virtual CPU the host has not run
-// for a while (QEMU on a busy machine: 10 million spins went by in well
-// under a second): then the wait must also have lasted two seconds of TSC
-// time since the count was reached (`since`, 0 until then).
-bool holder_is_stuck(uint64_t& since)
-{
-    auto hz = arch::tsc::frequency_hz();
-    if (arch::online_cpu_count() <= 1 || !hz)
-        return true;
-    const uint64_t now = arch::tsc::now();
-    if (since == 0)
-        since = now;
-    return now - since > 2 * *hz;
-}
-} // namespace
-
 bool Spinlock::lock(const std::source_location& where)
 {
     const bool were_enabled = arch::interrupts_enabled();
@@ -150,14 +131,12 @@ bool Spinlock::lock(const std::source_location& where)
     // Test-and-test-and-set: spin on a plain load so a waiting CPU does not
     // keep the cache line in exclusive state. Acquire: the protected data is
     // read only after the lock is ours.
-    uint64_t stuck_since = 0;
-    for (uint32_t spins = 0; m_locked.exchange(true, MemoryOrder::Acquire); ) {
+    DeadlockWatch watch(m_deadlock_spins, 2);
+    while (m_locked.exchange(true, MemoryOrder::Acquire)) {
         while (m_locked.load(MemoryOrder::Relaxed)) {
-            if (spins < m_deadlock_spins)
-                ++spins;
-            else if (holder_is_stuck(stuck_since))
+            if (watch.stuck())
                 core::panic("spinlock \"{}\" still held by CPU {} after {} spins on CPU {}", m_name,
-                            m_owner.load(MemoryOrder::Relaxed) - 1, spins, me - 1);
+                            m_owner.load(MemoryOrder::Relaxed) - 1, watch.spins(), me - 1);
             arch::pause();
         }
     }

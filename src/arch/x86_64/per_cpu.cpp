@@ -74,6 +74,16 @@ CpuData* cpu_data_of(uint32_t id)
     return id < max_cpus ? __atomic_load_n(&g_registry[id], __ATOMIC_ACQUIRE) : nullptr;
 }
 
+CpuData* cpu_data_by_apic_id(uint32_t apic_id)
+{
+    for (uint32_t id = 0; id < max_cpus; ++id) {
+        CpuData* data = cpu_data_of(id);
+        if (data != nullptr && data->apic_id == apic_id)
+            return data;
+    }
+    return nullptr;
+}
+
 uint32_t online_cpu_count()
 {
     return __atomic_load_n(&g_online, __ATOMIC_ACQUIRE);

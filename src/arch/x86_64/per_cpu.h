@@ -48,6 +48,9 @@ struct CpuData {
 void register_cpu(CpuData& data);
 // CPU `id`'s CpuData, or null when no such CPU was registered.
 CpuData* cpu_data_of(uint32_t id);
+// The registered CPU whose local APIC has `apic_id`, or null: how code
+// that cannot trust GS (an NMI handler, a harness after a panic) finds its own.
+CpuData* cpu_data_by_apic_id(uint32_t apic_id);
 // A CPU halted in its idle loop need not be woken by an NMI to drop TLB
 // entries: a TLB shootdown leaves it a note instead, and the CPU flushes its
 // whole TLB before it runs anything (the first thing at the interrupt that
