@@ -162,8 +162,8 @@ uint64_t Scheduler::turn_started_tsc_of(uint32_t cpu)
 
 void Scheduler::kick_idle_cpu()
 {
-    if (!interrupts::local_apic::enabled())
-        return; // one CPU: no one else to kick
+    if (arch::online_cpu_count() <= 1 || !interrupts::local_apic::enabled())
+        return; // one CPU: no one else to kick (and no walk of the registry on every wake-up)
     const uint32_t self = arch::this_cpu_data().id;
     for (uint32_t cpu = 0; cpu < arch::max_cpus; ++cpu) {
         arch::CpuData* data = arch::cpu_data_of(cpu);
