@@ -79,17 +79,52 @@ unpack_kunit() {
     rm -rf "$work"
 }
 
+# Debian's static busybox (issue 14: a program nobody here wrote, run
+# unchanged), unpacked into the cache from the busybox-static package as
+# Debian ships it: `apt-get download` and `dpkg-deb -x` leave the host's own
+# system untouched. CMake takes it from there (user/CMakeLists.txt).
+busybox_dir="${KESTREL_CACHE:-$HOME/.cache/kestrel}/busybox-static"
+fetch_busybox() {
+    [ -x "$busybox_dir/bin/busybox" ] && return 0
+    local work
+    work=$(mktemp -d)
+    echo "setup: fetching Debian's busybox-static package into $busybox_dir"
+    # As root, apt warns that its sandbox user cannot write $work; harmless.
+    if ! (cd "$work" && apt-get download -qq busybox-static 2>/dev/null); then
+        "${sudo[@]}" apt-get update -qq
+        (cd "$work" && apt-get download -qq busybox-static 2>/dev/null) || {
+            echo "setup: apt-get download busybox-static failed (no network or no Debian sources?)" >&2
+            rm -rf "$work"
+            return 1
+        }
+    fi
+    dpkg-deb -x "$work"/busybox-static_*.deb "$work/root"
+    rm -rf "$busybox_dir"
+    mkdir -p "$busybox_dir/bin"
+    mv "$work/root/bin/busybox" "$busybox_dir/bin/busybox"
+    basename "$work"/busybox-static_*.deb >"$busybox_dir/package"
+    rm -rf "$work"
+}
+
+sudo_command() { # sets sudo=(...) or fails
+    if [ "$(id -u)" -eq 0 ]; then
+        sudo=()
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        sudo=(sudo)
+    else
+        return 1
+    fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
     unpack_kunit
+    sudo_command || sudo=(false)
+    fetch_busybox
     exit 0
 fi
 
 install=(apt-get install -y --no-install-recommends "${missing[@]}")
-if [ "$(id -u)" -eq 0 ]; then
-    sudo=()
-elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    sudo=(sudo)
-else
+if ! sudo_command; then
     echo "setup: missing tools; install them with: sudo apt-get install ${missing[*]}" >&2
     exit 1
 fi
@@ -102,3 +137,4 @@ export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" "${install[@]}" -qq >/dev/null
 unpack_kunit
+fetch_busybox

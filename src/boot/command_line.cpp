@@ -4,12 +4,14 @@ namespace boot {
 
 namespace {
 
-// Calls `visit` on each space-separated word until it returns true.
+// Calls `visit` on each space-separated word, up to a "--", until it returns true.
 template <typename Visit>
 bool any_word(std::string_view line, Visit visit)
 {
     while (!line.empty()) {
         const size_t end = line.find(' ');
+        if (line.substr(0, end) == "--")
+            return false; // the rest is init's
         if (visit(line.substr(0, end)))
             return true;
         if (end == std::string_view::npos)
@@ -20,6 +22,19 @@ bool any_word(std::string_view line, Visit visit)
 }
 
 } // namespace
+
+std::string_view command_line_init_arguments(std::string_view line)
+{
+    for (size_t at = 0; at < line.size();) {
+        size_t end = line.find(' ', at);
+        if (end == std::string_view::npos)
+            end = line.size();
+        if (line.substr(at, end - at) == "--")
+            return end < line.size() ? line.substr(end + 1) : std::string_view();
+        at = end + 1;
+    }
+    return {};
+}
 
 bool command_line_has(std::string_view line, std::string_view word)
 {

@@ -21,3 +21,15 @@ KTEST(command_line, words_are_matched_whole)
     EXPECT_FALSE(boot::command_line_has("quieter", "quiet"));
     EXPECT_FALSE(boot::command_line_has("", "quiet"));
 }
+
+KTEST(command_line, words_after_a_double_dash_are_inits)
+{
+    constexpr std::string_view line = "init=/usr/bin/sh quiet -- /disk0/run.sh quiet heap=bump";
+    EXPECT_STREQ(boot::command_line_init_arguments(line), "/disk0/run.sh quiet heap=bump");
+    EXPECT_FALSE(boot::command_line_value(line, "heap").has_value(), "init's words are not the kernel's");
+    EXPECT_TRUE(boot::command_line_has(line, "quiet"));
+    EXPECT_STREQ(boot::command_line_value(line, "init").value_or(""), "/usr/bin/sh");
+    EXPECT_TRUE(boot::command_line_init_arguments("quiet").empty());
+    EXPECT_TRUE(boot::command_line_init_arguments("quiet --").empty());
+    EXPECT_STREQ(boot::command_line_init_arguments("a--b -- x"), "x", "only a whole word separates");
+}

@@ -26,4 +26,9 @@ kstd::ErrorOr<size_t> ConsoleFile::write(std::span<const std::byte> data)
     return data.size();
 }
 
+Readiness ConsoleFile::readiness()
+{
+    return {.readable = Terminal::console().input_ready(), .writable = true};
+}
+
 } // namespace fs

@@ -18,6 +18,7 @@ public:
     kstd::ErrorOr<size_t> write(std::span<const std::byte> data) override;
     FileType type() const override { return FileType::CharacterDevice; }
     bool is_terminal() const override { return true; }
+    Readiness readiness() override;
 };
 
 } // namespace fs

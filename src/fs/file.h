@@ -13,6 +13,7 @@
 #include <span>
 #include <string_view>
 #include "kstd/errno.h"
+#include "fs/readiness.h"
 #include "kstd/ref_ptr.h"
 
 namespace fs {
@@ -54,6 +55,11 @@ public:
     virtual FileType type() const = 0;
     virtual uint64_t size() const { return 0; }
     virtual uint64_t inode() const { return 0; }
+    // poll(2)'s question: would a read or a write block now? Files whose
+    // reads and writes never block (regular files, directories, /dev/null)
+    // are always ready; pipes and the terminal answer for themselves and
+    // call readiness_changed() (fs/readiness.h) when the answer may change.
+    virtual Readiness readiness() { return {}; }
     // A terminal answers the terminal ioctls (TCGETS, TIOCGWINSZ).
     virtual bool is_terminal() const { return false; }
     // The node an open file of the VFS names (fs/vfs.h); null for others.

@@ -32,7 +32,7 @@ kstd::ErrorOr<void> fill(RamFileSystem& file_system)
     // Entries come in any order ("bin/sh" may come before "bin"): each
     // file's directories are made on the way to it.
     for (const cpio::Entry& entry : *g_archive) {
-        if (entry.name == "." || entry.is_symlink())
+        if (entry.name == ".")
             continue;
         kstd::RefPtr<Vnode> directory = file_system.root();
         std::string_view rest = entry.name;
@@ -42,6 +42,10 @@ kstd::ErrorOr<void> fill(RamFileSystem& file_system)
             const bool last = slash == std::string_view::npos;
             if (last && entry.is_regular()) {
                 TRY(file_system.add_borrowed_file(*directory, name, entry.data));
+                break;
+            }
+            if (last && entry.is_symlink()) { // cpio keeps a link's target as its data
+                TRY(file_system.add_borrowed_symlink(*directory, name, entry.data));
                 break;
             }
             auto existing = directory->lookup(name);

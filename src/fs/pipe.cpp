@@ -32,6 +32,7 @@ public:
     }
     FileType type() const override { return FileType::Fifo; }
     uint64_t inode() const override { return m_pipe->inode(); }
+    Readiness readiness() override { return m_pipe->readiness(m_reads); }
 
 private:
     kstd::RefPtr<Pipe> m_pipe;
@@ -77,6 +78,7 @@ kstd::ErrorOr<size_t> Pipe::read(std::span<std::byte> buffer)
         --m_used;
     }
     m_changed.notify_all(); // writers waiting for room
+    readiness_changed();
     return done;
 }
 
@@ -99,6 +101,7 @@ kstd::ErrorOr<size_t> Pipe::write(std::span<const std::byte> data)
             ++m_used;
         }
         m_changed.notify_all(); // readers waiting for bytes
+        readiness_changed();
     }
     return done;
 }
@@ -108,6 +111,7 @@ void Pipe::close_reader()
     sched::MutexGuard guard(m_lock);
     --m_readers;
     m_changed.notify_all(); // blocked writers now fail with EPIPE
+    readiness_changed();
 }
 
 void Pipe::close_writer()
@@ -115,6 +119,16 @@ void Pipe::close_writer()
     sched::MutexGuard guard(m_lock);
     --m_writers;
     m_changed.notify_all(); // blocked readers now see the end
+    readiness_changed();
+}
+
+Readiness Pipe::readiness(bool reader)
+{
+    sched::MutexGuard guard(m_lock);
+    if (reader)
+        return {.readable = m_used > 0 || m_writers == 0, .writable = false, .hung_up = m_writers == 0};
+    return {.readable = false, .writable = m_used < capacity || m_readers == 0, .hung_up = false,
+            .error = m_readers == 0};
 }
 
 } // namespace fs

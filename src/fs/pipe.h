@@ -29,6 +29,8 @@ public:
 
     kstd::ErrorOr<size_t> read(std::span<std::byte> buffer);
     kstd::ErrorOr<size_t> write(std::span<const std::byte> data);
+    // poll's view of the reading or the writing end.
+    Readiness readiness(bool reader);
     void close_reader();
     void close_writer();
     uint64_t inode() const { return m_inode; }

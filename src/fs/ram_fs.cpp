@@ -2,6 +2,7 @@
 #include <new>
 #include <utility>
 #include "fs/device_files.h"
+#include "fs/path.h"
 #include "kstd/vector.h"
 #include "mem/physical_memory.h"
 
@@ -24,8 +25,11 @@ public:
 
     Metadata metadata() const override
     {
-        const uint32_t permissions = m_type == FileType::Directory ? 0755 : m_type == FileType::Regular ? 0755 : 0666;
-        return {m_type, m_type == FileType::Regular ? size_locked() : 0, m_inode, permissions,
+        const uint32_t permissions = m_type == FileType::Directory || m_type == FileType::Regular ? 0755
+                                     : m_type == FileType::Symlink                              ? 0777
+                                                                                                : 0666;
+        const bool has_bytes = m_type == FileType::Regular || m_type == FileType::Symlink; // a link's size: its text
+        return {m_type, has_bytes ? size_locked() : 0, m_inode, permissions,
                 m_type == FileType::Directory ? 2u : 1u};
     }
     FileSystem& file_system() override { return m_owner; }
@@ -164,6 +168,33 @@ public:
         return {};
     }
 
+    kstd::ErrorOr<void> make_symlink(std::string_view name, std::string_view target) override
+    {
+        if (target.empty())
+            return kstd::unexpected(Errno::enoent); // as Linux: a link to nothing cannot be made
+        if (target.size() >= max_path)
+            return kstd::unexpected(Errno::enametoolong);
+        kstd::RefPtr<Vnode> node = TRY(create(name, FileType::Symlink));
+        auto& link = static_cast<RamNode&>(*node); // made just now by create(): a RamNode
+        sched::MutexGuard guard(m_owner.lock());
+        if (!link.m_data.try_append(std::as_bytes(std::span<const char>(target.data(), target.size())))) {
+            m_children.erase(find(name));
+            return kstd::unexpected(Errno::enomem);
+        }
+        return {};
+    }
+
+    kstd::ErrorOr<size_t> read_link(std::span<char> out) override
+    {
+        if (m_type != FileType::Symlink)
+            return Vnode::read_link(out);
+        sched::MutexGuard guard(m_owner.lock());
+        const std::span<const std::byte> text = contents();
+        const size_t count = out.size() < text.size() ? out.size() : text.size();
+        __builtin_memcpy(out.data(), text.data(), count);
+        return count;
+    }
+
     kstd::ErrorOr<kstd::RefPtr<File>> open_special() override
     {
         switch (m_type) {
@@ -282,6 +313,16 @@ kstd::ErrorOr<void> RamFileSystem::add_borrowed_file(Vnode& directory, std::stri
 {
     kstd::RefPtr<Vnode> node = TRY(directory.create(name, FileType::Regular));
     static_cast<RamNode&>(*node).make_borrowed(contents); // created by this file system: a RamNode
+    return {};
+}
+
+kstd::ErrorOr<void> RamFileSystem::add_borrowed_symlink(Vnode& directory, std::string_view name,
+                                                        std::span<const std::byte> target)
+{
+    if (target.empty() || target.size() >= max_path)
+        return kstd::unexpected(target.empty() ? Errno::enoent : Errno::enametoolong);
+    kstd::RefPtr<Vnode> node = TRY(directory.create(name, FileType::Symlink));
+    static_cast<RamNode&>(*node).make_borrowed(target); // created by this file system: a RamNode
     return {};
 }
 

@@ -33,6 +33,9 @@ public:
     // system, never written: the initrd) until its first change.
     kstd::ErrorOr<void> add_borrowed_file(Vnode& directory, std::string_view name, std::span<const std::byte> contents);
     kstd::ErrorOr<void> add_device(Vnode& directory, std::string_view name, Device device);
+    // A symbolic link whose text is `target` (memory that outlives the file
+    // system: the initrd's entry), borrowed like a file's bytes.
+    kstd::ErrorOr<void> add_borrowed_symlink(Vnode& directory, std::string_view name, std::span<const std::byte> target);
     // A block-device node (/dev/ata0p1): what mount(2) takes as its source.
     kstd::ErrorOr<void> add_block_device(Vnode& directory, std::string_view name, drivers::BlockDevice& device);
 

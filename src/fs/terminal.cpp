@@ -4,6 +4,7 @@
 #include "drivers/serial_input.h"
 #include "sched/thread.h"
 #include "sched/wait_queue.h"
+#include "fs/readiness.h"
 
 namespace fs {
 
@@ -87,6 +88,7 @@ void Terminal::finish_line(bool newline)
     ++m_count;
     m_editing_length = 0;
     m_line_ready.notify_all();
+    readiness_changed();
 }
 
 void Terminal::receive(char c)
@@ -133,6 +135,14 @@ void Terminal::receive(char c)
     }
     if (interrupted_group != 0)
         m_interrupt(interrupted_group);
+}
+
+bool Terminal::input_ready()
+{
+    if (!m_started)
+        return true;
+    sched::MutexGuard guard(m_lock);
+    return m_count > 0;
 }
 
 kstd::ErrorOr<size_t> Terminal::read(std::span<std::byte> buffer)

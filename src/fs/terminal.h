@@ -40,6 +40,9 @@ public:
     // A finished line (or what of it fits `buffer`); 0 at the end of input;
     // EINTR if the reader's process is being killed.
     kstd::ErrorOr<size_t> read(std::span<std::byte> buffer);
+    // Whether a read would return at once (input is there, or the terminal
+    // is not started: the end).
+    bool input_ready();
     // One character typed (the input thread; tests).
     void receive(char c);
 

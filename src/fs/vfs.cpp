@@ -43,29 +43,61 @@ kstd::ErrorOr<kstd::RefPtr<Vnode>> start_of(std::string_view path, std::string_v
     return best->file_system->root();
 }
 
-// Walks the components of `path` (absolute, canonical).
-kstd::ErrorOr<kstd::RefPtr<Vnode>> walk(std::string_view path)
+// Symbolic links followed on one walk before it gives up with ELOOP (Linux's 40).
+constexpr int max_links_followed = 40;
+
+// Walks the components of `path` (absolute, canonical). A symbolic link on
+// the way is followed: the path is rebuilt as its target and the rest, made
+// canonical again (a relative target against the link's directory), and the
+// walk starts over; the last component's link only when `follow_last`
+// (lstat, readlink and unlink see the link itself).
+kstd::ErrorOr<kstd::RefPtr<Vnode>> walk(std::string_view path, bool follow_last = true)
 {
-    if (path.empty() || path[0] != '/')
-        return kstd::unexpected(Errno::einval);
-    std::string_view rest;
-    kstd::RefPtr<Vnode> node = TRY(start_of(path, rest));
-    size_t at = 0;
-    while (at < rest.size()) {
-        if (rest[at] == '/') {
-            ++at;
-            continue;
+    char paths[2][max_path]; // a rebuilt path, alternately: the next is made from the current
+    int next = 0;
+    for (int links = 0;;) {
+        if (path.empty() || path[0] != '/')
+            return kstd::unexpected(Errno::einval);
+        std::string_view rest;
+        kstd::RefPtr<Vnode> node = TRY(start_of(path, rest));
+        const size_t rest_start = path.size() - rest.size(); // rest is the tail of path
+        size_t at = 0;
+        bool restarted = false;
+        while (at < rest.size() && !restarted) {
+            if (rest[at] == '/') {
+                ++at;
+                continue;
+            }
+            size_t end = rest.find('/', at);
+            if (end == std::string_view::npos)
+                end = rest.size();
+            const std::string_view name = rest.substr(at, end - at);
+            if (name.size() > max_name)
+                return kstd::unexpected(Errno::enametoolong);
+            node = TRY(node->lookup(name));
+            const bool last = rest.find_first_not_of('/', end) == std::string_view::npos;
+            if (node->type() == FileType::Symlink && (!last || follow_last)) {
+                if (++links > max_links_followed)
+                    return kstd::unexpected(Errno::eloop);
+                // target + "/" + what follows the link, against the link's directory.
+                char joined[2 * max_path];
+                const size_t length = TRY(node->read_link(std::span<char>(joined, max_path)));
+                const std::string_view after = rest.substr(end);
+                if (length + after.size() >= sizeof joined)
+                    return kstd::unexpected(Errno::enametoolong);
+                __builtin_memcpy(joined + length, after.data(), after.size());
+                const size_t directory_end = rest_start + at;
+                const std::string_view directory = directory_end <= 1 ? std::string_view("/")
+                                                                      : path.substr(0, directory_end - 1);
+                path = TRY(resolve(directory, std::string_view(joined, length + after.size()), paths[next]));
+                next ^= 1;
+                restarted = true;
+            }
+            at = end;
         }
-        size_t end = rest.find('/', at);
-        if (end == std::string_view::npos)
-            end = rest.size();
-        const std::string_view name = rest.substr(at, end - at);
-        if (name.size() > max_name)
-            return kstd::unexpected(Errno::enametoolong);
-        node = TRY(node->lookup(name));
-        at = end;
+        if (!restarted)
+            return node;
     }
-    return node;
 }
 
 } // namespace
@@ -166,6 +198,17 @@ kstd::ErrorOr<kstd::RefPtr<Vnode>> lookup(std::string_view path)
     return walk(path);
 }
 
+kstd::ErrorOr<kstd::RefPtr<Vnode>> lookup_link(std::string_view path)
+{
+    return walk(path, false);
+}
+
+kstd::ErrorOr<void> make_symlink(std::string_view path, std::string_view target)
+{
+    const Parent parent = TRY(lookup_parent(path));
+    return parent.directory->make_symlink(parent.name, target);
+}
+
 kstd::ErrorOr<Parent> lookup_parent(std::string_view path)
 {
     if (path == "/" || path.empty())
@@ -261,6 +304,8 @@ kstd::ErrorOr<kstd::RefPtr<File>> open_node(kstd::RefPtr<Vnode> node, OpenFlags 
     if (kstd::RefPtr<File> special = TRY(node->open_special()))
         return special;
     const Metadata metadata = node->metadata();
+    if (metadata.type == FileType::Symlink)
+        return kstd::unexpected(Errno::eloop); // a link the walk did not follow (O_NOFOLLOW's answer)
     if (flags.directory && metadata.type != FileType::Directory)
         return kstd::unexpected(Errno::enotdir);
     if (metadata.type == FileType::Directory && (flags.write || flags.truncate))

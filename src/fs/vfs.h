@@ -44,7 +44,14 @@ bool device_mounted(const drivers::BlockDevice& device);
 [[nodiscard]] kstd::ErrorOr<void> sync_all();
 bool has_root();
 
+// The node at `path`, symbolic links followed (ELOOP past 40 of them).
 [[nodiscard]] kstd::ErrorOr<kstd::RefPtr<Vnode>> lookup(std::string_view path);
+// The same, but a symbolic link as the last component is the node returned
+// (lstat, readlink).
+[[nodiscard]] kstd::ErrorOr<kstd::RefPtr<Vnode>> lookup_link(std::string_view path);
+// A symbolic link at `path` whose text is `target` (not checked: a link may
+// dangle); EEXIST, EPERM where the file system has no links (FAT).
+[[nodiscard]] kstd::ErrorOr<void> make_symlink(std::string_view path, std::string_view target);
 
 // The directory that holds the last component of `path`, and that component.
 struct Parent {

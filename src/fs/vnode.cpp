@@ -45,4 +45,14 @@ kstd::ErrorOr<void> Vnode::rename(std::string_view, Vnode&, std::string_view)
     return kstd::unexpected(is_directory() ? Errno::erofs : Errno::enotdir);
 }
 
+kstd::ErrorOr<void> Vnode::make_symlink(std::string_view, std::string_view)
+{
+    return kstd::unexpected(is_directory() ? Errno::eperm : Errno::enotdir);
+}
+
+kstd::ErrorOr<size_t> Vnode::read_link(std::span<char>)
+{
+    return kstd::unexpected(Errno::einval);
+}
+
 } // namespace fs

@@ -54,6 +54,13 @@ public:
     // Moves `name` here to `new_name` in `to` (a directory of the same file
     // system), replacing a file there.
     virtual kstd::ErrorOr<void> rename(std::string_view name, Vnode& to, std::string_view new_name);
+    // A symbolic link `name` here whose text is `target`; EEXIST if the name
+    // is taken, EPERM where the file system has none (FAT).
+    virtual kstd::ErrorOr<void> make_symlink(std::string_view name, std::string_view target);
+
+    // Symbolic links: the target's text (readlink), cut at the size of
+    // `out`; EINVAL for any other node.
+    virtual kstd::ErrorOr<size_t> read_link(std::span<char> out);
 
     // Devices and other nodes that are not bytes at offsets (the console):
     // the open file to use instead of the generic one; null for ordinary files.

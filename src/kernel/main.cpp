@@ -3,7 +3,9 @@
 // (Test kernels link ktest/main.cpp instead of this file.)
 //
 // Kernel command line words (GRUB's multiboot2 line):
-//   init=PATH             the first program (default /bin/sh), started again when it ends
+//   init=PATH             the first program (default /bin/sh), started again when it ends;
+//                         init=/usr/bin/sh is Debian's busybox sh (make run INIT=busybox)
+//   -- WORDS              what follows is the first program's arguments (as on Linux)
 //   demo=breakpoint       int3 in the kernel at boot (reported; the kernel goes on)
 //   demo=stack-overflow   overflow the kernel stack at boot (the double-fault
 //                         handler reports it on its own stack; the kernel stops)
@@ -136,9 +138,19 @@ void run_init()
             core::println("init: {}: {}: no shell; the kernel echoes what you type instead", path, file.error());
             return;
         }
-        const std::string_view argv[] = {path};
-        const std::string_view envp[] = {"PATH=/bin", "HOME=/", "TERM=linux"};
-        auto process = user::Process::spawn(path, file->span(), argv, envp);
+        // argv: the path, then the words after "--" on the command line.
+        std::string_view argv[9] = {path};
+        size_t argc = 1;
+        for (std::string_view rest = boot::command_line_init_arguments(boot::command_line());
+             !rest.empty() && argc < sizeof argv / sizeof argv[0];) {
+            const size_t end = rest.find(' ');
+            if (end != 0)
+                argv[argc++] = rest.substr(0, end);
+            rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        }
+        // PATH: ours, then busybox's applets (/usr/bin), as a shell started there expects.
+        const std::string_view envp[] = {"PATH=/bin:/usr/bin", "HOME=/", "TERM=linux"};
+        auto process = user::Process::spawn(path, file->span(), {argv, argc}, envp);
         if (!process) {
             core::println("init: cannot start {}: {}", path, process.error());
             return;

@@ -23,7 +23,8 @@ using kstd::Errno;
 constexpr int64_t at_fdcwd = -100;
 constexpr uint64_t at_empty_path = 0x1000, at_symlink_nofollow = 0x100;
 constexpr uint64_t o_accmode = 3, o_creat = 0100, o_excl = 0200, o_trunc = 01000, o_append = 02000,
-                   o_directory = 0200000, o_cloexec = 02000000;
+                   o_directory = 0200000, o_nofollow = 0400000, o_cloexec = 02000000;
+constexpr uint64_t x_ok = 1, w_ok = 2, r_ok = 4, at_eaccess = 0x200;
 constexpr uint64_t at_removedir = 0x200;
 constexpr uint64_t f_dupfd = 0, f_getfd = 1, f_setfd = 2, f_getfl = 3, f_setfl = 4, f_dupfd_cloexec = 1030;
 constexpr uint64_t tcgets = 0x5401, tcsets = 0x5402, tcsetsw = 0x5403, tcsetsf = 0x5404, tiocgwinsz = 0x5413,
@@ -32,7 +33,7 @@ constexpr size_t max_io_vectors = 1024; // Linux's UIO_MAXIOV
 
 kstd::ErrorOr<kstd::RefPtr<fs::File>> file_of(uint64_t fd)
 {
-    return Process::current().files().get(static_cast<int64_t>(fd));
+    return Process::current().files().get(int_argument(fd));
 }
 
 // Moves `count` bytes between user memory at `buffer` and a file, a
@@ -154,26 +155,34 @@ struct Stat {
 };
 static_assert(sizeof(Stat) == 144);
 
-Result store_stat(const fs::File& file, uint64_t destination)
+Result copy_stat(fs::FileType type, uint64_t inode, uint64_t size, uint32_t permissions, uint64_t destination)
 {
     Stat stat{};
-    stat.device = file.type() == fs::FileType::Fifo ? 0xC : 1;
-    stat.inode = file.inode();
+    stat.device = type == fs::FileType::Fifo ? 0xC : 1;
+    stat.inode = inode;
     stat.links = 1;
-    stat.mode = static_cast<uint32_t>(file.type()) | (file.type() == fs::FileType::Directory ? 0755 : 0644);
-    if (auto* node = const_cast<fs::File&>(file).vnode()) // vnode() reads; the node's bits are the truth
-        stat.mode = static_cast<uint32_t>(file.type()) | node->metadata().permissions;
-    stat.size = static_cast<int64_t>(file.size());
+    stat.mode = static_cast<uint32_t>(type) | permissions;
+    stat.size = static_cast<int64_t>(size);
     stat.block_size = 4096;
-    stat.blocks = static_cast<int64_t>((file.size() + 511) / 512);
+    stat.blocks = static_cast<int64_t>((size + 511) / 512);
     if (!copy_to_user(UserAddress(destination), &stat, sizeof stat))
         return kstd::unexpected(Errno::efault);
     return 0;
 }
 
+Result store_stat(const fs::File& file, uint64_t destination)
+{
+    uint32_t permissions = file.type() == fs::FileType::Directory ? 0755 : 0644;
+    if (auto* node = const_cast<fs::File&>(file).vnode()) // vnode() reads; the node's bits are the truth
+        permissions = node->metadata().permissions;
+    return copy_stat(file.type(), file.inode(), file.size(), permissions, destination);
+}
+
 kstd::ErrorOr<kstd::RefPtr<fs::File>> open_path(std::string_view path,
                                                   fs::vfs::OpenFlags flags = fs::vfs::OpenFlags{.read = true})
 {
+    char followed[fs::max_path];
+    path = TRY(follow_proc_links(path, followed)); // /proc/self/exe: the program file
     if (path == "/proc" || path.starts_with("/proc/")) {
         if (flags.write || flags.create)
             return kstd::unexpected(Errno::eacces);
@@ -182,12 +191,30 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> open_path(std::string_view path,
     return fs::vfs::open(path, flags);
 }
 
-Result stat_path(uint64_t path_address, uint64_t destination)
+// stat, or lstat (`follow` false): a symbolic link as the last component
+// is described itself (its size: its text's).
+Result stat_resolved(std::string_view path, uint64_t destination, bool follow)
+{
+    if (!follow) {
+        char text[fs::max_path];
+        if (const std::optional<std::string_view> target = TRY(read_proc_link(path, text)))
+            return copy_stat(fs::FileType::Symlink, 0x1003, target->size(), 0777, destination);
+        if (!path.starts_with("/proc/")) {
+            const kstd::RefPtr<fs::Vnode> node = TRY(fs::vfs::lookup_link(path));
+            const fs::Metadata metadata = node->metadata();
+            if (metadata.type == fs::FileType::Symlink)
+                return copy_stat(metadata.type, metadata.inode, metadata.size, metadata.permissions, destination);
+        }
+    }
+    auto file = TRY(open_path(path));
+    return store_stat(*file, destination);
+}
+
+Result stat_path(uint64_t path_address, uint64_t destination, bool follow = true)
 {
     char buffer[fs::max_path];
     const std::string_view path = TRY(path_argument(path_address, buffer));
-    auto file = TRY(open_path(path));
-    return store_stat(*file, destination);
+    return stat_resolved(path, destination, follow);
 }
 
 } // namespace
@@ -237,7 +264,7 @@ Result writev(Frame& frame)
 
 Result openat(Frame& frame)
 {
-    TRY(check_directory_descriptor(static_cast<int64_t>(frame.rdi), frame.rsi));
+    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
     const uint64_t flags = frame.rdx;
     char buffer[fs::max_path];
     const std::string_view path = TRY(path_argument(frame.rsi, buffer));
@@ -247,6 +274,11 @@ Result openat(Frame& frame)
     const fs::vfs::OpenFlags open_flags{.read = access != 1, .write = access != 0, .create = (flags & o_creat) != 0,
                                         .exclusive = (flags & o_excl) != 0, .truncate = (flags & o_trunc) != 0,
                                         .append = (flags & o_append) != 0, .directory = (flags & o_directory) != 0};
+    if ((flags & o_nofollow) != 0 && !path.starts_with("/proc/")) {
+        auto node = fs::vfs::lookup_link(path);
+        if (node && (*node)->type() == fs::FileType::Symlink)
+            return kstd::unexpected(Errno::eloop);
+    }
     kstd::RefPtr<fs::File> file = TRY(open_path(path, open_flags));
     return TRY(Process::current().files().add(file, (flags & o_cloexec) != 0));
 }
@@ -264,7 +296,7 @@ Result open(Frame& frame)
 
 Result close(Frame& frame)
 {
-    TRY(Process::current().files().close(static_cast<int64_t>(frame.rdi)));
+    TRY(Process::current().files().close(int_argument(frame.rdi)));
     return 0;
 }
 
@@ -290,14 +322,14 @@ Result newfstatat(Frame& frame)
         if (!copy_from_user(&first, UserAddress(frame.rsi), 1))
             return kstd::unexpected(Errno::efault);
         if (first == '\0') {
-            if (static_cast<int64_t>(frame.rdi) == at_fdcwd)
+            if (int_argument(frame.rdi) == at_fdcwd)
                 return stat_path(frame.rsi, frame.rdx); // "" means the working directory itself; resolve refuses it
             auto file = TRY(file_of(frame.rdi));
             return store_stat(*file, frame.rdx);
         }
     }
-    TRY(check_directory_descriptor(static_cast<int64_t>(frame.rdi), frame.rsi));
-    return stat_path(frame.rsi, frame.rdx);
+    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
+    return stat_path(frame.rsi, frame.rdx, (flags & at_symlink_nofollow) == 0);
 }
 
 Result stat(Frame& frame)
@@ -307,15 +339,166 @@ Result stat(Frame& frame)
 
 Result lstat(Frame& frame)
 {
-    return stat_path(frame.rdi, frame.rsi);
+    return stat_path(frame.rdi, frame.rsi, false);
 }
+
+namespace {
+
+// access(2) as root sees it (there are no users yet): a path that exists
+// may be read and written; executed if it is a directory or some x bit is set.
+Result check_access(std::string_view path, uint64_t mode)
+{
+    if ((mode & ~(x_ok | w_ok | r_ok)) != 0)
+        return kstd::unexpected(Errno::einval);
+    auto file = TRY(open_path(path));
+    if ((mode & w_ok) != 0 && (path == "/proc" || path.starts_with("/proc/")))
+        return kstd::unexpected(Errno::eacces); // read-only
+    if ((mode & x_ok) != 0 && file->type() != fs::FileType::Directory) {
+        fs::Vnode* node = file->vnode();
+        if (node == nullptr || (node->metadata().permissions & 0111) == 0)
+            return kstd::unexpected(Errno::eacces);
+    }
+    return 0;
+}
+
+} // namespace
 
 Result access(Frame& frame)
 {
     char buffer[fs::max_path];
     const std::string_view path = TRY(path_argument(frame.rdi, buffer));
+    return check_access(path, frame.rsi);
+}
+
+Result faccessat(Frame& frame)
+{
+    // faccessat2's flags: AT_EACCESS (the same for root), AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH not yet.
+    if ((frame.r10 & ~(at_eaccess | at_symlink_nofollow)) != 0)
+        return kstd::unexpected(Errno::einval);
+    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(path_argument(frame.rsi, buffer));
+    return check_access(path, frame.rdx);
+}
+
+Result readlinkat(Frame& frame)
+{
+    const int64_t size = static_cast<int64_t>(frame.r10);
+    if (size <= 0)
+        return kstd::unexpected(Errno::einval);
+    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(path_argument(frame.rsi, buffer));
+    char text[fs::max_path];
+    std::string_view target;
+    if (const std::optional<std::string_view> proc_target = TRY(read_proc_link(path, text))) {
+        target = *proc_target;
+    } else {
+        const kstd::RefPtr<fs::Vnode> node = TRY(fs::vfs::lookup_link(path));
+        target = std::string_view(text, TRY(node->read_link(text))); // EINVAL: not a link
+    }
+    // No NUL, and cut at the buffer's size, as readlink(2) says.
+    const size_t count = target.size() < static_cast<uint64_t>(size) ? target.size() : static_cast<size_t>(size);
+    if (!copy_to_user(UserAddress(frame.rdx), target.data(), count))
+        return kstd::unexpected(Errno::efault);
+    return count;
+}
+
+Result readlink(Frame& frame)
+{
+    Frame shifted = frame;
+    shifted.rdi = static_cast<uint64_t>(at_fdcwd);
+    shifted.rsi = frame.rdi;
+    shifted.rdx = frame.rsi;
+    shifted.r10 = frame.rdx;
+    return readlinkat(shifted);
+}
+
+Result symlinkat(Frame& frame)
+{
+    // symlinkat(target, directory, link): the target is kept as given, unresolved.
+    char target[fs::max_path];
+    TRY(copy_string_from_user(UserAddress(frame.rdi), target));
+    TRY(check_directory_descriptor(int_argument(frame.rsi), frame.rdx));
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(path_argument(frame.rdx, buffer));
+    if (path == "/proc" || path.starts_with("/proc/"))
+        return kstd::unexpected(Errno::eacces);
+    TRY(fs::vfs::make_symlink(path, target));
+    return 0;
+}
+
+Result symlink(Frame& frame)
+{
+    Frame shifted = frame;
+    shifted.rdx = frame.rsi;
+    shifted.rsi = static_cast<uint64_t>(at_fdcwd);
+    return symlinkat(shifted);
+}
+
+Result utimensat(Frame& frame)
+{
+    // utimensat(directory, path, times, flags). No file system here keeps
+    // times yet (there is no real-time clock to stamp them with), so this
+    // checks what Linux checks (the file exists, the flags) and changes nothing.
+    if ((frame.r10 & ~at_symlink_nofollow) != 0)
+        return kstd::unexpected(Errno::einval);
+    if (frame.rsi == 0) { // futimens(fd, times)
+        (void)TRY(file_of(frame.rdi));
+        return 0;
+    }
+    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(path_argument(frame.rsi, buffer));
     (void)TRY(open_path(path));
     return 0;
+}
+
+Result sendfile(Frame& frame)
+{
+    // sendfile(out, in, offset, count): in's bytes to out through the
+    // kernel, from *offset (then updated, in's own offset untouched) or
+    // from in's offset.
+    auto out = TRY(file_of(frame.rdi));
+    auto in = TRY(file_of(frame.rsi));
+    int64_t offset = 0;
+    if (frame.rdx != 0) {
+        if (!copy_from_user(&offset, UserAddress(frame.rdx), sizeof offset))
+            return kstd::unexpected(Errno::efault);
+        if (offset < 0)
+            return kstd::unexpected(Errno::einval);
+    }
+    std::byte chunk[1024];
+    uint64_t done = 0;
+    while (done < frame.r10) {
+        const size_t want = frame.r10 - done < sizeof chunk ? frame.r10 - done : sizeof chunk;
+        auto got = frame.rdx != 0 ? in->read_at(static_cast<uint64_t>(offset) + done, {chunk, want})
+                                  : in->read({chunk, want});
+        if (!got) {
+            if (done > 0)
+                break;
+            return kstd::unexpected(got.error());
+        }
+        if (*got == 0)
+            break;
+        auto wrote = out->write({chunk, *got});
+        if (!wrote) {
+            if (done > 0)
+                break;
+            return kstd::unexpected(wrote.error());
+        }
+        done += *wrote;
+        if (*wrote < *got && frame.rdx == 0)
+            (void)in->seek(-static_cast<int64_t>(*got - *wrote), 1); // what out did not take is read again next time
+        if (*wrote < *got || *got < want)
+            break; // short: what was there
+    }
+    if (frame.rdx != 0) {
+        const int64_t updated = offset + static_cast<int64_t>(done);
+        if (!copy_to_user(UserAddress(frame.rdx), &updated, sizeof updated))
+            return kstd::unexpected(Errno::efault);
+    }
+    return done;
 }
 
 Result getdents64(Frame& frame)
@@ -456,7 +639,7 @@ Result dup(Frame& frame)
 
 Result dup3(Frame& frame)
 {
-    const int64_t old_fd = static_cast<int64_t>(frame.rdi), new_fd = static_cast<int64_t>(frame.rsi);
+    const int64_t old_fd = int_argument(frame.rdi), new_fd = int_argument(frame.rsi);
     if ((frame.rdx & ~o_cloexec) != 0 || old_fd == new_fd)
         return kstd::unexpected(Errno::einval);
     auto file = TRY(file_of(frame.rdi));
@@ -469,7 +652,7 @@ Result dup2(Frame& frame)
     auto file = TRY(file_of(frame.rdi));
     if (frame.rdi == frame.rsi)
         return frame.rsi; // dup2 of a valid descriptor onto itself does nothing
-    TRY(Process::current().files().put(static_cast<int64_t>(frame.rsi), file, false));
+    TRY(Process::current().files().put(int_argument(frame.rsi), file, false));
     return frame.rsi;
 }
 
@@ -481,9 +664,9 @@ Result fcntl(Frame& frame)
     case f_dupfd:
     case f_dupfd_cloexec:
         return TRY(files.add(file, frame.rsi == f_dupfd_cloexec, static_cast<int>(frame.rdx)));
-    case f_getfd: return TRY(files.close_on_exec_flag(static_cast<int64_t>(frame.rdi))) ? 1 : 0;
+    case f_getfd: return TRY(files.close_on_exec_flag(int_argument(frame.rdi))) ? 1 : 0;
     case f_setfd:
-        TRY(files.put(static_cast<int64_t>(frame.rdi), file, (frame.rdx & 1) != 0));
+        TRY(files.put(int_argument(frame.rdi), file, (frame.rdx & 1) != 0));
         return 0;
     case f_getfl: return 2; // O_RDWR: access modes are not kept yet
     case f_setfl: return 0; // O_APPEND/O_NONBLOCK are not supported yet; nothing else may change
@@ -547,7 +730,7 @@ Result rename_at(int64_t from_directory, uint64_t from, int64_t to_directory, ui
 Result mkdirat(Frame& frame)
 {
     char buffer[fs::max_path];
-    const std::string_view path = TRY(at_path_argument(static_cast<int64_t>(frame.rdi), frame.rsi, buffer));
+    const std::string_view path = TRY(at_path_argument(int_argument(frame.rdi), frame.rsi, buffer));
     TRY(fs::vfs::make_directory(path));
     return 0;
 }
@@ -574,7 +757,7 @@ Result unlinkat(Frame& frame)
 {
     if ((frame.rdx & ~at_removedir) != 0)
         return kstd::unexpected(Errno::einval);
-    return remove_at(static_cast<int64_t>(frame.rdi), frame.rsi, (frame.rdx & at_removedir) != 0);
+    return remove_at(int_argument(frame.rdi), frame.rsi, (frame.rdx & at_removedir) != 0);
 }
 
 Result rename(Frame& frame)
@@ -584,7 +767,7 @@ Result rename(Frame& frame)
 
 Result renameat(Frame& frame)
 {
-    return rename_at(static_cast<int64_t>(frame.rdi), frame.rsi, static_cast<int64_t>(frame.rdx), frame.r10);
+    return rename_at(int_argument(frame.rdi), frame.rsi, int_argument(frame.rdx), frame.r10);
 }
 
 Result renameat2(Frame& frame)

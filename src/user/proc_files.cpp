@@ -51,12 +51,14 @@ public:
     kstd::ErrorOr<bool> directory_entry(uint64_t index, fs::DirectoryEntry& entry) override
     {
         static constexpr std::string_view top[] = {".", "..", "meminfo", "uptime", "mounts", "pci", "self"};
-        static constexpr std::string_view process_files[] = {".", "..", "stat"};
+        static constexpr std::string_view process_files[] = {".", "..", "stat", "cmdline", "exe"};
         const std::span<const std::string_view> names =
             m_lists_processes ? std::span<const std::string_view>(top) : std::span<const std::string_view>(process_files);
         if (index < names.size()) {
-            const bool directory = index < 2 || names[index] == "self";
-            entry = {names[index], m_inode + index, directory ? fs::FileType::Directory : fs::FileType::Regular};
+            const fs::FileType type = index < 2                                       ? fs::FileType::Directory
+                                      : names[index] == "self" || names[index] == "exe" ? fs::FileType::Symlink
+                                                                                        : fs::FileType::Regular;
+            entry = {names[index], m_inode + index, type};
             return true;
         }
         if (!m_lists_processes)
@@ -155,6 +157,13 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> open_proc(std::string_view path)
         return kstd::unexpected(Errno::enoent);
     if (file.empty())
         return directory(pid_text == "self" ? self_inode : *pid << 8, false);
+    if (file == "cmdline") {
+        return fs::TextFile::make((*pid << 8) | 2, [&](kstd::Sink& out) {
+            char text[256];
+            if (auto size = Process::copy_program_text(*pid, Process::ProgramText::CommandLine, text))
+                out.write(std::string_view(text, *size));
+        });
+    }
     if (file != "stat")
         return kstd::unexpected(Errno::enoent);
     return fs::TextFile::make((*pid << 8) | 1, [&](kstd::Sink& out) {
@@ -169,6 +178,38 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> open_proc(std::string_view path)
                         std::string_view(process->name), process->zombie ? 'Z' : process->sleeping ? 'S' : 'R', process->parent_pid,
                         process->group, process->group, ticks);
     });
+}
+
+kstd::ErrorOr<std::optional<std::string_view>> read_proc_link(std::string_view path, std::span<char> out)
+{
+    if (path == "/proc/self") {
+        char digits[20];
+        size_t count = 0;
+        for (uint64_t pid = Process::current().pid(); pid != 0 || count == 0; pid /= 10)
+            digits[count++] = static_cast<char>('0' + pid % 10);
+        size_t written = 0;
+        for (; written < count && written < out.size(); ++written)
+            out[written] = digits[count - 1 - written];
+        return std::optional(std::string_view(out.data(), written));
+    }
+    if (!path.starts_with("/proc/") || !path.ends_with("/exe"))
+        return std::optional<std::string_view>();
+    const std::string_view pid_text = path.substr(6, path.size() - 6 - 4);
+    const std::optional<uint64_t> pid = pid_text == "self" ? std::optional(Process::current().pid()) : parse_pid(pid_text);
+    if (!pid)
+        return std::optional<std::string_view>();
+    const std::optional<size_t> size = Process::copy_program_text(*pid, Process::ProgramText::Executable, out);
+    if (!size)
+        return kstd::unexpected(Errno::enoent);
+    return std::optional(std::string_view(out.data(), *size));
+}
+
+kstd::ErrorOr<std::string_view> follow_proc_links(std::string_view path, std::span<char> out)
+{
+    if (!path.starts_with("/proc/") || !path.ends_with("/exe"))
+        return path;
+    const std::optional<std::string_view> target = TRY(read_proc_link(path, out));
+    return target ? *target : path;
 }
 
 } // namespace user

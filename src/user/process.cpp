@@ -8,6 +8,7 @@
 #include "sched/condition_variable.h"
 #include "sched/mutex.h"
 #include "sched/thread.h"
+#include "user/user_copy.h"
 
 namespace user {
 
@@ -16,6 +17,7 @@ struct Process::ForkStart {
     arch::InterruptFrame frame;
     arch::FpuState fpu;
     uint64_t fs_base;
+    uint64_t child_tid; // clone's CLONE_CHILD_SETTID address, or 0
 };
 
 namespace {
@@ -55,7 +57,7 @@ struct LoadedImage {
 };
 kstd::Expected<LoadedImage, SpawnError> load_image(std::span<const std::byte> file,
                                                    std::span<const std::string_view> argv,
-                                                   std::span<const std::string_view> envp)
+                                                   std::span<const std::string_view> envp, std::string_view path)
 {
     auto image = elf::parse(file);
     if (!image)
@@ -63,7 +65,7 @@ kstd::Expected<LoadedImage, SpawnError> load_image(std::span<const std::byte> fi
     auto memory = MemoryMap::create();
     if (!memory)
         return kstd::unexpected(SpawnError{SpawnError::Kind::OutOfMemory});
-    auto loaded = load_program((*memory)->space(), file, *image, user_stack_top, argv, envp);
+    auto loaded = load_program((*memory)->space(), file, *image, user_stack_top, argv, envp, path);
     if (!loaded) {
         delete *memory;
         return kstd::unexpected(SpawnError{SpawnError::Kind::LoadFailed, {}, loaded.error()});
@@ -116,6 +118,21 @@ void Process::set_name(std::string_view name)
     m_name[length] = '\0';
 }
 
+void Process::set_program(std::string_view path, std::span<const std::string_view> argv)
+{
+    const size_t length = path.size() < fs::max_path - 1 ? path.size() : fs::max_path - 1;
+    __builtin_memcpy(m_program.path, path.data(), length);
+    m_program.path[length] = '\0';
+    m_program.arguments_size = 0;
+    for (const std::string_view argument : argv) {
+        if (m_program.arguments_size + argument.size() + 1 > sizeof m_program.arguments)
+            break; // cut at a whole argument, as a short /proc/<pid>/cmdline
+        __builtin_memcpy(m_program.arguments + m_program.arguments_size, argument.data(), argument.size());
+        m_program.arguments_size += argument.size();
+        m_program.arguments[m_program.arguments_size++] = '\0';
+    }
+}
+
 void Process::set_cwd(std::string_view path)
 {
     KASSERT(path.size() < fs::max_path, "working directory of {} bytes", path.size());
@@ -160,10 +177,11 @@ kstd::Expected<Process*, SpawnError> Process::spawn(std::string_view name, std::
     auto* process = new (std::nothrow) Process;
     if (process == nullptr)
         return kstd::unexpected(SpawnError{SpawnError::Kind::OutOfMemory});
-    process->set_name(name);
+    process->set_name(base_name(name)); // as Linux's comm: "sh" for /bin/sh
     process->m_kernel_waits = true;
     auto console = fs::ConsoleFile::open();
-    auto loaded = load_image(file, argv, envp);
+    auto loaded = load_image(file, argv, envp, name);
+    process->set_program(name, argv);
     bool files = console.has_value();
     for (int fd = 0; files && fd < 3; ++fd)
         files = process->m_files.put(fd, standard_files.size() > static_cast<size_t>(fd) ? standard_files[fd] : *console,
@@ -211,7 +229,7 @@ int Process::wait(Process* process)
     return result;
 }
 
-kstd::ErrorOr<uint64_t> Process::fork(const arch::InterruptFrame& frame)
+kstd::ErrorOr<uint64_t> Process::fork(const arch::InterruptFrame& frame, uint64_t child_tid)
 {
     auto* child = new (std::nothrow) Process;
     if (child == nullptr)
@@ -229,7 +247,9 @@ kstd::ErrorOr<uint64_t> Process::fork(const arch::InterruptFrame& frame)
     child->m_memory = *memory;
     child->m_files.copy_from(m_files);
     child->set_cwd(cwd());
-    child->m_fork_start = new (std::nothrow) ForkStart{frame, {}, sched::current_thread().fs_base()};
+    child->m_program = m_program;
+    child->m_file_mode_mask = m_file_mode_mask;
+    child->m_fork_start = new (std::nothrow) ForkStart{frame, {}, sched::current_thread().fs_base(), child_tid};
     if (child->m_fork_start == nullptr) {
         delete child;
         return kstd::unexpected(kstd::Errno::enomem);
@@ -262,6 +282,10 @@ int Process::start_forked(void* argument)
     self.set_owner(&process);
     ForkStart* start = std::exchange(process.m_fork_start, nullptr);
     self.set_fs_base(start->fs_base);
+    if (start->child_tid != 0) { // in the child's own address space now
+        const auto id = static_cast<int32_t>(process.m_pid);
+        (void)copy_to_user(UserAddress(start->child_tid), &id, sizeof id); // checked in clone; a later unmap is the program's
+    }
     arch::restore_fpu(start->fpu);
     arch::InterruptFrame frame = start->frame; // on this stack: return_to_user moves RSP onto it
     delete start;
@@ -272,9 +296,10 @@ kstd::ErrorOr<void> Process::exec(std::string_view name, std::span<const std::by
                                   std::span<const std::string_view> argv, std::span<const std::string_view> envp,
                                   arch::InterruptFrame& frame)
 {
-    auto loaded = load_image(file, argv, envp);
+    auto loaded = load_image(file, argv, envp, name);
     if (!loaded)
         return kstd::unexpected(to_errno(loaded.error()));
+    set_program(name, argv);
     // The point of no return: the old image goes.
     MemoryMap* old = m_memory;
     m_memory = loaded->memory;
@@ -306,6 +331,10 @@ kstd::ErrorOr<uint64_t> Process::wait_for_child(int64_t pid, int& wait_status, b
                 if (process == nullptr || process->m_parent != this)
                     continue;
                 if (pid > 0 && process->m_pid != static_cast<uint64_t>(pid))
+                    continue;
+                if (pid == 0 && process->group() != group())
+                    continue;
+                if (pid < -1 && process->group() != static_cast<uint64_t>(-pid))
                     continue;
                 has_child = true;
                 if (process->m_zombie) {
@@ -411,6 +440,20 @@ size_t Process::list(std::span<Summary> out)
         summary.cpu_ticks = process->m_thread != nullptr ? process->m_thread->cpu_ticks() : 0;
     }
     return count;
+}
+
+std::optional<size_t> Process::copy_program_text(uint64_t pid, ProgramText which, std::span<char> out)
+{
+    sched::MutexGuard guard(g_table_lock);
+    for (Process* process : g_table) {
+        if (process == nullptr || process->m_pid != pid)
+            continue;
+        const std::string_view text = which == ProgramText::Executable ? process->executable() : process->command_line();
+        const size_t count = text.size() < out.size() ? text.size() : out.size();
+        __builtin_memcpy(out.data(), text.data(), count);
+        return count;
+    }
+    return std::nullopt;
 }
 
 kstd::ErrorOr<void> Process::set_group(Process& caller, int64_t pid, int64_t group)

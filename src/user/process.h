@@ -16,6 +16,7 @@
 // so it frees itself when it ends. One thread per process for now.
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 #include "arch/x86_64/fpu.h"
@@ -84,6 +85,10 @@ public:
     };
     // Fills `out` with the processes there are (at most its size); returns how many.
     static size_t list(std::span<Summary> out);
+    // The executable's path or the command line of process `pid` into
+    // `out` (cut at its size): how many bytes; nothing if there is no such process.
+    enum class ProgramText : uint8_t { Executable, CommandLine };
+    static std::optional<size_t> copy_program_text(uint64_t pid, ProgramText which, std::span<char> out);
     static size_t count();
     // kill(pid, signal): ESRCH if there is no such live process.
     static kstd::ErrorOr<void> kill(int64_t pid, int signal);
@@ -100,6 +105,12 @@ public:
     // written (under the lock) only when the parent ends.
     uint64_t parent_pid() const { return __atomic_load_n(&m_parent_pid, __ATOMIC_RELAXED); }
     std::string_view name() const { return m_name; }
+    // Its name as ps shows it (prctl's PR_SET_NAME changes it; execve sets the program's).
+    void set_name(std::string_view name);
+    // The file-mode creation mask (umask(2)): kept for the program, not
+    // applied yet, since no file system here keeps permissions it could take.
+    uint32_t file_mode_mask() const { return m_file_mode_mask; }
+    void set_file_mode_mask(uint32_t mask) { m_file_mode_mask = mask & 0777; }
     bool is_zombie() const { return m_zombie; }
     MemoryMap& memory() { return *m_memory; }
     // The working directory: absolute and canonical (fs/path.h). Only the
@@ -107,13 +118,22 @@ public:
     std::string_view cwd() const { return m_cwd; }
     void set_cwd(std::string_view path);
     FileTable& files() { return m_files; }
+    // The program file it runs, as execve (or spawn) named it: /proc/self/exe.
+    std::string_view executable() const { return m_program.path; }
+    // Its arguments, each ended by a NUL (Linux's /proc/<pid>/cmdline), cut
+    // at a whole argument past 256 bytes.
+    std::string_view command_line() const { return {m_program.arguments, m_program.arguments_size}; }
 
     // The system calls' halves (frame: the caller's registers, as SYSCALL saved them).
-    kstd::ErrorOr<uint64_t> fork(const arch::InterruptFrame& frame);
+    // `child_tid`: where in the child's memory to store its id (clone's
+    // CLONE_CHILD_SETTID), or 0.
+    kstd::ErrorOr<uint64_t> fork(const arch::InterruptFrame& frame, uint64_t child_tid = 0);
     // Replaces the program: on success the frame returns to the new entry point.
     kstd::ErrorOr<void> exec(std::string_view name, std::span<const std::byte> file,
                              std::span<const std::string_view> argv, std::span<const std::string_view> envp,
                              arch::InterruptFrame& frame);
+    // wait4's half: `pid` > 0 that child, -1 any, 0 any in this one's
+    // group, < -1 any in group -pid.
     kstd::ErrorOr<uint64_t> wait_for_child(int64_t pid, int& wait_status, bool no_hang);
     // Ends the calling process (its only thread); never returns.
     [[noreturn]] void exit(Termination termination);
@@ -135,7 +155,7 @@ private:
     // Registers `this` in the table with a new pid; EAGAIN when it is full.
     kstd::ErrorOr<void> enter_table();
     void leave_table();
-    void set_name(std::string_view name);
+    void set_program(std::string_view path, std::span<const std::string_view> argv);
 
     uint64_t m_pid = 0;
     uint64_t m_group = 0;
@@ -148,6 +168,12 @@ private:
     uint64_t m_signal_mask = 0;
     char m_name[max_name] = {};
     char m_cwd[fs::max_path] = "/";
+    uint32_t m_file_mode_mask = 022;
+    struct Program {
+        char path[fs::max_path] = "";
+        char arguments[256] = {};
+        size_t arguments_size = 0;
+    } m_program;
     MemoryMap* m_memory = nullptr;
     FileTable m_files;
     sched::Thread* m_thread = nullptr;

@@ -6,6 +6,7 @@
 #include "fs/path.h"
 #include "sched/clock.h"
 #include "sched/thread.h"
+#include "user/proc_files.h"
 #include "user/process.h"
 #include "user/system_call_handlers.h"
 #include "user/user_copy.h"
@@ -84,12 +85,27 @@ Result clone(Frame& frame)
 {
     // clone(flags, stack, parent_tid, child_tid, tls) as fork() calls it:
     // SIGCHLD alone (musl's fork), or with CLONE_VM|CLONE_VFORK (0x4100)
-    // for vfork, which a copy-on-write fork serves just as well. Threads
-    // (CLONE_VM alone, CLONE_THREAD) come later.
+    // for vfork, which a copy-on-write fork serves just as well; glibc's
+    // fork adds CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID with child_tid (the
+    // child's id is stored there in the child's memory; the clearing at
+    // exit is for threads waiting on it, and a process has only the one).
+    // CLONE_PARENT_SETTID stores it in the parent's. Threads (CLONE_VM
+    // alone, CLONE_THREAD) come later.
     const uint64_t flags = frame.rdi;
-    if ((flags & 0xFF) != sigchld || ((flags & ~0xFFull) != 0 && (flags & ~0xFFull) != 0x4100) || frame.rsi != 0)
+    constexpr uint64_t clone_vm_vfork = 0x4100, clone_parent_settid = 0x0010'0000,
+                       clone_child_cleartid = 0x0020'0000, clone_child_settid = 0x0100'0000;
+    const uint64_t rest = flags & ~(0xFFull | clone_parent_settid | clone_child_cleartid | clone_child_settid);
+    if ((flags & 0xFF) != sigchld || (rest != 0 && rest != clone_vm_vfork) || frame.rsi != 0)
         return kstd::unexpected(Errno::enosys);
-    return Process::current().fork(frame);
+    const uint64_t child_tid = (flags & clone_child_settid) != 0 ? frame.r10 : 0;
+    if (child_tid != 0 && !is_user_range(UserAddress(child_tid), sizeof(int32_t)))
+        return kstd::unexpected(Errno::efault);
+    const uint64_t pid = TRY(Process::current().fork(frame, child_tid));
+    if ((flags & clone_parent_settid) != 0) {
+        const auto id = static_cast<int32_t>(pid);
+        (void)copy_to_user(UserAddress(frame.rdx), &id, sizeof id); // Linux ignores a bad address here too
+    }
+    return pid;
 }
 
 Result execve(Frame& frame)
@@ -97,7 +113,9 @@ Result execve(Frame& frame)
     char path_buffer[fs::max_path];
     char given[fs::max_path];
     TRY(copy_string_from_user(UserAddress(frame.rdi), given));
-    const std::string_view path = TRY(fs::resolve(Process::current().cwd(), given, path_buffer));
+    char followed[fs::max_path];
+    const std::string_view resolved = TRY(fs::resolve(Process::current().cwd(), given, path_buffer));
+    const std::string_view path = TRY(follow_proc_links(resolved, followed)); // /proc/self/exe: the program file
     char storage[max_argument_bytes];
     size_t used = 0;
     std::string_view argv[max_arguments], envp[max_arguments];
@@ -116,11 +134,14 @@ Result exit(Frame& frame)
 Result wait4(Frame& frame)
 {
     // wait4(pid, status, options, rusage): pid > 0 that child, -1 any
-    // child; process groups (0, < -1) come with sessions.
-    const int64_t pid = static_cast<int64_t>(frame.rdi);
-    if (pid == 0 || pid < -1)
-        return kstd::unexpected(Errno::echild);
-    if ((frame.rdx & ~wnohang) != 0)
+    // child, 0 any in the caller's group, < -1 any in group -pid.
+    // WUNTRACED and WCONTINUED are taken (a shell with job control asks
+    // for them); no process stops yet, so they add nothing. __WALL,
+    // __WCLONE and __WNOTHREAD are about threads, which come later.
+    const int64_t pid = int_argument(frame.rdi);
+    constexpr uint64_t wuntraced = 2, wcontinued = 8, wnothread = 0x2000'0000, wall = 0x4000'0000,
+                       wclone = 0x8000'0000;
+    if ((frame.rdx & ~(wnohang | wuntraced | wcontinued | wnothread | wall | wclone)) != 0)
         return kstd::unexpected(Errno::einval);
     if (frame.r10 != 0)
         return kstd::unexpected(Errno::einval); // no resource usage is kept yet
@@ -135,8 +156,8 @@ Result wait4(Frame& frame)
 
 Result kill(Frame& frame)
 {
-    const int64_t pid = static_cast<int64_t>(frame.rdi);
-    const int64_t signal = static_cast<int64_t>(frame.rsi);
+    const int64_t pid = int_argument(frame.rdi);
+    const int64_t signal = int_argument(frame.rsi);
     if (signal < 0 || signal > max_signal)
         return kstd::unexpected(Errno::einval);
     if (pid == -1)
@@ -152,7 +173,7 @@ Result kill(Frame& frame)
 
 Result setpgid(Frame& frame)
 {
-    TRY(Process::set_group(Process::current(), static_cast<int64_t>(frame.rdi), static_cast<int64_t>(frame.rsi)));
+    TRY(Process::set_group(Process::current(), int_argument(frame.rdi), int_argument(frame.rsi)));
     return 0;
 }
 
@@ -248,6 +269,42 @@ Result nanosleep(Frame& frame)
     const uint64_t seconds = static_cast<uint64_t>(time.seconds) < 9'000'000'000ull ? time.seconds : 9'000'000'000ll;
     sched::sleep_for(sched::Duration(seconds * 1'000'000'000 + time.nanoseconds));
     return 0;
+}
+
+Result clock_nanosleep(Frame& frame)
+{
+    // clock_nanosleep(clock, flags, request, remain): TIMER_ABSTIME (1)
+    // sleeps until the clock reads `request`; every clock here counts from boot.
+    if (frame.rdi != clock_realtime && frame.rdi != clock_monotonic && frame.rdi != clock_boottime)
+        return kstd::unexpected(Errno::einval);
+    constexpr uint64_t timer_abstime = 1;
+    if ((frame.rsi & ~timer_abstime) != 0)
+        return kstd::unexpected(Errno::einval);
+    TimeSpec time;
+    if (!copy_from_user(&time, UserAddress(frame.rdx), sizeof time))
+        return kstd::unexpected(Errno::efault);
+    if (time.seconds < 0 || time.nanoseconds < 0 || time.nanoseconds >= 1'000'000'000)
+        return kstd::unexpected(Errno::einval);
+    const uint64_t seconds = static_cast<uint64_t>(time.seconds) < 9'000'000'000ull ? time.seconds : 9'000'000'000ll;
+    const uint64_t ns = seconds * 1'000'000'000 + static_cast<uint64_t>(time.nanoseconds);
+    if ((frame.rsi & timer_abstime) != 0) {
+        const uint64_t now = sched::now_ns();
+        if (ns <= now)
+            return 0;
+        sched::sleep_for(sched::Duration(ns - now));
+        return 0;
+    }
+    sched::sleep_for(sched::Duration(ns));
+    return 0;
+}
+
+Result time(Frame& frame)
+{
+    // time(tloc): seconds of CLOCK_REALTIME, which counts from boot for now.
+    const int64_t seconds = static_cast<int64_t>(sched::now_ns() / 1'000'000'000);
+    if (frame.rdi != 0 && !copy_to_user(UserAddress(frame.rdi), &seconds, sizeof seconds))
+        return kstd::unexpected(Errno::efault);
+    return static_cast<uint64_t>(seconds);
 }
 
 Result clock_gettime(Frame& frame)

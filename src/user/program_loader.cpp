@@ -1,6 +1,7 @@
 #include "user/program_loader.h"
 #include <cstring>
-#include "arch/x86_64/tsc.h"
+#include "arch/x86_64/cpu_features.h"
+#include "arch/x86_64/random.h"
 #include "arch/x86_64/page_fill.h"
 #include "mem/direct_map.h"
 #include "mem/physical_memory.h"
@@ -112,7 +113,7 @@ std::string_view to_string(LoadError error)
 kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space, std::span<const std::byte> file,
                                                       const elf::Image& image, uint64_t stack_top,
                                                       std::span<const std::string_view> argv,
-                                                      std::span<const std::string_view> envp)
+                                                      std::span<const std::string_view> envp, std::string_view path)
 {
     uint32_t loaded = 0;
     const auto undo = [&] {
@@ -145,18 +146,40 @@ kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space, 
             envp_addresses[i] = TRY(stack.push_string(envp[i]));
         for (size_t i = argv.size(); i-- > 0;)
             argv_addresses[i] = TRY(stack.push_string(argv[i]));
-        uint64_t random[2] = {arch::tsc::now() * 0x9E37'79B9'7F4A'7C15ull, arch::tsc::now() ^ 0xD1B5'4A32'D192'ED03ull};
+        const uint64_t execfn_address = TRY(stack.push_string(path.empty() && !argv.empty() ? argv[0] : path));
+        const uint64_t platform_address = TRY(stack.push_string("x86_64"));
+        std::byte random[16];
+        arch::fill_random(random);
         stack.align_down(16);
         const uint64_t random_address = TRY(stack.push_bytes(random, sizeof random));
+        // The vector Linux gives a static program (fs/binfmt_elf.c's
+        // create_elf_tables, without a vDSO: no AT_SYSINFO_EHDR).
+        const uint64_t auxv[][2] = {{at_phdr, image.program_headers},
+                                    {at_phent, image.program_header_size},
+                                    {at_phnum, image.program_header_count},
+                                    {at_pagesz, arch::page_size},
+                                    {at_base, 0}, // no interpreter
+                                    {at_flags, 0},
+                                    {at_entry, image.entry},
+                                    {at_uid, 0}, // root: there are no users yet
+                                    {at_euid, 0},
+                                    {at_gid, 0},
+                                    {at_egid, 0},
+                                    {at_platform, platform_address},
+                                    {at_hwcap, arch::cpu_features().basic_edx},
+                                    {at_clktck, 100}, // times(2)'s unit, as Linux's USER_HZ
+                                    {at_secure, 0},
+                                    {at_random, random_address},
+                                    {at_hwcap2, 0},
+                                    {at_execfn, execfn_address},
+                                    {at_null, 0}};
+        constexpr size_t auxv_count = sizeof auxv / sizeof auxv[0];
         // What follows is an even number of words past here when argc is
         // included: pad once if needed so RSP at argc is 16-byte aligned.
-        const size_t words = 1 + argv.size() + 1 + envp.size() + 1 + 2 * 7;
+        const size_t words = 1 + argv.size() + 1 + envp.size() + 1 + 2 * auxv_count;
         if (words % 2 != 0)
             TRY(stack.push_word(0));
-        const uint64_t auxv[][2] = {{at_phdr, image.program_headers}, {at_phent, image.program_header_size},
-                                    {at_phnum, image.program_header_count}, {at_pagesz, arch::page_size},
-                                    {at_entry, image.entry}, {at_random, random_address}, {at_null, 0}};
-        for (size_t i = 7; i-- > 0;) {
+        for (size_t i = auxv_count; i-- > 0;) {
             TRY(stack.push_word(auxv[i][1]));
             TRY(stack.push_word(auxv[i][0]));
         }

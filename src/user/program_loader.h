@@ -4,10 +4,11 @@
 // the rest zeroed, and a stack laid out as the System V ABI (AMD64
 // supplement, 3.4 "Process Initialization") says a program finds it:
 //
-//   higher addresses   argument and environment strings, 16 random bytes
-//                      (AT_RANDOM's), padding
-//                      auxv: (AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ,
-//                      AT_ENTRY, AT_RANDOM) pairs, then AT_NULL
+//   higher addresses   argument and environment strings, the program's
+//                      path (AT_EXECFN's), "x86_64" (AT_PLATFORM's), 16
+//                      random bytes (AT_RANDOM's), padding
+//                      auxv: (type, value) pairs as Linux gives a static
+//                      program (AT_PHDR ... AT_HWCAP ... AT_EXECFN), AT_NULL
 //                      envp[0..n-1], NULL
 //                      argv[0..argc-1], NULL
 //   rsp ─────────────> argc                      (rsp 16-byte aligned)
@@ -26,8 +27,10 @@
 namespace user {
 
 // The auxiliary vector's types (Linux's include/uapi/linux/auxvec.h).
-inline constexpr uint64_t at_null = 0, at_phdr = 3, at_phent = 4, at_phnum = 5, at_pagesz = 6, at_entry = 9,
-                          at_random = 25;
+inline constexpr uint64_t at_null = 0, at_phdr = 3, at_phent = 4, at_phnum = 5, at_pagesz = 6, at_base = 7,
+                          at_flags = 8, at_entry = 9, at_uid = 11, at_euid = 12, at_gid = 13, at_egid = 14,
+                          at_platform = 15, at_hwcap = 16, at_clktck = 17, at_secure = 23, at_random = 25,
+                          at_hwcap2 = 26, at_execfn = 31;
 
 enum class LoadError : uint8_t {
     OutOfMemory,   // no frame for a page
@@ -44,13 +47,15 @@ struct LoadedProgram {
 inline constexpr uint64_t stack_size = 64 * 1024;
 
 // Maps `image`'s segments (its bytes from `file`) into `space` and a stack
-// of stack_size below `stack_top` with argv and envp on it. On an error,
+// of stack_size below `stack_top` with argv and envp on it (`path`, the
+// program's file, is AT_EXECFN; argv[0] when empty). On an error,
 // what was mapped is unmapped again.
 [[nodiscard]] kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space,
                                                                     std::span<const std::byte> file,
                                                                     const elf::Image& image, uint64_t stack_top,
                                                                     std::span<const std::string_view> argv,
-                                                                    std::span<const std::string_view> envp);
+                                                                    std::span<const std::string_view> envp,
+                                                                    std::string_view path = {});
 // Unmaps and frees what load_program mapped.
 void unload_program(mem::AddressSpace& space, const elf::Image& image, uint64_t stack_top);
 

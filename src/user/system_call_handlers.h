@@ -14,6 +14,15 @@ namespace user::calls {
 using Frame = arch::SyscallFrame;
 using Result = kstd::ErrorOr<uint64_t>;
 
+// An argument the C prototype declares `int` (a descriptor, a pid, a
+// signal, options): only the low 32 bits count, sign-extended, as Linux's
+// SYSCALL_DEFINE wrappers read them. The ABI leaves the upper half of the
+// register undefined, and glibc passes waitpid's -1 as 0x00000000FFFFFFFF.
+inline int32_t int_argument(uint64_t value)
+{
+    return static_cast<int32_t>(static_cast<uint32_t>(value));
+}
+
 // Files (descriptors, the console, pipes, the initial ramdisk).
 Result read(Frame& frame);
 Result write(Frame& frame);
@@ -56,6 +65,29 @@ Result umount2(Frame& frame);
 Result statfs(Frame& frame);
 Result fstatfs(Frame& frame);
 Result fsync(Frame& frame);
+Result faccessat(Frame& frame); // and faccessat2
+Result readlink(Frame& frame);
+Result readlinkat(Frame& frame);
+Result symlink(Frame& frame);
+Result symlinkat(Frame& frame);
+Result utimensat(Frame& frame);
+Result sendfile(Frame& frame);
+// Waiting on several descriptors (poll_system_calls.cpp).
+Result poll(Frame& frame);
+Result ppoll(Frame& frame);
+Result select(Frame& frame);
+Result pselect6(Frame& frame);
+
+// What a C library's start-up and runtime ask (runtime_system_calls.cpp).
+Result getrandom(Frame& frame);
+Result prlimit64(Frame& frame);
+Result getrlimit(Frame& frame);
+Result setrlimit(Frame& frame);
+Result prctl(Frame& frame);
+Result sysinfo(Frame& frame);
+Result set_robust_list(Frame& frame);
+Result umask(Frame& frame);
+Result not_supported(Frame& frame); // ENOSYS without a log line: calls a C library expects may be missing (rseq)
 
 // Memory.
 Result brk(Frame& frame);
@@ -84,6 +116,8 @@ Result set_tid_address(Frame& frame);
 Result sched_yield(Frame& frame);
 Result nanosleep(Frame& frame);
 Result clock_gettime(Frame& frame);
+Result time(Frame& frame);
+Result clock_nanosleep(Frame& frame);
 Result user_ids(Frame& frame); // getuid, geteuid, getgid, getegid: all 0 (root), there are no users yet
 
 } // namespace user::calls

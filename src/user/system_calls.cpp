@@ -37,6 +37,7 @@ struct Table {
         handlers[4] = calls::stat;
         handlers[5] = calls::fstat;
         handlers[6] = calls::lstat;
+        handlers[7] = calls::poll;
         handlers[8] = calls::lseek;
         handlers[9] = calls::mmap;
         handlers[10] = calls::mprotect;
@@ -50,10 +51,12 @@ struct Table {
         handlers[20] = calls::writev;
         handlers[21] = calls::access;
         handlers[22] = calls::pipe;
+        handlers[23] = calls::select;
         handlers[24] = calls::sched_yield;
         handlers[32] = calls::dup;
         handlers[33] = calls::dup2;
         handlers[35] = calls::nanosleep;
+        handlers[40] = calls::sendfile;
         handlers[39] = calls::getpid;
         handlers[56] = calls::clone;
         handlers[57] = calls::fork;
@@ -74,6 +77,11 @@ struct Table {
         handlers[83] = calls::mkdir;
         handlers[84] = calls::rmdir;
         handlers[87] = calls::unlink;
+        handlers[88] = calls::symlink;
+        handlers[89] = calls::readlink;
+        handlers[95] = calls::umask;
+        handlers[97] = calls::getrlimit;
+        handlers[99] = calls::sysinfo;
         handlers[102] = calls::user_ids; // getuid
         handlers[104] = calls::user_ids; // getgid
         handlers[107] = calls::user_ids; // geteuid
@@ -84,15 +92,19 @@ struct Table {
         handlers[121] = calls::getpgid;
         handlers[137] = calls::statfs;
         handlers[138] = calls::fstatfs;
+        handlers[157] = calls::prctl;
         handlers[158] = calls::arch_prctl;
+        handlers[160] = calls::setrlimit;
         handlers[162] = calls::sync;
         handlers[165] = calls::mount;
         handlers[166] = calls::umount2;
         handlers[169] = calls::reboot;
         handlers[186] = calls::gettid;
+        handlers[201] = calls::time;
         handlers[217] = calls::getdents64;
         handlers[218] = calls::set_tid_address;
         handlers[228] = calls::clock_gettime;
+        handlers[230] = calls::clock_nanosleep;
         handlers[231] = calls::exit; // exit_group: one thread per process
         handlers[257] = calls::openat;
         handlers[258] = calls::mkdirat;
@@ -100,8 +112,19 @@ struct Table {
         handlers[264] = calls::renameat;
         handlers[316] = calls::renameat2;
         handlers[262] = calls::newfstatat;
+        handlers[266] = calls::symlinkat;
+        handlers[267] = calls::readlinkat;
+        handlers[269] = calls::faccessat;
+        handlers[270] = calls::pselect6;
+        handlers[271] = calls::ppoll;
+        handlers[273] = calls::set_robust_list;
+        handlers[280] = calls::utimensat;
         handlers[292] = calls::dup3;
         handlers[293] = calls::pipe2;
+        handlers[302] = calls::prlimit64;
+        handlers[318] = calls::getrandom;
+        handlers[334] = calls::not_supported; // rseq: glibc goes on without it
+        handlers[439] = calls::faccessat; // faccessat2
     }
 };
 constexpr Table g_table;

@@ -29,3 +29,13 @@ KTEST(programs, usertests_pass)
     EXPECT_TRUE(g_run.output_contains("usertests: 0 failure(s)"));
     EXPECT_FALSE(g_run.output_contains("not ok"));
 }
+
+KTEST(programs, linux_interfaces_for_real_programs)
+{
+    // Symbolic links, /proc's links, poll and select, getrandom, limits,
+    // the auxiliary vector, clone as glibc's fork calls it (issue 14).
+    run_program(g_run, "/tests/linuxapi", {"linuxapi", "two words", "x"});
+    EXPECT_EQ(g_run.status, 0, "linuxapi's exit status is its number of failed checks");
+    EXPECT_TRUE(g_run.output_contains("linuxapi: 0 failure(s)"));
+    EXPECT_FALSE(g_run.output_contains("not ok"));
+}

@@ -63,6 +63,14 @@ int main(int argc, char** argv)
                 a[i] = garbage[next_random() % garbage_count];
             if (number == SYS_nanosleep || number == SYS_clock_nanosleep)
                 a[0] = a[1] = 0; // a long sleep is an answer too, but a slow one
+            // The same for waits on descriptors: garbage descriptors, but no waiting.
+            static const uint64_t no_time[2] = {0, 0};
+            if (number == SYS_poll)
+                a[2] = 0;
+            if (number == SYS_ppoll)
+                a[2] = (uint64_t)no_time;
+            if (number == SYS_select || number == SYS_pselect6)
+                a[4] = (uint64_t)no_time;
             long result = syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
             if (getpid() != self)
                 _exit(0); // a fork-like call made a child: it leaves

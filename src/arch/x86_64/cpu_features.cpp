@@ -23,6 +23,8 @@ CpuFeatures detect()
     features.pat = bit(basic.edx, 16);
     features.x2apic = bit(basic.ecx, 21);
     features.tsc_deadline = bit(basic.ecx, 24);
+    features.rdrand = bit(basic.ecx, 30);
+    features.basic_edx = basic.edx;
     const uint32_t max_extended = cpuid(0x8000'0000).eax;
     if (max_extended >= 0x8000'0001) {
         const CpuidResult extended = cpuid(0x8000'0001);

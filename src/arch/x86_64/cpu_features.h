@@ -26,6 +26,8 @@ struct CpuFeatures {
     bool pat = false;           // CPUID 01h EDX[16]: the page attribute table
     bool x2apic = false;        // CPUID 01h ECX[21]
     bool tsc_deadline = false;  // CPUID 01h ECX[24]: the local APIC timer's TSC-deadline mode
+    bool rdrand = false;        // CPUID 01h ECX[30]: RDRAND, the CPU's random numbers
+    uint32_t basic_edx = 0;     // CPUID 01h EDX whole: what Linux gives programs as AT_HWCAP
     bool no_execute = false;    // CPUID 80000001h EDX[20]: EFER.NXE and the XD bit
     bool huge_pages = false;    // CPUID 80000001h EDX[26]: 1 GiB pages
     bool long_mode = false;     // CPUID 80000001h EDX[29]

@@ -1,0 +1,3 @@
+busybox cat words.txt numbers.txt
+busybox cat < numbers.txt
+busybox cat missing.txt

@@ -1,0 +1,3 @@
+busybox echo hello   world
+busybox echo -n 'no newline; '
+busybox echo -e 'a\tb\\c'

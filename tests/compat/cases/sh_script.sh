@@ -1,0 +1,1 @@
+busybox sh script.sh

@@ -1,0 +1,3 @@
+busybox wc words.txt
+busybox wc -l < numbers.txt
+busybox wc -w -c words.txt numbers.txt

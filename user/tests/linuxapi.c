@@ -1,0 +1,223 @@
+// The Linux interfaces a C library and Debian's busybox need beyond
+// usertests' basics (issue 14): symbolic links, /proc's links and command
+// lines, poll and select, random bytes, limits, the process name,
+// sysinfo, the auxiliary vector, clone as glibc's fork calls it, and int
+// arguments with garbage in the upper half of the register. Each test
+// prints "ok NAME" or "not ok NAME"; the exit status is the failure count.
+
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "check.h"
+
+static void symbolic_links_are_made_read_and_followed(void)
+{
+    CHECK(mkdir("/links", 0755) == 0);
+    CHECK(mkdir("/links/real", 0755) == 0);
+    int fd = open("/links/real/file.txt", O_CREAT | O_WRONLY, 0644);
+    CHECK(fd >= 0);
+    CHECK(write(fd, "through a link\n", 15) == 15);
+    close(fd);
+    CHECK(symlink("real/file.txt", "/links/relative") == 0);      // relative to the link's folder
+    CHECK(symlink("/links/real", "/links/absolute") == 0);        // to a directory
+    CHECK(symlink("/links/nowhere", "/links/dangling") == 0);     // a link may dangle
+    CHECK(symlink("loop-b", "/links/loop-a") == 0 && symlink("loop-a", "/links/loop-b") == 0);
+    CHECK(symlink("x", "/links/relative") == -1 && errno == EEXIST);
+
+    char text[64] = {0};
+    CHECK(readlink("/links/relative", text, sizeof text) == 13 && memcmp(text, "real/file.txt", 13) == 0);
+    CHECK(readlink("/links/relative", text, 4) == 4); // cut at the buffer, no NUL
+    CHECK(readlink("/links/real", text, sizeof text) == -1 && errno == EINVAL); // not a link
+
+    char buffer[32] = {0};
+    fd = open("/links/relative", O_RDONLY);
+    CHECK(fd >= 0 && read(fd, buffer, sizeof buffer) == 15 && memcmp(buffer, "through a link\n", 15) == 0);
+    close(fd);
+    fd = open("/links/absolute/file.txt", O_RDONLY); // a link in the middle of a path
+    CHECK(fd >= 0);
+    close(fd);
+    CHECK(open("/links/dangling", O_RDONLY) == -1 && errno == ENOENT);
+    CHECK(open("/links/loop-a", O_RDONLY) == -1 && errno == ELOOP);
+    CHECK(open("/links/relative", O_RDONLY | O_NOFOLLOW) == -1 && errno == ELOOP);
+
+    struct stat status;
+    CHECK(lstat("/links/relative", &status) == 0 && S_ISLNK(status.st_mode) && status.st_size == 13);
+    CHECK(stat("/links/relative", &status) == 0 && S_ISREG(status.st_mode) && status.st_size == 15);
+    CHECK(stat("/links/absolute", &status) == 0 && S_ISDIR(status.st_mode));
+    CHECK(fstatat(AT_FDCWD, "/links/absolute", &status, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(status.st_mode));
+
+    CHECK(unlink("/links/relative") == 0); // the link goes, the file stays
+    CHECK(access("/links/real/file.txt", F_OK) == 0);
+    CHECK(unlink("/links/absolute") == 0 && unlink("/links/dangling") == 0);
+    CHECK(unlink("/links/loop-a") == 0 && unlink("/links/loop-b") == 0);
+    CHECK(unlink("/links/real/file.txt") == 0 && rmdir("/links/real") == 0 && rmdir("/links") == 0);
+}
+
+static void busybox_applets_are_links_to_busybox(void)
+{
+    char text[64] = {0};
+    CHECK(readlink("/usr/bin/wc", text, sizeof text) == 12 && memcmp(text, "/bin/busybox", 12) == 0);
+    struct stat link, target;
+    CHECK(stat("/usr/bin/wc", &link) == 0 && stat("/bin/busybox", &target) == 0);
+    CHECK(link.st_ino == target.st_ino && S_ISREG(link.st_mode));
+}
+
+static void proc_self_names_the_program_and_its_arguments(void)
+{
+    char text[256] = {0};
+    const ssize_t length = readlink("/proc/self/exe", text, sizeof text);
+    CHECK(length == 15 && memcmp(text, "/tests/linuxapi", 15) == 0);
+    char pid[16];
+    const int digits = snprintf(pid, sizeof pid, "%d", (int)getpid());
+    CHECK(readlink("/proc/self", text, sizeof text) == digits && memcmp(text, pid, (size_t)digits) == 0);
+    struct stat status;
+    CHECK(lstat("/proc/self/exe", &status) == 0 && S_ISLNK(status.st_mode));
+    CHECK(stat("/proc/self/exe", &status) == 0 && S_ISREG(status.st_mode) && status.st_size > 0);
+
+    int fd = open("/proc/self/cmdline", O_RDONLY);
+    CHECK(fd >= 0);
+    char line[128] = {0};
+    const ssize_t got = read(fd, line, sizeof line);
+    close(fd);
+    CHECK(got == 21 && memcmp(line, "linuxapi\0two words\0x\0", 21) == 0);
+}
+
+static void poll_and_select_see_pipes_become_ready(void)
+{
+    int ends[2];
+    CHECK(pipe(ends) == 0);
+    struct pollfd polled[2] = {{ends[0], POLLIN, 0}, {ends[1], POLLOUT, 0}};
+    CHECK(poll(polled, 2, 0) == 1 && polled[0].revents == 0 && polled[1].revents == POLLOUT);
+    struct timespec before, after;
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    CHECK(poll(polled, 1, 30) == 0); // nothing to read: the timeout
+    clock_gettime(CLOCK_MONOTONIC, &after);
+    const long waited_ms = (after.tv_sec - before.tv_sec) * 1000 + (after.tv_nsec - before.tv_nsec) / 1000000;
+    CHECK(waited_ms >= 29);
+
+    const pid_t child = fork();
+    if (child == 0) {
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        (void)!write(ends[1], "x", 1);
+        _exit(0);
+    }
+    polled[0].revents = 0;
+    CHECK(poll(polled, 1, -1) == 1 && (polled[0].revents & POLLIN)); // woken by the child's write
+    fd_set readable;
+    FD_ZERO(&readable);
+    FD_SET(ends[0], &readable);
+    struct timeval none = {0, 0};
+    CHECK(select(ends[0] + 1, &readable, NULL, NULL, &none) == 1 && FD_ISSET(ends[0], &readable));
+    char byte;
+    CHECK(read(ends[0], &byte, 1) == 1 && byte == 'x');
+    CHECK(waitpid(child, NULL, 0) == child);
+
+    close(ends[1]); // no writer left: the reader hangs up
+    CHECK(poll(polled, 1, 0) == 1 && (polled[0].revents & POLLHUP));
+    close(ends[0]);
+    struct pollfd closed = {ends[0], POLLIN, 0};
+    CHECK(poll(&closed, 1, 0) == 1 && closed.revents == POLLNVAL);
+}
+
+static void random_bytes_limits_name_and_system(void)
+{
+    unsigned char first[32] = {0}, second[32] = {0};
+    CHECK(syscall(SYS_getrandom, first, sizeof first, 0) == 32);
+    CHECK(syscall(SYS_getrandom, second, sizeof second, 1 /* GRND_NONBLOCK */) == 32);
+    CHECK(memcmp(first, second, sizeof first) != 0);
+    CHECK(syscall(SYS_getrandom, first, sizeof first, 0x80) == -1 && errno == EINVAL);
+
+    struct rlimit limit;
+    CHECK(getrlimit(RLIMIT_STACK, &limit) == 0 && limit.rlim_cur == 8 * 1024 * 1024);
+    CHECK(getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur == 64);
+    CHECK(setrlimit(RLIMIT_NOFILE, &limit) == 0); // the same: fine
+    limit.rlim_cur = 10;
+    CHECK(setrlimit(RLIMIT_NOFILE, &limit) == -1 && errno == EPERM); // fixed: said in docs/syscalls.md
+    CHECK(getrlimit(99, &limit) == -1 && errno == EINVAL);
+
+    char name[16] = {0};
+    CHECK(prctl(PR_SET_NAME, "renamed-for-a-test-longer", 0, 0, 0) == 0);
+    CHECK(prctl(PR_GET_NAME, name, 0, 0, 0) == 0 && strcmp(name, "renamed-for-a-t") == 0);
+    CHECK(prctl(PR_SET_NAME, "linuxapi", 0, 0, 0) == 0);
+
+    struct sysinfo info;
+    CHECK(sysinfo(&info) == 0 && info.totalram > 0 && info.freeram <= info.totalram && info.mem_unit == 4096);
+    CHECK(info.procs >= 1);
+
+    const mode_t old = umask(077);
+    CHECK(old == 022 && umask(old) == 077);
+}
+
+static void the_auxiliary_vector_is_linuxs(void)
+{
+    CHECK(getauxval(AT_PAGESZ) == 4096);
+    CHECK(getauxval(AT_HWCAP) != 0); // CPUID 1's EDX: at least FPU and TSC
+    const char* platform = (const char*)getauxval(AT_PLATFORM);
+    CHECK(platform != NULL && strcmp(platform, "x86_64") == 0);
+    const char* executable = (const char*)getauxval(AT_EXECFN);
+    CHECK(executable != NULL && strcmp(executable, "/tests/linuxapi") == 0);
+    CHECK(getauxval(AT_RANDOM) != 0 && getauxval(AT_CLKTCK) == 100 && getauxval(AT_SECURE) == 0);
+}
+
+static void clone_as_glibcs_fork_stores_the_childs_id(void)
+{
+    // glibc's fork: clone(CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | SIGCHLD, 0, 0, &tid, 0).
+    static volatile int32_t child_tid = -1, parent_tid = -1;
+    const long flags = 0x01000000 | 0x00200000 | 0x00100000 /* CLONE_PARENT_SETTID */ | SIGCHLD;
+    const long pid = syscall(SYS_clone, flags, 0, &parent_tid, &child_tid, 0);
+    if (pid == 0)
+        _exit(child_tid == (int32_t)getpid() ? 7 : 1); // stored in the child's memory
+    CHECK(pid > 0);
+    CHECK(parent_tid == (int32_t)pid);
+    CHECK(child_tid == -1); // the parent's copy is untouched
+    int status = 0;
+    CHECK(waitpid((pid_t)pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 7);
+}
+
+static void int_arguments_ignore_the_upper_half(void)
+{
+    // wait4(-1) as glibc passes it: 0x00000000FFFFFFFF; close(fd) with junk above.
+    const pid_t child = fork();
+    if (child == 0)
+        _exit(3);
+    int status = 0;
+    CHECK(syscall(SYS_wait4, 0xFFFFFFFFul, &status, 0, 0) == child && WEXITSTATUS(status) == 3);
+    const int fd = dup(1);
+    CHECK(fd > 2 && syscall(SYS_close, 0xABCD000000000000ul | (unsigned long)fd) == 0);
+    // waitpid with WUNTRACED, as a shell with job control calls it.
+    const pid_t other = fork();
+    if (other == 0)
+        _exit(4);
+    CHECK(waitpid(other, &status, WUNTRACED) == other && WEXITSTATUS(status) == 4);
+    // A child of the caller's own group (pid 0).
+    const pid_t third = fork();
+    if (third == 0)
+        _exit(5);
+    CHECK(waitpid(0, &status, 0) == third && WEXITSTATUS(status) == 5);
+}
+
+int main(void)
+{
+    RUN(symbolic_links_are_made_read_and_followed);
+    RUN(busybox_applets_are_links_to_busybox);
+    RUN(proc_self_names_the_program_and_its_arguments);
+    RUN(poll_and_select_see_pipes_become_ready);
+    RUN(random_bytes_limits_name_and_system);
+    RUN(the_auxiliary_vector_is_linuxs);
+    RUN(clone_as_glibcs_fork_stores_the_childs_id);
+    RUN(int_arguments_ignore_the_upper_half);
+    printf("linuxapi: %d failure(s)\n", check_failures);
+    return check_failures;
+}
