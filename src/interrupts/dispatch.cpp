@@ -193,7 +193,7 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame)
         }
         if (arch::from_user_mode(*frame)) {
             if (ReturnToUserHook hook = g_return_to_user_hook.load(sync::MemoryOrder::Acquire))
-                hook();
+                hook(*frame);
         }
         return;
     }
@@ -224,8 +224,11 @@ extern "C" void interrupt_dispatch(arch::InterruptFrame* frame)
         }
     }
     if (vector < exception_count && arch::from_user_mode(*frame)) {
-        if (UserFaultHandler handler = g_user_fault_handler.load(sync::MemoryOrder::Acquire))
-            handler(Fault{*frame, cr2, arch::VirtAddr::of(frame)}); // ends the program: does not return
+        if (UserFaultHandler handler = g_user_fault_handler.load(sync::MemoryOrder::Acquire)) {
+            // Ends the program, or returns with the frame at its signal handler.
+            handler(Fault{*frame, cr2, arch::VirtAddr::of(frame)}, *frame);
+            return;
+        }
     }
     if (vector == vector_of(Exception::Breakpoint))
         g_last_breakpoint.store(frame->rip, sync::MemoryOrder::Relaxed);

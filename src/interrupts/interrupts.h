@@ -64,9 +64,10 @@ void set_nmi_handler(NmiHandler handler);
 
 // Exceptions raised by user code (ring 3) go to this handler (the user
 // layer registers it): it ends the program that faulted, never the kernel,
-// and does not return. Called with interrupts off, on the thread's kernel
-// stack, before any interceptor. Null: such a fault is handled as a kernel one.
-using UserFaultHandler = void (*)(const Fault& fault);
+// or returns having pointed `frame` at the program's signal handler (then
+// with interrupts off again). Called with interrupts off, on the thread's
+// kernel stack, before any interceptor. Null: such a fault is handled as a kernel one.
+using UserFaultHandler = void (*)(const Fault& fault, arch::InterruptFrame& frame);
 void set_user_fault_handler(UserFaultHandler handler);
 
 // A page fault at a user address (the lower half), raised by user code or
@@ -87,8 +88,10 @@ void set_user_page_fault_resolver(UserPageFaultResolver resolver);
 
 // Called after a hardware interrupt that struck user code, on the way back
 // to it (interrupts off, on the thread's kernel stack): where the user
-// layer ends a process that kill() marked while it ran.
-using ReturnToUserHook = void (*)();
+// layer acts on a signal sent while the program ran (it may change `frame`:
+// the interrupt returns through IRETQ with every register of it). Returns
+// with interrupts off.
+using ReturnToUserHook = void (*)(arch::InterruptFrame& frame);
 void set_return_to_user_hook(ReturnToUserHook hook);
 
 // The report and panic of an unhandled fault, for an interceptor that

@@ -423,8 +423,15 @@ void interrupt(Thread& thread)
 {
     SchedulerLock lock;
     thread.m_interrupted = true;
-    if (thread.m_state == ThreadState::Blocked && thread.m_interruptible_wait)
+    if ((thread.m_state == ThreadState::Blocked || thread.m_state == ThreadState::Sleeping)
+        && thread.m_interruptible_wait)
         Scheduler::wake(thread, WaitResult::Interrupted);
+}
+
+void clear_interrupt(Thread& thread)
+{
+    SchedulerLock lock;
+    thread.m_interrupted = false;
 }
 
 bool interrupted()
@@ -547,6 +554,21 @@ void sleep_for(Duration duration, const std::source_location& where)
     self.m_waiting_on = "sleep";
     self.m_waiting_at = where;
     (void)Scheduler::block(ThreadState::Sleeping, deadline);
+}
+
+WaitResult sleep_interruptible(Deadline deadline, const std::source_location& where)
+{
+    might_sleep("sleep_interruptible", where);
+    SchedulerLock lock;
+    Thread& self = Scheduler::current();
+    if (self.m_interrupted)
+        return WaitResult::Interrupted;
+    self.m_waiting_on = "sleep";
+    self.m_waiting_at = where;
+    self.m_interruptible_wait = true;
+    const WaitResult result = Scheduler::block(ThreadState::Sleeping, deadline);
+    self.m_interruptible_wait = false;
+    return result;
 }
 
 void set_priority(Thread& thread, Priority priority)

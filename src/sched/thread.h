@@ -145,6 +145,8 @@ private:
     friend void switch_address_space(mem::AddressSpace*);
     friend void interrupt(Thread&);
     friend bool interrupted();
+    friend void clear_interrupt(Thread&);
+    friend WaitResult sleep_interruptible(Deadline, const std::source_location&);
     Thread() = default;
 
     uint64_t m_id = 0;
@@ -213,6 +215,9 @@ Thread& current_thread();
 void interrupt(Thread& thread);
 // Whether interrupt() was called on the calling thread.
 bool interrupted();
+// Undoes interrupt(): `thread`'s interruptible waits block again (its
+// process has no signal left to act on). Any context but an interrupt handler.
+void clear_interrupt(Thread& thread);
 // Moves the calling thread to `space` (null: the kernel's) and loads it:
 // execve's new image, and an exiting program's step off the address space
 // it is about to free.
@@ -223,6 +228,11 @@ void yield();
 // Blocks the calling thread for at least `duration` (and about one timer
 // period more at most, if nothing of higher priority runs).
 void sleep_for(Duration duration, const std::source_location& where = std::source_location::current());
+// As sleep_for, but interrupt() ends it too: WaitResult::TimedOut when the
+// time has passed, Interrupted when it was cut short (or the thread already
+// was interrupted: then it does not sleep at all).
+WaitResult sleep_interruptible(Deadline deadline,
+                               const std::source_location& where = std::source_location::current());
 // Ends the calling thread with `status` (what join returns). Not for the
 // boot or the idle thread.
 [[noreturn]] void exit(int status);

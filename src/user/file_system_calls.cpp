@@ -92,6 +92,17 @@ Result write_from_user(fs::File& file, uint64_t buffer, uint64_t count)
     return copy_in(buffer, count, [&](std::span<const std::byte> chunk, uint64_t) { return file.write(chunk); });
 }
 
+// A write to a pipe nobody reads raises SIGPIPE on the writer, and still
+// answers EPIPE when that does not end it (ignored or caught): POSIX write().
+Result raising_sigpipe(Result result)
+{
+    if (!result && result.error() == Errno::epipe) {
+        Process& self = Process::current();
+        self.raise(SignalInfo::sent(sigpipe, si_user, self.pid()));
+    }
+    return result;
+}
+
 struct IoVector {
     uint64_t base;
     uint64_t length;
@@ -228,7 +239,7 @@ Result read(Frame& frame)
 Result write(Frame& frame)
 {
     auto file = TRY(file_of(frame.rdi));
-    return write_from_user(*file, frame.rsi, frame.rdx);
+    return raising_sigpipe(write_from_user(*file, frame.rsi, frame.rdx));
 }
 
 Result pread64(Frame& frame)
@@ -259,7 +270,7 @@ Result readv(Frame& frame)
 
 Result writev(Frame& frame)
 {
-    return vectored(frame.rdi, frame.rsi, frame.rdx, write_from_user);
+    return raising_sigpipe(vectored(frame.rdi, frame.rsi, frame.rdx, write_from_user));
 }
 
 Result openat(Frame& frame)

@@ -8,9 +8,21 @@
 #include "sched/condition_variable.h"
 #include "sched/mutex.h"
 #include "sched/thread.h"
+#include "user/process_table.h"
 #include "user/user_copy.h"
 
 namespace user {
+
+namespace detail {
+sched::Mutex g_table_lock{"process table"};
+sched::ConditionVariable g_child_exited{"wait4"};
+sched::ConditionVariable g_continued{"stopped"};
+Process* g_table[Process::max_processes];
+} // namespace detail
+
+using detail::g_child_exited;
+using detail::g_table;
+using detail::g_table_lock;
 
 // What a forked child starts with: the parent's registers at the fork.
 struct Process::ForkStart {
@@ -22,12 +34,7 @@ struct Process::ForkStart {
 
 namespace {
 
-// Every process from spawn or fork until it is reaped (or, an orphan,
-// frees itself), with the pid counter; parents wait on g_child_exited.
-sched::Mutex g_table_lock{"process table"};
-sched::ConditionVariable g_child_exited{"wait4"};
-Process* g_table[Process::max_processes]; // guarded by g_table_lock
-uint64_t g_next_pid = 1;                  // guarded by g_table_lock
+uint64_t g_next_pid = 1; // guarded by g_table_lock (process_table.h)
 
 
 // A process's thread runs its system calls on this kernel stack: twice a
@@ -149,6 +156,8 @@ kstd::ErrorOr<void> Process::enter_table()
             m_pid = g_next_pid++;
             if (m_group == 0)
                 m_group = m_pid; // spawned: a group of its own
+            if (m_session == 0)
+                m_session = m_pid; // and a session
             return {};
         }
     }
@@ -238,7 +247,11 @@ kstd::ErrorOr<uint64_t> Process::fork(const arch::InterruptFrame& frame, uint64_
     child->m_parent = this;
     child->m_parent_pid = m_pid;
     child->m_group = group();
-    child->m_signal_mask = m_signal_mask;
+    child->m_session = session();
+    {
+        sched::MutexGuard guard(g_table_lock);
+        child->m_signals.copy_for_fork(m_signals);
+    }
     auto memory = m_memory->clone();
     if (!memory) {
         delete child;
@@ -307,6 +320,10 @@ kstd::ErrorOr<void> Process::exec(std::string_view name, std::span<const std::by
     delete old;
     set_name(base_name(name));
     m_files.close_on_exec();
+    {
+        sched::MutexGuard guard(g_table_lock);
+        m_signals.reset_for_exec();
+    }
     sched::current_thread().set_fs_base(0);
     static const arch::FpuState initial = arch::FpuState::initial();
     arch::restore_fpu(initial);
@@ -320,33 +337,43 @@ kstd::ErrorOr<void> Process::exec(std::string_view name, std::span<const std::by
     return {};
 }
 
-kstd::ErrorOr<uint64_t> Process::wait_for_child(int64_t pid, int& wait_status, bool no_hang)
+kstd::ErrorOr<uint64_t> Process::wait_for_child(int64_t pid, int& wait_status, uint64_t options)
 {
+    const uint64_t own_group = group();
+    auto wanted = [&](const Process& child) {
+        if (pid > 0)
+            return child.m_pid == static_cast<uint64_t>(pid);
+        if (pid == 0)
+            return child.group() == own_group;
+        return pid == -1 || child.group() == static_cast<uint64_t>(-pid);
+    };
     Process* zombie = nullptr;
     {
         sched::MutexGuard guard(g_table_lock);
         for (;;) {
             bool has_child = false;
             for (Process* process : g_table) {
-                if (process == nullptr || process->m_parent != this)
-                    continue;
-                if (pid > 0 && process->m_pid != static_cast<uint64_t>(pid))
-                    continue;
-                if (pid == 0 && process->group() != group())
-                    continue;
-                if (pid < -1 && process->group() != static_cast<uint64_t>(-pid))
+                if (process == nullptr || process->m_parent != this || !wanted(*process))
                     continue;
                 has_child = true;
                 if (process->m_zombie) {
                     zombie = process;
                     break;
                 }
+                // A stop or a continuation, reported once (Linux's encoding: 0x7f
+                // with the signal above it; 0xffff).
+                const int report = process->m_wait_report;
+                if ((report > 0 && (options & wait_untraced) != 0) || (report < 0 && (options & wait_continued) != 0)) {
+                    process->m_wait_report = 0;
+                    wait_status = report > 0 ? (report << 8) | 0x7F : 0xFFFF;
+                    return process->m_pid;
+                }
             }
             if (zombie != nullptr)
                 break;
             if (!has_child)
                 return kstd::unexpected(kstd::Errno::echild);
-            if (no_hang)
+            if ((options & wait_no_hang) != 0)
                 return uint64_t{0};
             if (g_child_exited.wait_interruptible(g_table_lock) == sched::WaitResult::Interrupted)
                 return kstd::unexpected(kstd::Errno::eintr);
@@ -388,6 +415,17 @@ void Process::exit(Termination termination)
                 delete zombie;
             }
         }
+        // The parent hears of it by SIGCHLD, unless it ignores SIGCHLD or
+        // set SA_NOCLDWAIT: then nobody waits, and this frees itself (POSIX).
+        if (m_parent != nullptr && m_parent->reaps_children_locked()) {
+            m_parent = nullptr;
+        } else if (m_parent != nullptr) {
+            const int32_t code = termination.signal == 0                                       ? cld_exited
+                                 : default_action(termination.signal) == DefaultAction::CoreDump ? cld_dumped
+                                                                                                 : cld_killed;
+            m_parent->send_signal_locked(SignalInfo::child(
+                code, m_pid, termination.signal != 0 ? termination.signal : termination.code));
+        }
         orphan = m_parent == nullptr && !m_kernel_waits;
         if (orphan)
             remove_locked(this);
@@ -399,26 +437,6 @@ void Process::exit(Termination termination)
         delete this;
     }
     sched::exit(status);
-}
-
-void Process::kill(int signal)
-{
-    __atomic_store_n(&m_pending_kill, signal, __ATOMIC_RELAXED);
-    if (m_thread != nullptr)
-        sched::interrupt(*m_thread); // out of a blocking read or wait, to end at its return
-}
-
-kstd::ErrorOr<void> Process::kill(int64_t pid, int signal)
-{
-    sched::MutexGuard guard(g_table_lock);
-    for (Process* process : g_table) {
-        if (process != nullptr && !process->m_zombie && process->m_pid == static_cast<uint64_t>(pid)) {
-            if (signal != 0)
-                process->kill(signal);
-            return {};
-        }
-    }
-    return kstd::unexpected(kstd::Errno::esrch);
 }
 
 size_t Process::list(std::span<Summary> out)
@@ -472,24 +490,58 @@ kstd::ErrorOr<void> Process::set_group(Process& caller, int64_t pid, int64_t gro
     }
     if (target == nullptr)
         return kstd::unexpected(kstd::Errno::esrch);
+    // POSIX: a session leader keeps its group, and a group is joined
+    // only within the session.
+    const uint64_t new_group = group == 0 ? target->m_pid : static_cast<uint64_t>(group);
+    if (target->session() == target->m_pid)
+        return kstd::unexpected(kstd::Errno::eperm);
+    if (new_group != target->m_pid) {
+        bool found = false;
+        for (Process* process : g_table) {
+            if (process != nullptr && process->group() == new_group && process->session() == target->session())
+                found = true;
+        }
+        if (!found)
+            return kstd::unexpected(kstd::Errno::eperm);
+    }
     __atomic_store_n(&target->m_group, group == 0 ? target->m_pid : static_cast<uint64_t>(group), __ATOMIC_RELAXED);
     return {};
 }
 
-kstd::ErrorOr<void> Process::kill_group(uint64_t group, int signal)
+kstd::ErrorOr<uint64_t> Process::new_session(Process& caller)
 {
     sched::MutexGuard guard(g_table_lock);
-    bool found = false;
     for (Process* process : g_table) {
-        if (process != nullptr && !process->m_zombie && process->group() == group) {
-            found = true;
-            if (signal != 0)
-                process->kill(signal);
-        }
+        if (process != nullptr && process->group() == caller.m_pid)
+            return kstd::unexpected(kstd::Errno::eperm); // it leads a group already (or one bears its id)
     }
-    if (!found)
-        return kstd::unexpected(kstd::Errno::esrch);
-    return {};
+    __atomic_store_n(&caller.m_session, caller.m_pid, __ATOMIC_RELAXED);
+    __atomic_store_n(&caller.m_group, caller.m_pid, __ATOMIC_RELAXED);
+    return caller.m_pid;
+}
+
+kstd::ErrorOr<uint64_t> Process::session_of(Process& caller, int64_t pid)
+{
+    if (pid == 0)
+        return caller.session();
+    sched::MutexGuard guard(g_table_lock);
+    for (Process* process : g_table) {
+        if (process != nullptr && process->m_pid == static_cast<uint64_t>(pid))
+            return process->session();
+    }
+    return kstd::unexpected(kstd::Errno::esrch);
+}
+
+kstd::ErrorOr<uint64_t> Process::group_of(Process& caller, int64_t pid)
+{
+    if (pid == 0)
+        return caller.group();
+    sched::MutexGuard guard(g_table_lock);
+    for (Process* process : g_table) {
+        if (process != nullptr && process->m_pid == static_cast<uint64_t>(pid))
+            return process->group();
+    }
+    return kstd::unexpected(kstd::Errno::esrch);
 }
 
 size_t Process::count()

@@ -14,6 +14,10 @@
 //
 // A process whose parent ends first is an orphan: nobody will wait for it,
 // so it frees itself when it ends. One thread per process for now.
+//
+// Signals (signals.h): kill and the rest queue a signal; it acts at the
+// process's next return to user mode (deliver_signals): a default action
+// (end, stop, continue, nothing) or a frame for its handler.
 
 #include <cstdint>
 #include <optional>
@@ -29,6 +33,7 @@
 #include "user/file_table.h"
 #include "user/memory_map.h"
 #include "user/program_loader.h"
+#include "user/signals.h"
 
 namespace sched {
 class Thread;
@@ -46,6 +51,20 @@ kstd::Errno to_errno(const SpawnError& error);
 
 // Where every program's stack ends (memory_map.h has the whole layout).
 inline constexpr uint64_t user_stack_top = stack_top;
+
+// How a system call that an interruptible wait cut short (EINTR) goes on
+// when a signal is delivered, as Linux's -ERESTART* codes say: restarted
+// (RIP back over the SYSCALL, RAX its number again) if no handler runs,
+// or if the handler has SA_RESTART and the call allows it.
+enum class Restart : uint8_t {
+    No,                // not cut short
+    UnlessHandler,     // ERESTARTNOHAND: nanosleep, pause, rt_sigsuspend
+    UnlessNotRestartable, // ERESTARTSYS: reads, writes, wait4: SA_RESTART restarts
+};
+struct InterruptedCall {
+    uint64_t number;
+    Restart restart;
+};
 
 // How a process ended: exit(code), or a signal (a fatal fault, kill).
 struct Termination {
@@ -90,8 +109,11 @@ public:
     enum class ProgramText : uint8_t { Executable, CommandLine };
     static std::optional<size_t> copy_program_text(uint64_t pid, ProgramText which, std::span<char> out);
     static size_t count();
-    // kill(pid, signal): ESRCH if there is no such live process.
-    static kstd::ErrorOr<void> kill(int64_t pid, int signal);
+    // kill(pid, signal) from process `sender` (0: the kernel): ESRCH if
+    // there is no such live process. Signal 0 only checks.
+    static kstd::ErrorOr<void> kill(int64_t pid, int signal, uint64_t sender = 0);
+    // tgkill(group, tid, signal), and tkill (group -1): the one thread of a process.
+    static kstd::ErrorOr<void> kill_thread(int64_t thread_group, int64_t tid, int signal, uint64_t sender);
 
     uint64_t pid() const { return m_pid; }
     // The process group (job): Ctrl-C interrupts the terminal's foreground
@@ -100,7 +122,14 @@ public:
     // setpgid(pid, group) as POSIX says it, for `this` or a child of it.
     static kstd::ErrorOr<void> set_group(Process& caller, int64_t pid, int64_t group);
     // kill() for every live process in `group`; ESRCH if none.
-    static kstd::ErrorOr<void> kill_group(uint64_t group, int signal);
+    static kstd::ErrorOr<void> kill_group(uint64_t group, int signal, uint64_t sender = 0);
+    // The session: a spawned process leads its own; fork inherits it.
+    uint64_t session() const { return __atomic_load_n(&m_session, __ATOMIC_RELAXED); }
+    // setsid(): a new session and group led by `caller`; EPERM for a group leader.
+    static kstd::ErrorOr<uint64_t> new_session(Process& caller);
+    // getsid(pid) and getpgid(pid) (0: the caller); ESRCH if no such process.
+    static kstd::ErrorOr<uint64_t> session_of(Process& caller, int64_t pid);
+    static kstd::ErrorOr<uint64_t> group_of(Process& caller, int64_t pid);
     // 0 for the kernel's or an orphan. Read without the table's lock: it is
     // written (under the lock) only when the parent ends.
     uint64_t parent_pid() const { return __atomic_load_n(&m_parent_pid, __ATOMIC_RELAXED); }
@@ -132,20 +161,44 @@ public:
     kstd::ErrorOr<void> exec(std::string_view name, std::span<const std::byte> file,
                              std::span<const std::string_view> argv, std::span<const std::string_view> envp,
                              arch::InterruptFrame& frame);
-    // wait4's half: `pid` > 0 that child, -1 any, 0 any in this one's
-    // group, < -1 any in group -pid.
-    kstd::ErrorOr<uint64_t> wait_for_child(int64_t pid, int& wait_status, bool no_hang);
+    // wait4: `pid` > 0 that child, -1 any, 0 the caller's group, < -1
+    // group -pid; options WNOHANG, WUNTRACED, WCONTINUED.
+    kstd::ErrorOr<uint64_t> wait_for_child(int64_t pid, int& wait_status, uint64_t options);
+    static constexpr uint64_t wait_no_hang = 1, wait_untraced = 2, wait_continued = 8;
     // Ends the calling process (its only thread); never returns.
     [[noreturn]] void exit(Termination termination);
-    // Asks `this` to end with `signal` at its next return to user space.
-    void kill(int signal);
-    // The blocked-signal mask rt_sigprocmask keeps (Linux's bit n-1 for
-    // signal n). Signals are not delivered yet (every kill ends the
-    // process), so it is only kept: fork copies it, as POSIX says.
-    uint64_t signal_mask() const { return m_signal_mask; }
-    void set_signal_mask(uint64_t mask) { m_signal_mask = mask; }
-    // The signal a kill() left for the calling process, 0 if none.
-    int pending_kill() const { return __atomic_load_n(&m_pending_kill, __ATOMIC_RELAXED); }
+
+    // Signals (process_signals.cpp). The calling process's own:
+    // raise() queues one for itself (SIGPIPE).
+    void raise(const SignalInfo& info);
+    // rt_sigaction: the old action; `action` null only reads. EINVAL for
+    // SIGKILL, SIGSTOP (unless only read) and numbers outside 1-64.
+    kstd::ErrorOr<SignalAction> change_action(int signo, const SignalAction* action);
+    // rt_sigprocmask: how SIG_BLOCK 0, SIG_UNBLOCK 1, SIG_SETMASK 2 with
+    // `set` (null: only read); the old mask.
+    kstd::ErrorOr<uint64_t> change_mask(uint64_t how, const uint64_t* set);
+    uint64_t signal_mask();
+    // rt_sigpending: pending and blocked.
+    uint64_t blocked_pending();
+    // rt_sigsuspend (`mask` non-null) and pause: waits for a signal that
+    // acts; always EINTR (its handler runs with the old mask saved).
+    kstd::ErrorOr<void> suspend(const uint64_t* mask);
+    // sigaltstack: the old settings; `wanted` null only reads. `sp`: the
+    // caller's stack pointer (EPERM to change the stack it runs on).
+    kstd::ErrorOr<SignalStack> change_signal_stack(const SignalStack* wanted, uint64_t sp);
+    // rt_sigreturn: false for a bad frame (the caller ends the process).
+    bool return_from_signal(arch::InterruptFrame& frame);
+    // At a return to user mode: acts on the pending signals (the
+    // process may end or stop here); true if `frame` changed beyond RAX
+    // (IRETQ needed). `call`: the system call ending, if one is.
+    bool deliver_signals(arch::InterruptFrame& frame, const InterruptedCall* call);
+    // Whether deliver_signals has anything to do (read without the lock).
+    bool needs_signal_delivery() const;
+    // A fault of the process's own code raising `info.signo`: true if its
+    // handler will run (queued, unblocked, caught); false to end the process.
+    bool catch_fault(const SignalInfo& info, const FaultDetails& details);
+    // Ends the calling process as `signo` does ("killed by signal N" in the log).
+    [[noreturn]] void end_by_signal(int signo);
 
 private:
     Process() = default;
@@ -156,6 +209,11 @@ private:
     kstd::ErrorOr<void> enter_table();
     void leave_table();
     void set_program(std::string_view path, std::span<const std::string_view> argv);
+    // The process table's lock held for all of these (process_signals.cpp).
+    void send_signal_locked(const SignalInfo& info);
+    void update_interruption_locked();
+    bool reaps_children_locked() const; // SIGCHLD ignored, or SA_NOCLDWAIT
+    void notify_parent_locked(const SignalInfo& info);
 
     uint64_t m_pid = 0;
     uint64_t m_group = 0;
@@ -164,8 +222,11 @@ private:
     bool m_kernel_waits = false;      // spawn(): Process::wait frees it
     bool m_zombie = false;
     Termination m_termination{};
-    int m_pending_kill = 0;
-    uint64_t m_signal_mask = 0;
+    uint64_t m_session = 0;
+    SignalState m_signals;            // guarded by the table's lock
+    FaultDetails m_fault{};           // the last fault's, for a signal frame (own thread only)
+    bool m_stopped = false;           // a stop signal acted: the thread waits for SIGCONT or SIGKILL
+    int m_wait_report = 0;            // for WUNTRACED/WCONTINUED: the stop signal, -1 continued, 0 none
     char m_name[max_name] = {};
     char m_cwd[fs::max_path] = "/";
     uint32_t m_file_mode_mask = 022;

@@ -1,5 +1,5 @@
-// Processes and the rest: ids, fork/clone, execve, exit, wait4, kill,
-// uname, the thread pointer (arch_prctl), time and yielding.
+// Processes and the rest: ids, fork/clone, execve, exit, wait4, groups and
+// sessions, uname, the thread pointer (arch_prctl), time and yielding.
 
 #include "arch/x86_64/msr.h"
 #include "fs/vfs.h"
@@ -18,10 +18,8 @@ namespace {
 using kstd::Errno;
 
 constexpr uint64_t arch_set_fs = 0x1002, arch_get_fs = 0x1003;
-constexpr uint64_t wnohang = 1;
 constexpr uint64_t sigchld = 17;
 constexpr uint64_t clock_realtime = 0, clock_monotonic = 1, clock_boottime = 7;
-constexpr int max_signal = 64;
 
 // execve's limits: what fits the stack's top page (program_loader.h).
 constexpr size_t max_arguments = 32, max_argument_bytes = 3072;
@@ -133,42 +131,23 @@ Result exit(Frame& frame)
 
 Result wait4(Frame& frame)
 {
-    // wait4(pid, status, options, rusage): pid > 0 that child, -1 any
-    // child, 0 any in the caller's group, < -1 any in group -pid.
-    // WUNTRACED and WCONTINUED are taken (a shell with job control asks
-    // for them); no process stops yet, so they add nothing. __WALL,
-    // __WCLONE and __WNOTHREAD are about threads, which come later.
+    // wait4(pid, status, options, rusage): pid > 0 that child, -1 any, 0
+    // the caller's group, < -1 group -pid; WNOHANG, WUNTRACED, WCONTINUED.
+    // __WALL, __WCLONE and __WNOTHREAD are about threads, which come later.
     const int64_t pid = int_argument(frame.rdi);
-    constexpr uint64_t wuntraced = 2, wcontinued = 8, wnothread = 0x2000'0000, wall = 0x4000'0000,
-                       wclone = 0x8000'0000;
-    if ((frame.rdx & ~(wnohang | wuntraced | wcontinued | wnothread | wall | wclone)) != 0)
+    constexpr uint64_t thread_options = 0x2000'0000 | 0x4000'0000 | 0x8000'0000;
+    constexpr uint64_t options = Process::wait_no_hang | Process::wait_untraced | Process::wait_continued;
+    if ((frame.rdx & ~(options | thread_options)) != 0 || pid == INT32_MIN)
         return kstd::unexpected(Errno::einval);
     if (frame.r10 != 0)
         return kstd::unexpected(Errno::einval); // no resource usage is kept yet
     if (frame.rsi != 0 && !is_user_range(UserAddress(frame.rsi), sizeof(int)))
         return kstd::unexpected(Errno::efault);
     int status = 0;
-    const uint64_t reaped = TRY(Process::current().wait_for_child(pid, status, (frame.rdx & wnohang) != 0));
+    const uint64_t reaped = TRY(Process::current().wait_for_child(pid, status, frame.rdx));
     if (reaped != 0 && frame.rsi != 0 && !copy_to_user(UserAddress(frame.rsi), &status, sizeof status))
         return kstd::unexpected(Errno::efault); // the child is reaped all the same, as on Linux
     return reaped;
-}
-
-Result kill(Frame& frame)
-{
-    const int64_t pid = int_argument(frame.rdi);
-    const int64_t signal = int_argument(frame.rsi);
-    if (signal < 0 || signal > max_signal)
-        return kstd::unexpected(Errno::einval);
-    if (pid == -1)
-        return kstd::unexpected(Errno::eperm); // "every process": not for a program to ask
-    if (pid <= 0) {
-        const uint64_t group = pid == 0 ? Process::current().group() : static_cast<uint64_t>(-pid);
-        TRY(Process::kill_group(group, static_cast<int>(signal)));
-        return 0;
-    }
-    TRY(Process::kill(pid, static_cast<int>(signal)));
-    return 0;
 }
 
 Result setpgid(Frame& frame)
@@ -179,39 +158,22 @@ Result setpgid(Frame& frame)
 
 Result getpgid(Frame& frame)
 {
-    if (frame.rdi != 0 && frame.rdi != Process::current().pid())
-        return kstd::unexpected(Errno::esrch); // others' groups come with sessions
-    return Process::current().group();
+    return Process::group_of(Process::current(), int_argument(frame.rdi));
+}
+
+Result setsid(Frame&)
+{
+    return Process::new_session(Process::current());
+}
+
+Result getsid(Frame& frame)
+{
+    return Process::session_of(Process::current(), int_argument(frame.rdi));
 }
 
 Result getpgrp(Frame&)
 {
     return Process::current().group();
-}
-
-Result rt_sigprocmask(Frame& frame)
-{
-    // rt_sigprocmask(how, set, oldset, sigsetsize): SIG_BLOCK 0, SIG_UNBLOCK
-    // 1, SIG_SETMASK 2; SIGKILL and SIGSTOP can never be blocked.
-    constexpr uint64_t unblockable = (1ull << (9 - 1)) | (1ull << (19 - 1));
-    if (frame.r10 != sizeof(uint64_t))
-        return kstd::unexpected(Errno::einval);
-    Process& process = Process::current();
-    const uint64_t old = process.signal_mask();
-    if (frame.rsi != 0) {
-        uint64_t set;
-        if (!copy_from_user(&set, UserAddress(frame.rsi), sizeof set))
-            return kstd::unexpected(Errno::efault);
-        switch (frame.rdi) {
-        case 0: process.set_signal_mask((old | set) & ~unblockable); break;
-        case 1: process.set_signal_mask(old & ~set); break;
-        case 2: process.set_signal_mask(set & ~unblockable); break;
-        default: return kstd::unexpected(Errno::einval);
-        }
-    }
-    if (frame.rdx != 0 && !copy_to_user(UserAddress(frame.rdx), &old, sizeof old))
-        return kstd::unexpected(Errno::efault);
-    return 0;
 }
 
 Result uname(Frame& frame)
@@ -264,11 +226,19 @@ Result nanosleep(Frame& frame)
         return kstd::unexpected(Errno::efault);
     if (time.seconds < 0 || time.nanoseconds < 0 || time.nanoseconds >= 1'000'000'000)
         return kstd::unexpected(Errno::einval);
-    // Capped at about 292 years, which is as good as forever; `rem` is
-    // never written, as nothing interrupts a sleep yet.
+    // Capped at about 292 years, which is as good as forever. A signal
+    // ends it early: EINTR, and the time left in `rem` (if given).
     const uint64_t seconds = static_cast<uint64_t>(time.seconds) < 9'000'000'000ull ? time.seconds : 9'000'000'000ll;
-    sched::sleep_for(sched::Duration(seconds * 1'000'000'000 + time.nanoseconds));
-    return 0;
+    const uint64_t duration = seconds * 1'000'000'000 + static_cast<uint64_t>(time.nanoseconds);
+    const uint64_t deadline = sched::now_ns() + duration;
+    if (sched::sleep_interruptible(sched::Deadline::after(sched::Duration(duration))) != sched::WaitResult::Interrupted)
+        return 0;
+    const uint64_t now = sched::now_ns();
+    const uint64_t left = deadline > now ? deadline - now : 0;
+    const TimeSpec remaining{static_cast<int64_t>(left / 1'000'000'000), static_cast<int64_t>(left % 1'000'000'000)};
+    if (frame.rsi != 0 && !copy_to_user(UserAddress(frame.rsi), &remaining, sizeof remaining))
+        return kstd::unexpected(Errno::efault);
+    return kstd::unexpected(Errno::eintr);
 }
 
 Result clock_nanosleep(Frame& frame)

@@ -1,7 +1,7 @@
 #pragma once
 // The system calls' handlers, one per Linux number, in files by subject:
-// file_system_calls.cpp, memory_system_calls.cpp, process_system_calls.cpp
-// and power_system_calls.cpp (reboot). system_calls.cpp's table maps numbers to them.
+// file_system_calls.cpp, memory_system_calls.cpp, process_system_calls.cpp,
+// signal_system_calls.cpp and power_system_calls.cpp (reboot). system_calls.cpp's table maps numbers to them.
 // Each takes the caller's registers (arguments in rdi, rsi, rdx, r10, r8,
 // r9) and returns a value or an error, which becomes -errno in RAX.
 
@@ -104,13 +104,13 @@ Result clone(Frame& frame);
 Result execve(Frame& frame);
 Result exit(Frame& frame);
 Result wait4(Frame& frame);
-Result kill(Frame& frame);
 Result uname(Frame& frame);
 Result reboot(Frame& frame); // power_system_calls.cpp
-Result rt_sigprocmask(Frame& frame);
 Result setpgid(Frame& frame);
 Result getpgid(Frame& frame);
 Result getpgrp(Frame& frame);
+Result setsid(Frame& frame);
+Result getsid(Frame& frame);
 Result arch_prctl(Frame& frame);
 Result set_tid_address(Frame& frame);
 Result sched_yield(Frame& frame);
@@ -119,5 +119,17 @@ Result clock_gettime(Frame& frame);
 Result time(Frame& frame);
 Result clock_nanosleep(Frame& frame);
 Result user_ids(Frame& frame); // getuid, geteuid, getgid, getegid: all 0 (root), there are no users yet
+
+// Signals (signal_system_calls.cpp).
+Result rt_sigaction(Frame& frame);
+Result rt_sigprocmask(Frame& frame);
+Result rt_sigreturn(Frame& frame);
+Result rt_sigpending(Frame& frame);
+Result rt_sigsuspend(Frame& frame);
+Result pause(Frame& frame);
+Result sigaltstack(Frame& frame);
+Result kill(Frame& frame);
+Result tkill(Frame& frame);
+Result tgkill(Frame& frame);
 
 } // namespace user::calls

@@ -43,7 +43,9 @@ struct Table {
         handlers[10] = calls::mprotect;
         handlers[11] = calls::munmap;
         handlers[12] = calls::brk;
+        handlers[13] = calls::rt_sigaction;
         handlers[14] = calls::rt_sigprocmask;
+        handlers[15] = calls::rt_sigreturn;
         handlers[16] = calls::ioctl;
         handlers[17] = calls::pread64;
         handlers[18] = calls::pwrite64;
@@ -55,6 +57,7 @@ struct Table {
         handlers[24] = calls::sched_yield;
         handlers[32] = calls::dup;
         handlers[33] = calls::dup2;
+        handlers[34] = calls::pause;
         handlers[35] = calls::nanosleep;
         handlers[40] = calls::sendfile;
         handlers[39] = calls::getpid;
@@ -89,7 +92,12 @@ struct Table {
         handlers[109] = calls::setpgid;
         handlers[110] = calls::getppid;
         handlers[111] = calls::getpgrp;
+        handlers[112] = calls::setsid;
         handlers[121] = calls::getpgid;
+        handlers[124] = calls::getsid;
+        handlers[127] = calls::rt_sigpending;
+        handlers[130] = calls::rt_sigsuspend;
+        handlers[131] = calls::sigaltstack;
         handlers[137] = calls::statfs;
         handlers[138] = calls::fstatfs;
         handlers[157] = calls::prctl;
@@ -100,12 +108,14 @@ struct Table {
         handlers[166] = calls::umount2;
         handlers[169] = calls::reboot;
         handlers[186] = calls::gettid;
+        handlers[200] = calls::tkill;
         handlers[201] = calls::time;
         handlers[217] = calls::getdents64;
         handlers[218] = calls::set_tid_address;
         handlers[228] = calls::clock_gettime;
         handlers[230] = calls::clock_nanosleep;
         handlers[231] = calls::exit; // exit_group: one thread per process
+        handlers[234] = calls::tgkill;
         handlers[257] = calls::openat;
         handlers[258] = calls::mkdirat;
         handlers[263] = calls::unlinkat;
@@ -133,8 +143,8 @@ constexpr uint64_t logged_numbers = 512; // numbers above are never valid: not l
 static_assert(name_count <= logged_numbers);
 uint64_t g_logged[logged_numbers / 64]; // bit n: "not implemented" said for number n
 
-constexpr uint64_t sys_write = 1, sys_sched_yield = 24, sys_nanosleep = 35, sys_exit = 60, sys_clock_gettime = 228,
-                   sys_exit_group = 231;
+constexpr uint64_t sys_write = 1, sys_rt_sigreturn = 15, sys_sched_yield = 24, sys_pause = 34, sys_nanosleep = 35,
+                   sys_exit = 60, sys_rt_sigsuspend = 130, sys_clock_gettime = 228, sys_exit_group = 231;
 
 calls::Result not_implemented(uint64_t number)
 {
@@ -178,30 +188,42 @@ calls::Result bare_thread_call(calls::Frame& frame)
     return not_implemented(frame.rax);
 }
 
-// A kill() that reached the process while it ran: it ends on its way back to user space.
-void end_if_killed(Process& process)
+// How a call that ended with EINTR goes on (Linux's -ERESTART* codes):
+// the sleeps, poll and select and the waits for a signal never restart
+// under a handler; the
+// rest (reads, writes, wait4) do with SA_RESTART.
+Restart restart_of(uint64_t number, const calls::Result& result)
 {
-    if (const int signal = process.pending_kill(); signal != 0) {
-        arch::enable_interrupts(); // on the thread's own kernel stack, back to user next: nothing is held
-        core::println("user: process {} \"{}\" killed by signal {}", process.pid(), process.name(), signal);
-        process.exit(Termination{0, signal});
-    }
+    if (result || result.error() != kstd::Errno::eintr)
+        return Restart::No;
+    constexpr uint64_t sys_poll = 7, sys_select = 23, sys_pselect6 = 270, sys_ppoll = 271;
+    if (number == sys_nanosleep || number == sys_pause || number == sys_rt_sigsuspend || number == sys_poll
+        || number == sys_select || number == sys_pselect6 || number == sys_ppoll)
+        return Restart::UnlessHandler; // Linux's -ERESTARTNOHAND: SA_RESTART or not
+    return Restart::UnlessNotRestartable;
 }
 
-void on_system_call(arch::SyscallFrame& frame)
+bool on_system_call(arch::SyscallFrame& frame)
 {
     arch::enable_interrupts(); // on the thread's kernel stack: preemptible like any kernel code
     auto* process = static_cast<Process*>(sched::current_thread().owner()); // user's threads own a Process
+    const uint64_t number = frame.rax;
     calls::Result result = [&] {
         if (process == nullptr)
             return bare_thread_call(frame);
-        if (frame.rax < name_count && g_table.handlers[frame.rax] != nullptr)
-            return g_table.handlers[frame.rax](frame);
-        return not_implemented(frame.rax);
+        if (number < name_count && g_table.handlers[number] != nullptr)
+            return g_table.handlers[number](frame);
+        return not_implemented(number);
     }();
     frame.rax = result ? *result : static_cast<uint64_t>(-static_cast<int64_t>(result.error()));
-    if (process != nullptr)
-        end_if_killed(*process);
+    if (process == nullptr)
+        return false;
+    // rt_sigreturn restored every register; a signal's handler entry changes them too.
+    bool every_register = number == sys_rt_sigreturn;
+    const InterruptedCall call{number, restart_of(number, result)};
+    if (call.restart != Restart::No || process->needs_signal_delivery())
+        every_register = process->deliver_signals(frame, &call) || every_register;
+    return every_register;
 }
 
 // Linux's signal for each exception a program can raise.
@@ -216,10 +238,30 @@ int signal_of(uint8_t vector)
         return 8; // SIGFPE
     if (vector == vector_of(Exception::Breakpoint) || vector == vector_of(Exception::Debug))
         return 5; // SIGTRAP
-    return 11;    // SIGSEGV: #PF, #GP, #SS, #AC and the rest
+    if (vector == vector_of(Exception::AlignmentCheck))
+        return 7; // SIGBUS
+    return 11;    // SIGSEGV: #PF, #GP, #SS and the rest
 }
 
-void on_user_fault(const interrupts::Fault& fault)
+// The siginfo Linux gives each fault: the address and why (SEGV_MAPERR for
+// an unmapped page, SEGV_ACCERR for a forbidden access; the instruction's
+// address for #UD and #DE; SI_KERNEL for #GP and INT3, without an address).
+SignalInfo fault_info(const interrupts::Fault& fault)
+{
+    using interrupts::Exception;
+    const int signo = signal_of(fault.vector());
+    constexpr uint64_t present = 1; // the page-fault error code's P bit (SDM vol. 3, 4.7)
+    if (fault.is(Exception::PageFault))
+        return SignalInfo::fault(signo, (fault.frame.error_code & present) != 0 ? segv_accerr : segv_maperr,
+                                 fault.cr2.value());
+    if (fault.is(Exception::InvalidOpcode))
+        return SignalInfo::fault(signo, ill_illopn, fault.frame.rip);
+    if (fault.is(Exception::DivideError))
+        return SignalInfo::fault(signo, fpe_intdiv, fault.frame.rip);
+    return SignalInfo::fault(signo, si_kernel, 0);
+}
+
+void on_user_fault(const interrupts::Fault& fault, arch::InterruptFrame& frame)
 {
     // From ring 3, on this thread's own kernel stack: nothing is held, and
     // ending the process may sleep (closing a pipe takes its mutex).
@@ -230,6 +272,13 @@ void on_user_fault(const interrupts::Fault& fault)
         core::println("user: thread {} \"{}\" killed: {} at RIP {:#018x}: {}", thread.id(), thread.name(),
                       interrupts::FaultTitle{fault.vector()}, fault.frame.rip, interrupts::diagnose(fault));
         sched::exit(fault_exit_status(fault.vector()));
+    }
+    // A handler for it, not blocked: it runs (a frame it cannot take ends the process).
+    const FaultDetails details{fault.frame.vector, fault.frame.error_code, fault.cr2.value()};
+    if (process->catch_fault(fault_info(fault), details)) {
+        (void)process->deliver_signals(frame, nullptr);
+        arch::disable_interrupts(); // the interrupt stub's way out wants them off
+        return;
     }
     core::println("user: process {} \"{}\" killed: {} at RIP {:#018x}: {}", process->pid(), process->name(),
                   interrupts::FaultTitle{fault.vector()}, fault.frame.rip, interrupts::diagnose(fault));
@@ -255,10 +304,14 @@ bool resolve_user_page_fault(const interrupts::UserPageFault& fault)
     return resolution == FaultResolution::Resolved;
 }
 
-void on_return_to_user()
+void on_return_to_user(arch::InterruptFrame& frame)
 {
-    if (auto* process = static_cast<Process*>(sched::current_thread().owner())) // user's threads own a Process
-        end_if_killed(*process);
+    auto* process = static_cast<Process*>(sched::current_thread().owner()); // user's threads own a Process
+    if (process == nullptr || !process->needs_signal_delivery())
+        return;
+    arch::enable_interrupts(); // on the thread's own kernel stack, user code interrupted: nothing is held
+    (void)process->deliver_signals(frame, nullptr); // IRETQ restores every register anyway
+    arch::disable_interrupts();
 }
 
 } // namespace
@@ -275,7 +328,7 @@ void initialize_system_calls()
     interrupts::set_user_page_fault_resolver(&resolve_user_page_fault);
     interrupts::set_return_to_user_hook(&on_return_to_user);
     // Ctrl-C: SIGINT for the terminal's foreground job.
-    fs::Terminal::console().set_interrupt_handler([](uint64_t group) { (void)Process::kill_group(group, 2); });
+    fs::Terminal::console().set_interrupt_handler([](uint64_t group) { (void)Process::kill_group(group, sigint); });
 }
 
 } // namespace user

@@ -18,9 +18,10 @@
 // Any other number returns -ENOSYS and is logged once (numbers up to 511;
 // larger ones, never valid, are not logged).
 //
-// A fault in ring 3 ends the program with 128 + the signal Linux would send
-// (SIGSEGV for #PF and #GP, SIGILL for #UD, SIGFPE for #DE, ...) and a
-// one-line report; the kernel goes on.
+// A fault in ring 3 raises the signal Linux would send (SIGSEGV for #PF and
+// #GP, SIGILL for #UD, SIGFPE for #DE, ...): the program's handler runs if
+// it has one and the signal is not blocked; else the program ends with
+// 128 + the signal and a one-line report; the kernel goes on.
 
 #include <cstdint>
 

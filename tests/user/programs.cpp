@@ -39,3 +39,11 @@ KTEST(programs, linux_interfaces_for_real_programs)
     EXPECT_TRUE(g_run.output_contains("linuxapi: 0 failure(s)"));
     EXPECT_FALSE(g_run.output_contains("not ok"));
 }
+
+KTEST(programs, signals_pass)
+{
+    run_program(g_run, "/tests/signals", {"signals"});
+    EXPECT_EQ(g_run.status, 0, "the exit status is the number of failed checks");
+    EXPECT_TRUE(g_run.output_contains("signals: 0 failure(s)"));
+    EXPECT_FALSE(g_run.output_contains("not ok"));
+}

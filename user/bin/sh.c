@@ -272,11 +272,21 @@ static void run(struct command* commands, int count)
     set_foreground(getpgrp());
 }
 
+// Ctrl-C at the prompt: SIGINT cuts the read short (EINTR, no SA_RESTART)
+// and a new prompt follows; the shell lives on. Its commands start with
+// SIGINT's default again (execve resets caught signals).
+static void on_interrupt(int signal)
+{
+    (void)signal;
+}
+
 int main(void)
 {
     static char line[max_line], storage[2 * max_line + 64];
     static struct command commands[max_commands];
     setvbuf(stdout, NULL, _IONBF, 0);
+    struct sigaction interrupt = {.sa_handler = on_interrupt};
+    sigaction(SIGINT, &interrupt, NULL);
     set_foreground(getpgrp());
     for (;;) {
         char cwd[256];

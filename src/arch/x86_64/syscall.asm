@@ -42,6 +42,8 @@ syscall_entry:
     call syscall_dispatch           ; 16-byte aligned: the stack top is, and 22 quadwords were pushed
     mov rsp, rbx
     cli                             ; the handler may have turned interrupts on
+    test al, al                     ; bool: every register of the frame must come back
+    jnz .every_register
     pop_frame_registers
     add rsp, 16                     ; vector and error code
     ; [rsp] is the IRETQ frame: rip, cs, rflags, rsp, ss.
@@ -54,6 +56,14 @@ syscall_entry:
     swapgs
     o64 sysret
 .through_iretq:
+    swapgs
+    iretq
+.every_register:
+    ; rt_sigreturn or a signal handler's entry: RCX and R11 are the frame's,
+    ; not SYSRET's RIP and RFLAGS. The C++ side checked CS, SS, RFLAGS and
+    ; that RIP is in the lower half (signals.cpp).
+    pop_frame_registers
+    add rsp, 16                     ; vector and error code
     swapgs
     iretq
 

@@ -17,9 +17,6 @@ constexpr uint32_t lstar = 0xC000'0082;
 constexpr uint32_t fmask = 0xC000'0084;
 // RFLAGS cleared on entry: TF (8), IF (9), DF (10), AC (18).
 constexpr uint64_t entry_cleared_flags = (1u << 8) | (1u << 9) | (1u << 10) | (1u << 18);
-// The RFLAGS bits user code may hold (CF PF AF ZF SF TF DF OF, AC, ID);
-// IOPL, NT, VM and the rest are the kernel's to decide (SDM vol. 1, 3.4.3).
-constexpr uint64_t user_rflags_mask = 0x0000'0000'0024'0DD5ull;
 constexpr uint64_t rflags_interrupt = 1u << 9, rflags_always_one = 1u << 1;
 } // namespace
 
@@ -62,11 +59,12 @@ void return_to_user(InterruptFrame& frame)
 } // namespace arch
 
 // syscall.asm: the C++ side of a system call, on the thread's kernel stack.
-extern "C" void syscall_dispatch(arch::SyscallFrame* frame)
+// True: return through IRETQ with every register of the frame.
+extern "C" bool syscall_dispatch(arch::SyscallFrame* frame)
 {
     if (arch::g_handler == nullptr) {
         frame->rax = static_cast<uint64_t>(-38); // ENOSYS: no handler registered
-        return;
+        return false;
     }
-    arch::g_handler(*frame);
+    return arch::g_handler(*frame);
 }

@@ -5,7 +5,8 @@
 //   user code ── syscall ──> syscall_entry (syscall.asm): swapgs, this
 //        ▲                   thread's kernel stack, a SyscallFrame, then the
 //        │                   handler set_syscall_handler() registered
-//        └── sysretq (iretq if the return RIP is not canonical) ─┘
+//        └── sysretq (iretq if the return RIP is not canonical, or the
+//            handler asks for every register back: rt_sigreturn, a signal) ─┘
 //   user code ── interrupt or exception ──> interrupt_common (swapgs when
 //                the saved CS is ring 3), the same InterruptFrame as ring 0
 //
@@ -26,9 +27,15 @@ namespace arch {
 // What a system call sees: the registers as the user left them, in the
 // InterruptFrame layout (vector and error code 0; rip, rflags and rsp the
 // user's, from RCX, R11 and the saved RSP). The handler writes the result
-// to rax.
+// to rax, and returns true when it changed more (rt_sigreturn, a signal
+// handler's entry): then the call returns through IRETQ with every
+// register of the frame, RCX and R11 included, which SYSRET would clobber.
 using SyscallFrame = InterruptFrame;
-using SyscallHandler = void (*)(SyscallFrame& frame);
+using SyscallHandler = bool (*)(SyscallFrame& frame);
+
+// The RFLAGS bits user code may hold (CF PF AF ZF SF TF DF OF, AC, ID);
+// IOPL, NT, VM and the rest are the kernel's to decide (SDM vol. 1, 3.4.3).
+inline constexpr uint64_t user_rflags_mask = 0x0000'0000'0024'0DD5ull;
 
 // Programs STAR, LSTAR and FMASK and sets EFER.SCE: SYSCALL enters
 // syscall_entry with interrupts, direction, trap and alignment-check flags
