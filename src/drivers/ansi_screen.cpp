@@ -427,7 +427,7 @@ void AnsiScreen::erase_screen_and_home()
 void AnsiScreen::reply(std::string_view text)
 {
     if (m_reply != nullptr)
-        m_reply(text);
+        m_reply(m_reply_context, text);
 }
 
 } // namespace drivers

@@ -48,8 +48,12 @@ public:
     // Receives the answers to status requests (ESC[6n), as the bytes a
     // terminal would type; called in the middle of a write, with the
     // console mux's lock held (interrupts off): it may only copy them.
-    using ReplyHandler = void (*)(std::string_view reply);
-    void set_reply_handler(ReplyHandler handler) { m_reply = handler; }
+    using ReplyHandler = void (*)(void* context, std::string_view reply);
+    void set_reply_handler(ReplyHandler handler, void* context)
+    {
+        m_reply = handler;
+        m_reply_context = context;
+    }
 
 protected:
     ~AnsiScreen() = default;
@@ -116,6 +120,7 @@ private:
     uint8_t m_utf8_pending = 0;
 
     ReplyHandler m_reply = nullptr;
+    void* m_reply_context = nullptr;
 };
 
 } // namespace drivers

@@ -55,7 +55,7 @@ private:
 
 kstd::StringBuffer<64> g_replies;
 
-void record_reply(std::string_view reply)
+void record_reply(void*, std::string_view reply)
 {
     g_replies.write(reply);
 }
@@ -164,7 +164,7 @@ KTEST(ansi_screen, cursor_position_report_answers_through_the_reply_handler)
     g_replies.clear();
     screen.write_terminal("\x1B[6n");
     EXPECT_STREQ(g_replies.view(), "", "no handler: no answer, no crash");
-    screen.set_reply_handler(&record_reply);
+    screen.set_reply_handler(&record_reply, nullptr);
     screen.write_terminal("ab\r\ncde\x1B[6n");
     EXPECT_STREQ(g_replies.view(), "\x1B[2;4R");
     g_replies.clear();
