@@ -74,4 +74,13 @@ void ConsoleMux::write(std::string_view text)
         m_consoles[i]->write(text);
 }
 
+void ConsoleMux::write_terminal(std::string_view bytes)
+{
+    const Guard guard(*this);
+    if (!bytes.empty())
+        m_at_line_start = bytes.back() == '\n';
+    for (size_t i = 0; i < m_count; ++i)
+        m_consoles[i]->write_terminal(bytes);
+}
+
 } // namespace core

@@ -25,7 +25,13 @@ std::string_view to_string(ConsoleError error);
 
 class Console : public kstd::Sink {
 public:
+    // The kernel's own text: '\n' starts a new line (a carriage return and a
+    // line feed, as Linux's console driver does for kernel messages).
     void write(std::string_view text) override = 0;
+    // Bytes a terminal program sends (fs/terminal.h, after its output
+    // processing): '\n' is a bare line feed, escape sequences are meant
+    // for whoever shows them. By default the same as write().
+    virtual void write_terminal(std::string_view bytes) { write(bytes); }
 
 protected:
     ~Console() = default;
@@ -54,6 +60,7 @@ public:
     [[nodiscard]] kstd::Expected<void, ConsoleError> attach(Console& console);
     void detach(Console& console);
     void write(std::string_view text) override;
+    void write_terminal(std::string_view bytes) override;
     size_t count() const { return m_count; }
     // The CPU holding the lock, if any, and how deep.
     bool is_locked() const { return __atomic_load_n(&m_owner, __ATOMIC_RELAXED) != 0; }

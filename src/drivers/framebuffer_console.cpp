@@ -72,10 +72,9 @@ kstd::Expected<void, FramebufferConsoleError> FramebufferConsole::initialize(con
     m_rows = rows;
     m_text = text.first(columns * rows);
     m_shown = shown.first(columns * rows);
-    m_utf8_pending = 0;
     m_cells_drawn = 0;
     m_cursor_drawn_at = 0;
-    m_attribute = 0x07; // light grey on black, as VGA text mode starts
+    set_color(VgaColor::LightGray, VgaColor::Black); // as VGA text mode starts
     for (size_t i = 0; i < 16; ++i) {
         const uint32_t rgb = vga_rgb[i];
         m_palette[i] = channel(rgb >> 16 & 0xFF, surface.red) | channel(rgb >> 8 & 0xFF, surface.green) |
@@ -90,114 +89,34 @@ kstd::Expected<void, FramebufferConsoleError> FramebufferConsole::initialize(con
     return {};
 }
 
-void FramebufferConsole::set_color(VgaColor foreground, VgaColor background)
+FramebufferConsole::Cell FramebufferConsole::blank(uint8_t attribute) const
 {
-    m_attribute = static_cast<uint8_t>(static_cast<uint8_t>(background) << 4 | static_cast<uint8_t>(foreground));
-}
-
-FramebufferConsole::Cell FramebufferConsole::blank() const
-{
-    return Cell{U' ', m_font->glyph_for(U' '), m_attribute, false};
+    return Cell{U' ', m_font->glyph_for(U' '), attribute, false};
 }
 
 void FramebufferConsole::clear()
 {
     if (!initialized())
         return;
-    for (Cell& cell : m_text)
-        cell = blank();
-    m_row = 0;
-    m_column = 0;
+    erase_screen_and_home();
     m_dirty_first = 0;
     m_dirty_last = m_rows - 1;
     flush();
 }
 
-void FramebufferConsole::write(std::string_view text)
+void FramebufferConsole::set_cell(size_t row, size_t column, char32_t code_point, uint8_t attribute)
 {
-    if (!initialized())
-        return;
-    for (char c : text)
-        put_byte(static_cast<uint8_t>(c));
-    flush();
-}
-
-// UTF-8 (RFC 3629) to code points; a broken sequence shows as U+FFFD.
-void FramebufferConsole::put_byte(uint8_t byte)
-{
-    if (m_utf8_pending > 0) {
-        if ((byte & 0xC0) == 0x80) {
-            m_utf8_code = m_utf8_code << 6 | (byte & 0x3F);
-            if (--m_utf8_pending == 0)
-                put(m_utf8_code);
-            return;
-        }
-        m_utf8_pending = 0;
-        put(U'\uFFFD'); // the sequence was cut short; this byte starts afresh
-    }
-    if (byte < 0x80) {
-        put(byte);
-    } else if ((byte & 0xE0) == 0xC0) {
-        m_utf8_code = byte & 0x1F;
-        m_utf8_pending = 1;
-    } else if ((byte & 0xF0) == 0xE0) {
-        m_utf8_code = byte & 0x0F;
-        m_utf8_pending = 2;
-    } else if ((byte & 0xF8) == 0xF0) {
-        m_utf8_code = byte & 0x07;
-        m_utf8_pending = 3;
-    } else {
-        put(U'\uFFFD');
-    }
-}
-
-void FramebufferConsole::put(char32_t code_point)
-{
-    switch (code_point) {
-    case U'\n':
-        newline();
-        return;
-    case U'\r':
-        m_column = 0;
-        return;
-    case U'\t':
-        do {
-            put(U' ');
-        } while (m_column % 8 != 0);
-        return;
-    case U'\b':
-        if (m_column > 0) {
-            --m_column;
-            at(m_row, m_column) = blank();
-            mark_dirty(m_row);
-        }
-        return;
-    default:
-        break;
-    }
-    at(m_row, m_column) = Cell{code_point, m_font->glyph_for(code_point), m_attribute, false};
-    mark_dirty(m_row);
-    if (++m_column == m_columns)
-        newline();
-}
-
-void FramebufferConsole::newline()
-{
-    m_column = 0;
-    if (m_row + 1 < m_rows) {
-        ++m_row;
-        return;
-    }
-    scroll();
+    at(row, column) = Cell{code_point, m_font->glyph_for(code_point), attribute, false};
+    mark_dirty(row);
 }
 
 // Rows 1.. move up one row in RAM; the framebuffer catches up at the next
 // flush, cell by changed cell.
-void FramebufferConsole::scroll()
+void FramebufferConsole::scroll_up(uint8_t attribute)
 {
     std::memmove(m_text.data(), m_text.data() + m_columns, (m_rows - 1) * m_columns * sizeof(Cell));
     for (size_t column = 0; column < m_columns; ++column)
-        at(m_rows - 1, column) = blank();
+        at(m_rows - 1, column) = blank(attribute);
     m_dirty_first = 0;
     m_dirty_last = m_rows - 1;
 }
@@ -216,10 +135,10 @@ void FramebufferConsole::mark_dirty(size_t row)
 
 void FramebufferConsole::flush()
 {
-    const size_t cursor = m_row * m_columns + m_column;
+    const size_t cursor = cursor_row() * m_columns + cursor_column();
     if (cursor != m_cursor_drawn_at) {
         mark_dirty(m_cursor_drawn_at / m_columns);
-        mark_dirty(m_row);
+        mark_dirty(cursor_row());
     }
     if (m_dirty_first > m_dirty_last)
         return;

@@ -16,7 +16,8 @@
 // cell's foreground colour.
 //
 // Pixels are 2, 3 or 4 bytes (16, 24 or 32 bits per pixel, the colour fields
-// where the boot loader says). write() never allocates: it runs while a panic
+// where the boot loader says). Control characters and escape sequences:
+// drivers/ansi_screen.h. write() never allocates: it runs while a panic
 // prints.
 
 #include <cstddef>
@@ -27,7 +28,7 @@
 #include "boot/boot_info.h"
 #include "core/console.h"
 #include "drivers/console_font.h"
-#include "drivers/vga_text.h"
+#include "drivers/ansi_screen.h"
 #include "kstd/expected.h"
 
 namespace drivers {
@@ -55,7 +56,7 @@ struct PixelSurface {
     boot::ColorField blue{0, 8};
 };
 
-class FramebufferConsole final : public core::Console {
+class FramebufferConsole final : public AnsiScreen {
 public:
     struct Cell {
         char32_t code_point = U' ';
@@ -73,13 +74,11 @@ public:
                                                                          const ConsoleFont& font,
                                                                          std::span<Cell> text,
                                                                          std::span<Cell> shown);
-    void write(std::string_view text) override;
-    void set_color(VgaColor foreground, VgaColor background);
     void clear();
 
     bool initialized() const { return m_surface.pixels != nullptr; }
-    size_t columns() const { return m_columns; }
-    size_t rows() const { return m_rows; }
+    size_t columns() const override { return m_columns; }
+    size_t rows() const override { return m_rows; }
     const PixelSurface& surface() const { return m_surface; }
     const ConsoleFont& font() const { return *m_font; }
 
@@ -88,23 +87,20 @@ public:
     char char_at(size_t row, size_t column) const;
     char32_t code_point_at(size_t row, size_t column) const;
     uint8_t attribute_at(size_t row, size_t column) const;
-    size_t cursor_row() const { return m_row; }
-    size_t cursor_column() const { return m_column; }
     // A VGA colour as this surface stores it (the bytes of a pixel, little-endian).
     uint32_t pixel_value(VgaColor color) const { return m_palette[static_cast<uint8_t>(color)]; }
     // Cells drawn into the framebuffer since initialize (each costs a glyph's pixels).
     uint64_t cells_drawn() const { return m_cells_drawn; }
 
 private:
-    void put(char32_t code_point);
-    void put_byte(uint8_t byte);
-    void newline();
-    void scroll();
+    void set_cell(size_t row, size_t column, char32_t code_point, uint8_t attribute) override;
+    void scroll_up(uint8_t attribute) override;
+    void finish_write() override { flush(); }
     void mark_dirty(size_t row);
     void flush();
     void draw(size_t row, size_t column, const Cell& cell);
     void fill_rect(uint32_t x, uint32_t y, uint32_t width, uint32_t height, uint32_t pixel);
-    Cell blank() const;
+    Cell blank(uint8_t attribute) const;
     Cell& at(size_t row, size_t column) { return m_text[row * m_columns + column]; }
     const Cell& at(size_t row, size_t column) const { return m_text[row * m_columns + column]; }
 
@@ -114,17 +110,10 @@ private:
     std::span<Cell> m_shown; // what the framebuffer shows
     size_t m_columns = 0;
     size_t m_rows = 0;
-    size_t m_row = 0;
-    size_t m_column = 0;
     size_t m_dirty_first = 0; // rows [first, last] may differ from what is shown; first > last: none
     size_t m_dirty_last = 0;
     size_t m_cursor_drawn_at = 0; // the cell index the cursor was last drawn at
     uint32_t m_palette[16] = {};
-    uint8_t m_attribute = 0x07; // light grey on black
-    // A UTF-8 sequence in progress across writes: the code point so far and
-    // the continuation bytes still expected.
-    char32_t m_utf8_code = 0;
-    uint8_t m_utf8_pending = 0;
     uint64_t m_cells_drawn = 0;
 };
 

@@ -112,7 +112,101 @@ constexpr std::string_view g_names[] = {
 };
 static_assert(sizeof g_names / sizeof g_names[0] == static_cast<size_t>(K::Pause) + 1, "a name for every key");
 
+// The sequence a key without a character of its own sends (Linux's
+// console keymap, TERM=linux); null: none.
+const char* key_sequence(Key key, bool num_lock)
+{
+    switch (key) {
+    case K::Up: return "\x1B[A";
+    case K::Down: return "\x1B[B";
+    case K::Right: return "\x1B[C";
+    case K::Left: return "\x1B[D";
+    case K::Home: return "\x1B[1~";
+    case K::Insert: return "\x1B[2~";
+    case K::Delete: return "\x1B[3~";
+    case K::End: return "\x1B[4~";
+    case K::PageUp: return "\x1B[5~";
+    case K::PageDown: return "\x1B[6~";
+    case K::F1: return "\x1B[[A";
+    case K::F2: return "\x1B[[B";
+    case K::F3: return "\x1B[[C";
+    case K::F4: return "\x1B[[D";
+    case K::F5: return "\x1B[[E";
+    case K::F6: return "\x1B[17~";
+    case K::F7: return "\x1B[18~";
+    case K::F8: return "\x1B[19~";
+    case K::F9: return "\x1B[20~";
+    case K::F10: return "\x1B[21~";
+    case K::F11: return "\x1B[23~";
+    case K::F12: return "\x1B[24~";
+    default: break;
+    }
+    if (num_lock)
+        return nullptr;
+    switch (key) { // the keypad's second meaning
+    case K::Keypad8: return key_sequence(K::Up, true);
+    case K::Keypad2: return key_sequence(K::Down, true);
+    case K::Keypad6: return key_sequence(K::Right, true);
+    case K::Keypad4: return key_sequence(K::Left, true);
+    case K::Keypad7: return key_sequence(K::Home, true);
+    case K::Keypad0: return key_sequence(K::Insert, true);
+    case K::KeypadPeriod: return key_sequence(K::Delete, true);
+    case K::Keypad1: return key_sequence(K::End, true);
+    case K::Keypad9: return key_sequence(K::PageUp, true);
+    case K::Keypad3: return key_sequence(K::PageDown, true);
+    default: return nullptr;
+    }
+}
+
+// Ctrl with a symbol: the control code of its ASCII column (@ [ \ ] ^ _ and
+// the keys they share), as xterm and Linux send; 0xFF: none.
+uint8_t control_symbol(char c)
+{
+    switch (c) {
+    case '@': case '2': case ' ': return 0x00;
+    case '[': case '{': return 0x1B;
+    case '\\': case '|': return 0x1C;
+    case ']': case '}': return 0x1D;
+    case '^': case '6': case '~': case '`': return 0x1E;
+    case '_': case '-': case '/': case '?': return 0x1F;
+    default: return 0xFF;
+    }
+}
+
 } // namespace
+
+TerminalBytes terminal_bytes(const KeyEvent& event)
+{
+    TerminalBytes out;
+    if (!event.pressed)
+        return out;
+    auto append = [&out](std::string_view bytes) {
+        for (char c : bytes) {
+            if (out.length < sizeof out.bytes)
+                out.bytes[out.length++] = c;
+        }
+    };
+    if (const char* sequence = key_sequence(event.key, event.modifiers.num_lock)) {
+        append(sequence);
+        return out;
+    }
+    char c = event.character;
+    if (event.key == K::Enter || event.key == K::KeypadEnter)
+        c = '\r';
+    else if (event.key == K::Backspace)
+        c = '\x7F';
+    else if (event.modifiers.ctrl && !is_letter(event.key) && c != '\0') {
+        const uint8_t code = control_symbol(c);
+        if (code != 0xFF)
+            c = static_cast<char>(code);
+    }
+    if (c == '\0' && !(event.modifiers.ctrl && control_symbol(event.character) == 0))
+        return out; // a modifier, a lock, a key that types nothing
+    if (event.modifiers.alt)
+        append("\x1B"); // Meta sends an escape first
+    append(std::string_view(&c, 1));
+    return out;
+}
 
 std::string_view to_string(Key key)
 {

@@ -52,6 +52,22 @@ struct KeyEvent {
     bool extended;       // E0-prefixed
 };
 
+// What a terminal sends for a key press, as Linux's console does (TERM=linux):
+// the key's character; Enter as CR ('\r', which ICRNL turns into '\n');
+// Backspace as DEL (0x7F, VERASE); Ctrl with a letter or one of @ [ \ ] ^ _
+// as the control code (Ctrl-C 0x03, Ctrl-\\ 0x1C); Alt as an ESC before the
+// key's bytes; and VT100/VT220 sequences for the other keys: arrows ESC [ A-D,
+// Home ESC [ 1 ~, Insert ESC [ 2 ~, Delete ESC [ 3 ~, End ESC [ 4 ~,
+// Page Up/Down ESC [ 5 ~ / 6 ~, F1-F5 ESC [ [ A-E, F6-F12 ESC [ 17 ~ .. 24 ~
+// (the keypad without Num Lock as the keys it stands for). Releases and
+// modifiers alone send nothing.
+struct TerminalBytes {
+    char bytes[8] = {};
+    uint8_t length = 0;
+    std::string_view view() const { return {bytes, length}; }
+};
+TerminalBytes terminal_bytes(const KeyEvent& event);
+
 class ScancodeDecoder {
 public:
     // Feeds one byte; returns an event when a key's sequence is complete.

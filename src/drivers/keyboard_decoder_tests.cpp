@@ -112,3 +112,48 @@ KTEST(keyboard_decoder, print_screen_pause_and_controller_responses)
     EXPECT_FALSE(decoder.feed(0xFA).has_value());
     EXPECT_STREQ(drivers::keyboard::to_string(Key::PageDown), "page down");
 }
+namespace {
+
+// The bytes a terminal sends for the key presses among `bytes`, as
+// fs::Terminal receives them.
+template <size_t N>
+std::string_view send(ScancodeDecoder& decoder, const uint8_t (&bytes)[N], kstd::StringBuffer<64>& text)
+{
+    text.clear();
+    for (uint8_t byte : bytes) {
+        if (auto event = decoder.feed(byte))
+            text.write(drivers::keyboard::terminal_bytes(*event).view());
+    }
+    return text.view();
+}
+
+} // namespace
+
+KTEST(keyboard_decoder, terminal_bytes_of_navigation_keys_are_vt100_sequences)
+{
+    ScancodeDecoder decoder;
+    kstd::StringBuffer<64> text;
+    constexpr uint8_t arrows[] = {0xE0, 0x48, 0xE0, 0xC8, 0xE0, 0x50, 0xE0, 0x4D, 0xE0, 0x4B}; // up (and release), down, right, left
+    EXPECT_STREQ(send(decoder, arrows, text), "\x1B[A\x1B[B\x1B[C\x1B[D");
+    constexpr uint8_t editing[] = {0xE0, 0x47, 0xE0, 0x4F, 0xE0, 0x53, 0xE0, 0x52, 0xE0, 0x49, 0xE0, 0x51};
+    EXPECT_STREQ(send(decoder, editing, text), "\x1B[1~\x1B[4~\x1B[3~\x1B[2~\x1B[5~\x1B[6~",
+                 "Home, End, Delete, Insert, Page Up, Page Down");
+    constexpr uint8_t function_keys[] = {0x3B, 0x3F, 0x40, 0x58};
+    EXPECT_STREQ(send(decoder, function_keys, text), "\x1B[[A\x1B[[E\x1B[17~\x1B[24~", "F1, F5, F6, F12");
+    constexpr uint8_t keypad[] = {0x48, 0x45, 0xC5, 0x48, 0x4F}; // keypad 8; Num Lock off; keypad 8 and 1
+    EXPECT_STREQ(send(decoder, keypad, text), "8\x1B[A\x1B[4~", "without Num Lock the keypad navigates");
+}
+
+KTEST(keyboard_decoder, terminal_bytes_of_enter_backspace_and_control_keys)
+{
+    ScancodeDecoder decoder;
+    kstd::StringBuffer<64> text;
+    constexpr uint8_t keys[] = {0x1E, 0x9E, 0x1C, 0x9C, 0x0E, 0x8E, 0x0F, 0x01}; // a, Enter, Backspace, Tab, Esc
+    EXPECT_STREQ(send(decoder, keys, text), "a\r\x7F\t\x1B", "Enter is CR, Backspace is DEL (VERASE)");
+    // Ctrl held: C, backslash, [, 2 (NUL); then Ctrl released.
+    constexpr uint8_t control[] = {0x1D, 0x2E, 0x2B, 0x1A, 0x03, 0x9D};
+    EXPECT_EQ(send(decoder, control, text).size(), 4u);
+    EXPECT_STREQ(text.view(), std::string_view("\x03\x1C\x1B\0", 4));
+    constexpr uint8_t alt[] = {0x38, 0x2D, 0xB8, 0x2A, 0xAA}; // Alt+x, then Shift alone
+    EXPECT_STREQ(send(decoder, alt, text), "\x1Bx", "Alt sends ESC first; a modifier alone sends nothing");
+}

@@ -69,6 +69,14 @@ void SerialPort::write(std::string_view text)
         put(c);
 }
 
+void SerialPort::write_terminal(std::string_view bytes)
+{
+    if (!m_present)
+        return;
+    for (char c : bytes)
+        transmit(static_cast<uint8_t>(c));
+}
+
 SerialPort& com1()
 {
     static SerialPort port(SerialPort::com1_base);

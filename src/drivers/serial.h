@@ -29,7 +29,11 @@ public:
     [[nodiscard]] kstd::Expected<void, SerialError> initialize();
     bool present() const { return m_present; }
 
+    // Kernel text: '\n' goes out as CR LF.
     void write(std::string_view text) override;
+    // A terminal program's bytes, as they are: the terminal at the other end
+    // of the line interprets them (the line discipline did any CR LF).
+    void write_terminal(std::string_view bytes) override;
     void put(char c);
 
     // Characters given up on because the transmitter never became ready.

@@ -43,20 +43,23 @@ void VgaTextConsole::initialize()
     update_hardware_cursor();
 }
 
-void VgaTextConsole::set_color(VgaColor foreground, VgaColor background)
+namespace {
+// A code point as a cell: code page 437 has glyphs for 0x20-0x7E as in
+// ASCII; anything else shows as a block.
+uint16_t cell(char32_t code_point, uint8_t attribute)
 {
-    m_attribute = static_cast<uint8_t>(static_cast<uint8_t>(background) << 4 | static_cast<uint8_t>(foreground));
+    const bool printable = code_point >= 0x20 && code_point <= 0x7E;
+    return static_cast<uint16_t>((printable ? code_point : 0xFE) | attribute << 8);
 }
+} // namespace
 
 void VgaTextConsole::clear()
 {
     if (!m_buffer)
         return;
     set_screen_start(0);
-    for (size_t i = 0; i < width * height; ++i)
-        m_buffer[i] = cell(' ');
-    m_row = 0;
-    m_column = 0;
+    erase_screen_and_home();
+    update_hardware_cursor();
 }
 
 void VgaTextConsole::set_screen_start(size_t first_cell)
@@ -66,56 +69,12 @@ void VgaTextConsole::set_screen_start(size_t first_cell)
     write_crtc(crtc_start_address_low, static_cast<uint8_t>(first_cell & 0xFF));
 }
 
-void VgaTextConsole::write(std::string_view text)
+void VgaTextConsole::set_cell(size_t row, size_t column, char32_t code_point, uint8_t attribute)
 {
-    if (!m_buffer)
-        return;
-    for (char c : text)
-        put(c);
-    update_hardware_cursor();
+    at(row, column) = cell(code_point, attribute);
 }
 
-void VgaTextConsole::put(char c)
-{
-    switch (c) {
-    case '\n':
-        newline();
-        return;
-    case '\r':
-        m_column = 0;
-        return;
-    case '\t':
-        do {
-            put(' ');
-        } while (m_column % 8 != 0);
-        return;
-    case '\b':
-        if (m_column > 0) {
-            --m_column;
-            at(m_row, m_column) = cell(' ');
-        }
-        return;
-    default:
-        break;
-    }
-    // Code page 437 has glyphs for 0x20-0x7E as in ASCII; show others as a block.
-    const bool printable = c >= 0x20 && c <= 0x7E;
-    at(m_row, m_column) = cell(printable ? c : '\xFE');
-    if (++m_column == width)
-        newline();
-}
-
-void VgaTextConsole::newline()
-{
-    m_column = 0;
-    if (m_row + 1 < height) {
-        ++m_row;
-        return;
-    }
-    scroll();
-}
-
-void VgaTextConsole::scroll()
+void VgaTextConsole::scroll_up(uint8_t attribute)
 {
     if (m_origin + width + width * height <= window_cells) {
         set_screen_start(m_origin + width);
@@ -126,12 +85,12 @@ void VgaTextConsole::scroll()
         set_screen_start(0);
     }
     for (size_t column = 0; column < width; ++column)
-        at(height - 1, column) = cell(' ');
+        at(height - 1, column) = cell(U' ', attribute);
 }
 
 void VgaTextConsole::update_hardware_cursor()
 {
-    const uint16_t position = static_cast<uint16_t>(m_origin + m_row * width + m_column);
+    const uint16_t position = static_cast<uint16_t>(m_origin + cursor_row() * width + cursor_column());
     write_crtc(crtc_cursor_location_low, static_cast<uint8_t>(position & 0xFF));
     write_crtc(crtc_cursor_location_high, static_cast<uint8_t>(position >> 8));
 }

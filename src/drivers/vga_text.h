@@ -9,34 +9,26 @@
 // to device memory, each one a trap into the emulator under QEMU); only when
 // the window runs out are the visible rows copied back to its top, once every
 // 179 lines. Rows and columns below are always those of the screen.
+// Control characters and escape sequences: drivers/ansi_screen.h.
 
 #include <cstddef>
 #include <cstdint>
-#include "core/console.h"
+#include "drivers/ansi_screen.h"
 
 namespace drivers {
 
-enum class VgaColor : uint8_t {
-    Black = 0, Blue, Green, Cyan, Red, Magenta, Brown, LightGray,
-    DarkGray, LightBlue, LightGreen, LightCyan, LightRed, LightMagenta, Yellow, White,
-};
-
-class VgaTextConsole final : public core::Console {
+class VgaTextConsole final : public AnsiScreen {
 public:
     static constexpr size_t width = 80;
     static constexpr size_t height = 25;
 
     // Clears the screen and turns on the hardware cursor.
     void initialize();
-    void write(std::string_view text) override;
-    void set_color(VgaColor foreground, VgaColor background);
     void clear();
 
     // For tests and diagnostics: what the screen holds.
     char char_at(size_t row, size_t column) const;
     uint8_t attribute_at(size_t row, size_t column) const;
-    size_t cursor_row() const { return m_row; }
-    size_t cursor_column() const { return m_column; }
     // Where the hardware cursor really is, read back from the CRT controller,
     // as a cell of the screen (row * width + column).
     uint16_t hardware_cursor_position() const;
@@ -46,21 +38,19 @@ public:
     uint16_t hardware_screen_start() const;
 
 private:
-    void put(char c);
-    void newline();
-    void scroll();
+    size_t columns() const override { return m_buffer ? width : 0; }
+    size_t rows() const override { return m_buffer ? height : 0; }
+    void set_cell(size_t row, size_t column, char32_t code_point, uint8_t attribute) override;
+    void scroll_up(uint8_t attribute) override;
+    void finish_write() override { update_hardware_cursor(); }
     void update_hardware_cursor();
     void set_screen_start(size_t cell);
-    uint16_t cell(char c) const { return static_cast<uint16_t>(static_cast<uint8_t>(c) | (m_attribute << 8)); }
     volatile uint16_t& at(size_t row, size_t column) const { return m_buffer[m_origin + row * width + column]; }
 
     static constexpr size_t window_cells = 32 * 1024 / 2;
 
     volatile uint16_t* m_buffer = nullptr;
     size_t m_origin = 0; // the screen's first cell in the window
-    size_t m_row = 0;
-    size_t m_column = 0;
-    uint8_t m_attribute = 0x07; // light grey on black
 };
 
 VgaTextConsole& vga_text();

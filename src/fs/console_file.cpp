@@ -1,6 +1,5 @@
 #include "fs/console_file.h"
 #include <new>
-#include "core/print.h"
 #include "fs/terminal.h"
 
 namespace fs {
@@ -20,10 +19,7 @@ kstd::ErrorOr<size_t> ConsoleFile::read(std::span<std::byte> buffer)
 
 kstd::ErrorOr<size_t> ConsoleFile::write(std::span<const std::byte> data)
 {
-    const core::ConsoleMux::Guard guard(core::console()); // the write is not cut by another's line
-    // Console text is bytes as they come: the view only reinterprets them.
-    core::console().write(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
-    return data.size();
+    return Terminal::console().write(data);
 }
 
 Readiness ConsoleFile::readiness()

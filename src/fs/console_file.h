@@ -1,9 +1,10 @@
 #pragma once
 // The console as a file: what descriptors 0, 1 and 2 of a program name.
-// Writes go to every console (COM1 and the VGA screen, core/console.h).
-// It is a terminal: TCGETS and TIOCGWINSZ answer (user/file_system_calls).
-// Reads get the lines typed at the keyboard or on COM1 (fs/terminal.h);
-// before the terminal is started (test kernels), the end of input (0).
+// It is the terminal (fs/terminal.h): writes go through its output
+// processing to every console (COM1 and the screen, core/console.h), reads
+// get what was typed at the keyboard or on COM1 as its line discipline says;
+// before the terminal is started (test kernels), the end of input (0). Its
+// ioctls are in user/file_system_calls.cpp.
 
 #include "fs/file.h"
 

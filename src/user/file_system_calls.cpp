@@ -27,8 +27,11 @@ constexpr uint64_t o_accmode = 3, o_creat = 0100, o_excl = 0200, o_trunc = 01000
 constexpr uint64_t x_ok = 1, w_ok = 2, r_ok = 4, at_eaccess = 0x200;
 constexpr uint64_t at_removedir = 0x200;
 constexpr uint64_t f_dupfd = 0, f_getfd = 1, f_setfd = 2, f_getfl = 3, f_setfl = 4, f_dupfd_cloexec = 1030;
-constexpr uint64_t tcgets = 0x5401, tcsets = 0x5402, tcsetsw = 0x5403, tcsetsf = 0x5404, tiocgwinsz = 0x5413,
-                   tiocgpgrp = 0x540F, tiocspgrp = 0x5410;
+// Linux's terminal ioctls (asm-generic/ioctls.h) and TCFLSH's queues.
+constexpr uint64_t tcgets = 0x5401, tcsets = 0x5402, tcsetsw = 0x5403, tcsetsf = 0x5404, tcsbrk = 0x5409,
+                   tcflsh = 0x540B, tiocsctty = 0x540E, tiocgpgrp = 0x540F, tiocspgrp = 0x5410, tiocoutq = 0x5411,
+                   tiocgwinsz = 0x5413, tiocswinsz = 0x5414, fionread = 0x541B, tiocnotty = 0x5422;
+constexpr uint64_t tciflush = 0, tcoflush = 1, tcioflush = 2;
 constexpr size_t max_io_vectors = 1024; // Linux's UIO_MAXIOV
 
 kstd::ErrorOr<kstd::RefPtr<fs::File>> file_of(uint64_t fd)
@@ -558,43 +561,58 @@ Result getdents64(Frame& frame)
     return done;
 }
 
+// Copies `value` to the caller's third argument.
+template <typename T>
+Result answer(const Frame& frame, const T& value)
+{
+    if (!copy_to_user(UserAddress(frame.rdx), &value, sizeof value))
+        return kstd::unexpected(Errno::efault);
+    return 0;
+}
+
+// The console's terminal ioctls, as Linux's tty layer answers them
+// (docs/terminal.md); any other request on it is ENOTTY, as there.
 Result ioctl(Frame& frame)
 {
     auto file = TRY(file_of(frame.rdi));
     if (!file->is_terminal())
         return kstd::unexpected(Errno::enotty);
+    fs::Terminal& terminal = fs::Terminal::console();
     switch (frame.rsi) {
-    case tcgets: {
-        // struct termios (asm-generic/termbits.h): canonical mode with echo,
-        // output post-processing (NL to CR-NL), 38400 baud, 8 bits.
-        struct {
-            uint32_t input, output, control, local;
-            uint8_t line;
-            uint8_t control_characters[19];
-        } termios{0x0500 /* ICRNL | IXON */, 0x0005 /* OPOST | ONLCR */, 0x00BF /* B38400 | CS8 | CREAD */,
-                  0x8A3B /* ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN */, 0,
-                  {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0, 0, 0}};
-        if (!copy_to_user(UserAddress(frame.rdx), &termios, sizeof termios))
-            return kstd::unexpected(Errno::efault);
-        return 0;
-    }
-    case tiocgwinsz: {
-        const uint16_t size[4] = {25, 80, 0, 0}; // rows, columns: the VGA text screen
-        if (!copy_to_user(UserAddress(frame.rdx), size, sizeof size))
-            return kstd::unexpected(Errno::efault);
-        return 0;
-    }
+    case tcgets: return answer(frame, terminal.attributes());
     case tcsets:
-    case tcsetsw:
-    case tcsetsf: return 0; // the line discipline has one mode for now: canonical, with echo
+    case tcsetsw: // output is never queued: there is nothing to wait for
+    case tcsetsf: {
+        fs::Termios termios;
+        if (!copy_from_user(&termios, UserAddress(frame.rdx), sizeof termios))
+            return kstd::unexpected(Errno::efault);
+        terminal.set_attributes(termios, frame.rsi == tcsetsf);
+        return 0;
+    }
+    case tcflsh:
+        if (frame.rdx == tciflush || frame.rdx == tcioflush)
+            terminal.flush_input();
+        else if (frame.rdx != tcoflush)
+            return kstd::unexpected(Errno::einval);
+        return 0;
+    case tcsbrk: return 0; // tcdrain(): written output has left already
+    case fionread: return answer(frame, static_cast<int32_t>(terminal.readable()));
+    case tiocoutq: return answer(frame, int32_t{0});
+    case tiocgwinsz: return answer(frame, terminal.window_size());
+    case tiocswinsz: {
+        fs::WindowSize size;
+        if (!copy_from_user(&size, UserAddress(frame.rdx), sizeof size))
+            return kstd::unexpected(Errno::efault);
+        terminal.set_window_size(size);
+        return 0;
+    }
+    case tiocsctty: // the console is every process's controlling terminal already
+    case tiocnotty: return 0;
     case tiocgpgrp: {
-        uint64_t foreground = fs::Terminal::console().foreground_group();
+        uint64_t foreground = terminal.foreground_group();
         if (foreground == 0)
             foreground = Process::current().group(); // no job: the asker's own
-        const int32_t group = static_cast<int32_t>(foreground);
-        if (!copy_to_user(UserAddress(frame.rdx), &group, sizeof group))
-            return kstd::unexpected(Errno::efault);
-        return 0;
+        return answer(frame, static_cast<int32_t>(foreground));
     }
     case tiocspgrp: {
         // The shell names its foreground job; 0 or its own group: none, so
@@ -605,11 +623,11 @@ Result ioctl(Frame& frame)
         if (group < 0)
             return kstd::unexpected(Errno::einval);
         const uint64_t own = Process::current().group();
-        fs::Terminal::console().set_foreground_group(static_cast<uint64_t>(group) == own ? 0 : group);
+        terminal.set_foreground_group(static_cast<uint64_t>(group) == own ? 0 : static_cast<uint64_t>(group));
         return 0;
     }
     }
-    return kstd::unexpected(Errno::einval);
+    return kstd::unexpected(Errno::enotty);
 }
 
 Result pipe2(Frame& frame)

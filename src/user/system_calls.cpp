@@ -328,7 +328,7 @@ void initialize_system_calls()
     interrupts::set_user_page_fault_resolver(&resolve_user_page_fault);
     interrupts::set_return_to_user_hook(&on_return_to_user);
     // Ctrl-C: SIGINT for the terminal's foreground job.
-    fs::Terminal::console().set_interrupt_handler([](uint64_t group) { (void)Process::kill_group(group, sigint); });
+    fs::Terminal::console().set_interrupt_handler([](uint64_t g, int signal) { (void)Process::kill_group(g, signal); });
 }
 
 } // namespace user
