@@ -5,7 +5,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 export ACCEL ?= tcg
-export DISK DISK_BUS UEFI
+export DISK DISK_BUS UEFI INIT
 # The system interpreter when there is one (as CMake picks for CTest): a
 # version manager's shim costs 0.2-0.3 s per start, and the tools start many.
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
@@ -28,6 +28,7 @@ help:
 	@echo "ACCEL=kvm|auto    use KVM (auto: only if a quick probe boots)"
 	@echo "DISK=path.img     make run with a disk image attached (DISK_BUS=virtio, the default, or ide)"
 	@echo "UEFI=1            make run under UEFI firmware (OVMF) instead of the PC BIOS"
+	@echo "INIT=busybox      make run into Debian's busybox sh instead of ours (INIT=/path: any program)"
 
 deps:
 	@tools/setup.sh

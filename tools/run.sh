@@ -8,12 +8,30 @@
 # DISK=path.img [DISK_BUS=virtio|ide]: a disk image for the kernel to find.
 # UEFI=1: boot the same ISO under UEFI firmware (Debian's OVMF) instead of
 # the PC BIOS (SeaBIOS).
+# INIT=busybox: the first program is Debian's busybox sh (init=/usr/bin/sh on
+# the kernel command line) instead of ours; INIT=/path/to/program any other.
 set -euo pipefail
 mode=$1
 iso=$2
 elf=${3:-}
 build=$(dirname "$iso")
 accel=${ACCEL:-tcg}
+
+if [ -n "${INIT:-}" ]; then
+    case "$INIT" in
+    busybox) init=/usr/bin/sh ;;
+    /*) init=$INIT ;;
+    *)
+        echo "run: INIT=$INIT: give busybox or an absolute path in the initial ramdisk" >&2
+        exit 2
+        ;;
+    esac
+    # The same kernel and ramdisk in an ISO whose GRUB entry passes init=.
+    custom="$build/os-init.iso"
+    "$(dirname "$0")/make_iso.sh" "$build/kernel.elf" "$custom" "init=$init" "$build/user/initrd.cpio" >/dev/null 2>&1
+    echo "run: init=$init"
+    iso=$custom
+fi
 
 if [ "$accel" = auto ]; then
     # The runner's probe: boots the floor kernel under KVM once, caches the answer.

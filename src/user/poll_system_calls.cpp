@@ -27,9 +27,9 @@ struct PollDescriptor {
     int16_t returned_events;
 };
 
-struct TimeSpec {
+struct TimeValue { // select's struct timeval
     int64_t seconds;
-    int64_t nanoseconds;
+    int64_t microseconds;
 };
 
 // poll's answer for one descriptor: the events asked for that hold now,
@@ -96,15 +96,8 @@ kstd::ErrorOr<sched::Deadline> deadline_of(uint64_t timeout_address)
 {
     if (timeout_address == 0)
         return sched::Deadline::never();
-    TimeSpec timeout;
-    if (!copy_from_user(&timeout, UserAddress(timeout_address), sizeof timeout))
-        return kstd::unexpected(Errno::efault);
-    if (timeout.seconds < 0 || timeout.nanoseconds < 0 || timeout.nanoseconds >= 1'000'000'000)
-        return kstd::unexpected(Errno::einval);
-    if (timeout.seconds == 0 && timeout.nanoseconds == 0)
-        return sched::Deadline::at_ns(0);
-    const uint64_t seconds = static_cast<uint64_t>(timeout.seconds) < 9'000'000'000ull ? timeout.seconds : 9'000'000'000ll;
-    return sched::Deadline::after(sched::Duration(seconds * 1'000'000'000 + timeout.nanoseconds));
+    const uint64_t ns = TRY(timespec_argument(timeout_address));
+    return ns == 0 ? sched::Deadline::at_ns(0) : sched::Deadline::after(sched::Duration(ns));
 }
 
 Result select_descriptors(uint64_t count, uint64_t read_set, uint64_t write_set, uint64_t except_set,
@@ -177,13 +170,13 @@ Result select(Frame& frame)
     // select(count, read, write, except, timeval*): the timeval in microseconds.
     sched::Deadline deadline = sched::Deadline::never();
     if (frame.r8 != 0) {
-        TimeSpec timeout; // struct timeval: seconds, microseconds
+        TimeValue timeout;
         if (!copy_from_user(&timeout, UserAddress(frame.r8), sizeof timeout))
             return kstd::unexpected(Errno::efault);
-        if (timeout.seconds < 0 || timeout.nanoseconds < 0 || timeout.nanoseconds >= 1'000'000)
+        if (timeout.seconds < 0 || timeout.microseconds < 0 || timeout.microseconds >= 1'000'000)
             return kstd::unexpected(Errno::einval);
         const uint64_t seconds = static_cast<uint64_t>(timeout.seconds) < 9'000'000'000ull ? timeout.seconds : 9'000'000'000ll;
-        const uint64_t ns = seconds * 1'000'000'000 + static_cast<uint64_t>(timeout.nanoseconds) * 1000;
+        const uint64_t ns = seconds * 1'000'000'000 + static_cast<uint64_t>(timeout.microseconds) * 1000;
         deadline = ns == 0 ? sched::Deadline::at_ns(0) : sched::Deadline::after(sched::Duration(ns));
     }
     return select_descriptors(frame.rdi, frame.rsi, frame.rdx, frame.r10, deadline);

@@ -219,53 +219,57 @@ Result sched_yield(Frame&)
     return 0;
 }
 
-Result nanosleep(Frame& frame)
+kstd::ErrorOr<uint64_t> timespec_argument(uint64_t address)
 {
     TimeSpec time;
-    if (!copy_from_user(&time, UserAddress(frame.rdi), sizeof time))
+    if (!copy_from_user(&time, UserAddress(address), sizeof time))
         return kstd::unexpected(Errno::efault);
     if (time.seconds < 0 || time.nanoseconds < 0 || time.nanoseconds >= 1'000'000'000)
         return kstd::unexpected(Errno::einval);
-    // Capped at about 292 years, which is as good as forever. A signal
-    // ends it early: EINTR, and the time left in `rem` (if given).
+    // Capped at about 292 years, which is as good as forever.
     const uint64_t seconds = static_cast<uint64_t>(time.seconds) < 9'000'000'000ull ? time.seconds : 9'000'000'000ll;
-    const uint64_t duration = seconds * 1'000'000'000 + static_cast<uint64_t>(time.nanoseconds);
+    return seconds * 1'000'000'000 + static_cast<uint64_t>(time.nanoseconds);
+}
+
+namespace {
+
+// nanosleep's and clock_nanosleep's sleep: a signal ends it early with
+// EINTR, and the time left goes to `remain` (if given).
+Result sleep_for(uint64_t duration, uint64_t remain)
+{
     const uint64_t deadline = sched::now_ns() + duration;
     if (sched::sleep_interruptible(sched::Deadline::after(sched::Duration(duration))) != sched::WaitResult::Interrupted)
         return 0;
     const uint64_t now = sched::now_ns();
     const uint64_t left = deadline > now ? deadline - now : 0;
     const TimeSpec remaining{static_cast<int64_t>(left / 1'000'000'000), static_cast<int64_t>(left % 1'000'000'000)};
-    if (frame.rsi != 0 && !copy_to_user(UserAddress(frame.rsi), &remaining, sizeof remaining))
+    if (remain != 0 && !copy_to_user(UserAddress(remain), &remaining, sizeof remaining))
         return kstd::unexpected(Errno::efault);
     return kstd::unexpected(Errno::eintr);
+}
+
+} // namespace
+
+Result nanosleep(Frame& frame)
+{
+    return sleep_for(TRY(timespec_argument(frame.rdi)), frame.rsi);
 }
 
 Result clock_nanosleep(Frame& frame)
 {
     // clock_nanosleep(clock, flags, request, remain): TIMER_ABSTIME (1)
-    // sleeps until the clock reads `request`; every clock here counts from boot.
+    // sleeps until the clock reads `request` (and never writes `remain`);
+    // every clock here counts from boot.
     if (frame.rdi != clock_realtime && frame.rdi != clock_monotonic && frame.rdi != clock_boottime)
         return kstd::unexpected(Errno::einval);
     constexpr uint64_t timer_abstime = 1;
     if ((frame.rsi & ~timer_abstime) != 0)
         return kstd::unexpected(Errno::einval);
-    TimeSpec time;
-    if (!copy_from_user(&time, UserAddress(frame.rdx), sizeof time))
-        return kstd::unexpected(Errno::efault);
-    if (time.seconds < 0 || time.nanoseconds < 0 || time.nanoseconds >= 1'000'000'000)
-        return kstd::unexpected(Errno::einval);
-    const uint64_t seconds = static_cast<uint64_t>(time.seconds) < 9'000'000'000ull ? time.seconds : 9'000'000'000ll;
-    const uint64_t ns = seconds * 1'000'000'000 + static_cast<uint64_t>(time.nanoseconds);
-    if ((frame.rsi & timer_abstime) != 0) {
-        const uint64_t now = sched::now_ns();
-        if (ns <= now)
-            return 0;
-        sched::sleep_for(sched::Duration(ns - now));
-        return 0;
-    }
-    sched::sleep_for(sched::Duration(ns));
-    return 0;
+    const uint64_t request = TRY(timespec_argument(frame.rdx));
+    if ((frame.rsi & timer_abstime) == 0)
+        return sleep_for(request, frame.r10);
+    const uint64_t now = sched::now_ns();
+    return request <= now ? Result(0) : sleep_for(request - now, 0);
 }
 
 Result time(Frame& frame)

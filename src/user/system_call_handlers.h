@@ -118,6 +118,9 @@ Result nanosleep(Frame& frame);
 Result clock_gettime(Frame& frame);
 Result time(Frame& frame);
 Result clock_nanosleep(Frame& frame);
+// A struct timespec argument in nanoseconds: EFAULT, EINVAL for a negative
+// or unnormalised one; capped at about 292 years.
+kstd::ErrorOr<uint64_t> timespec_argument(uint64_t address);
 Result user_ids(Frame& frame); // getuid, geteuid, getgid, getegid: all 0 (root), there are no users yet
 
 // Signals (signal_system_calls.cpp).

@@ -196,9 +196,10 @@ Restart restart_of(uint64_t number, const calls::Result& result)
 {
     if (result || result.error() != kstd::Errno::eintr)
         return Restart::No;
-    constexpr uint64_t sys_poll = 7, sys_select = 23, sys_pselect6 = 270, sys_ppoll = 271;
-    if (number == sys_nanosleep || number == sys_pause || number == sys_rt_sigsuspend || number == sys_poll
-        || number == sys_select || number == sys_pselect6 || number == sys_ppoll)
+    constexpr uint64_t sys_poll = 7, sys_select = 23, sys_clock_nanosleep = 230, sys_pselect6 = 270, sys_ppoll = 271;
+    if (number == sys_nanosleep || number == sys_clock_nanosleep || number == sys_pause
+        || number == sys_rt_sigsuspend || number == sys_poll || number == sys_select || number == sys_pselect6
+        || number == sys_ppoll)
         return Restart::UnlessHandler; // Linux's -ERESTARTNOHAND: SA_RESTART or not
     return Restart::UnlessNotRestartable;
 }

@@ -262,7 +262,8 @@ static void run(struct command* commands, int count)
             if (WIFSIGNALED(status)) {
                 last_status = 128 + WTERMSIG(status);
                 const int signal = WTERMSIG(status);
-                fprintf(stderr, "%s: %s\n", commands[i].argv[0],
+                // After Ctrl-C the terminal echoed only "^C", as Linux's does: end that line first.
+                fprintf(stderr, "%s%s: %s\n", signal == SIGINT ? "\n" : "", commands[i].argv[0],
                         signal == SIGINT ? "interrupted" : signal == SIGSEGV ? "segmentation fault" : strsignal(signal));
             } else {
                 last_status = WEXITSTATUS(status);
