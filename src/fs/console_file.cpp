@@ -14,7 +14,7 @@ kstd::ErrorOr<kstd::RefPtr<File>> ConsoleFile::open()
 
 kstd::ErrorOr<size_t> ConsoleFile::read(std::span<std::byte> buffer)
 {
-    return Terminal::console().read(buffer);
+    return Terminal::console().read(buffer, nonblocking());
 }
 
 kstd::ErrorOr<size_t> ConsoleFile::write(std::span<const std::byte> data)

@@ -64,6 +64,20 @@ public:
     virtual bool is_terminal() const { return false; }
     // The node an open file of the VFS names (fs/vfs.h); null for others.
     virtual class Vnode* vnode() { return nullptr; }
+
+    // The open file description's status flags, Linux's O_* values: the
+    // access mode it was opened with, O_APPEND and O_NONBLOCK, which
+    // fcntl(F_SETFL) may change. A dup or a fork shares them, as the offset.
+    static constexpr uint32_t access_mode_mask = 03, read_only = 00, write_only = 01, read_write = 02,
+                              append_flag = 02000, nonblocking_flag = 04000;
+    uint32_t status_flags() const { return __atomic_load_n(&m_status_flags, __ATOMIC_RELAXED); }
+    void set_status_flags(uint32_t flags) { __atomic_store_n(&m_status_flags, flags, __ATOMIC_RELAXED); }
+    // A read or write that would wait answers EAGAIN instead (pipes, the terminal).
+    bool nonblocking() const { return (status_flags() & nonblocking_flag) != 0; }
+    bool appends() const { return (status_flags() & append_flag) != 0; }
+
+private:
+    uint32_t m_status_flags = read_write;
 };
 
 } // namespace fs

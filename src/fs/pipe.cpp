@@ -10,7 +10,10 @@ uint64_t g_next_inode = 1; // pipes are numbered for fstat; taken with an atomic
 
 class PipeEnd : public File {
 public:
-    PipeEnd(kstd::RefPtr<Pipe> pipe, bool reads) : m_pipe(std::move(pipe)), m_reads(reads) {}
+    PipeEnd(kstd::RefPtr<Pipe> pipe, bool reads) : m_pipe(std::move(pipe)), m_reads(reads)
+    {
+        set_status_flags(reads ? read_only : write_only);
+    }
     ~PipeEnd() override
     {
         if (m_reads)
@@ -22,13 +25,13 @@ public:
     {
         if (!m_reads)
             return kstd::unexpected(kstd::Errno::ebadf);
-        return m_pipe->read(buffer);
+        return m_pipe->read(buffer, nonblocking());
     }
     kstd::ErrorOr<size_t> write(std::span<const std::byte> data) override
     {
         if (m_reads)
             return kstd::unexpected(kstd::Errno::ebadf);
-        return m_pipe->write(data);
+        return m_pipe->write(data, nonblocking());
     }
     FileType type() const override { return FileType::Fifo; }
     uint64_t inode() const override { return m_pipe->inode(); }
@@ -60,7 +63,7 @@ kstd::ErrorOr<Pipe::Ends> Pipe::create()
     return Ends{reader, writer};
 }
 
-kstd::ErrorOr<size_t> Pipe::read(std::span<std::byte> buffer)
+kstd::ErrorOr<size_t> Pipe::read(std::span<std::byte> buffer, bool nonblocking)
 {
     if (buffer.empty())
         return size_t{0};
@@ -68,6 +71,8 @@ kstd::ErrorOr<size_t> Pipe::read(std::span<std::byte> buffer)
     while (m_used == 0) {
         if (m_writers == 0)
             return size_t{0}; // the end
+        if (nonblocking)
+            return kstd::unexpected(kstd::Errno::eagain);
         if (m_changed.wait_interruptible(m_lock) == sched::WaitResult::Interrupted)
             return kstd::unexpected(kstd::Errno::eintr);
     }
@@ -82,7 +87,7 @@ kstd::ErrorOr<size_t> Pipe::read(std::span<std::byte> buffer)
     return done;
 }
 
-kstd::ErrorOr<size_t> Pipe::write(std::span<const std::byte> data)
+kstd::ErrorOr<size_t> Pipe::write(std::span<const std::byte> data, bool nonblocking)
 {
     sched::MutexGuard guard(m_lock);
     size_t done = 0;
@@ -92,6 +97,8 @@ kstd::ErrorOr<size_t> Pipe::write(std::span<const std::byte> data)
         // PIPE_BUF: a write that fits the buffer waits until it fits whole.
         const size_t wanted = data.size() - done <= capacity ? data.size() - done : 1;
         if (capacity - m_used < wanted) {
+            if (nonblocking) // what went in so far, or EAGAIN
+                return done > 0 ? kstd::ErrorOr<size_t>(done) : kstd::unexpected(kstd::Errno::eagain);
             if (m_changed.wait_interruptible(m_lock) == sched::WaitResult::Interrupted)
                 return done > 0 ? kstd::ErrorOr<size_t>(done) : kstd::unexpected(kstd::Errno::eintr);
             continue;

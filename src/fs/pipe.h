@@ -27,8 +27,9 @@ public:
     // A new pipe and its two ends; ENOMEM if the heap has no room.
     static kstd::ErrorOr<Ends> create();
 
-    kstd::ErrorOr<size_t> read(std::span<std::byte> buffer);
-    kstd::ErrorOr<size_t> write(std::span<const std::byte> data);
+    // `nonblocking` (O_NONBLOCK): EAGAIN where a read or write would wait.
+    kstd::ErrorOr<size_t> read(std::span<std::byte> buffer, bool nonblocking = false);
+    kstd::ErrorOr<size_t> write(std::span<const std::byte> data, bool nonblocking = false);
     // poll's view of the reading or the writing end.
     Readiness readiness(bool reader);
     void close_reader();

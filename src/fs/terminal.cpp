@@ -483,7 +483,7 @@ bool Terminal::input_ready()
     return m_count > 0;
 }
 
-kstd::ErrorOr<size_t> Terminal::read(std::span<std::byte> buffer)
+kstd::ErrorOr<size_t> Terminal::read(std::span<std::byte> buffer, bool nonblocking)
 {
     if (buffer.empty())
         return size_t{0};
@@ -491,6 +491,12 @@ kstd::ErrorOr<size_t> Terminal::read(std::span<std::byte> buffer)
     for (;;) {
         if (!m_input_open)
             return size_t{0};
+        const bool canonical = (m_termios.local & tty::icanon) != 0;
+        const bool would_wait = canonical ? m_delimiters == 0
+                                          : m_count == 0 && (m_termios.characters[tty::vmin] != 0
+                                                             || m_termios.characters[tty::vtime] != 0);
+        if (nonblocking && would_wait)
+            return kstd::unexpected(kstd::Errno::eagain);
         if (!(m_termios.local & tty::icanon))
             return read_raw(buffer);
         if (m_delimiters > 0)

@@ -95,8 +95,9 @@ public:
 
     // Canonical mode: a finished line (or what of it fits `buffer`), 0 at
     // VEOF; otherwise bytes as VMIN and VTIME say. EINTR if the reader's
-    // process is being killed while it waits.
-    kstd::ErrorOr<size_t> read(std::span<std::byte> buffer);
+    // process is being killed while it waits. `nonblocking` (O_NONBLOCK):
+    // EAGAIN where it would wait (a raw read with VMIN and VTIME 0 gives 0).
+    kstd::ErrorOr<size_t> read(std::span<std::byte> buffer, bool nonblocking = false);
     // Through output processing (OPOST) to the consoles; all of it.
     kstd::ErrorOr<size_t> write(std::span<const std::byte> data);
     // Whether a read would return at once (poll's POLLIN): input a read

@@ -243,7 +243,7 @@ public:
     {
         if (!m_flags.write)
             return kstd::unexpected(Errno::ebadf);
-        if (m_flags.append)
+        if (appends()) // O_APPEND, as opened or as fcntl set it
             m_offset = m_node->metadata().size;
         const size_t done = TRY(m_node->write(m_offset, data));
         m_offset += done;
@@ -315,6 +315,8 @@ kstd::ErrorOr<kstd::RefPtr<File>> open_node(kstd::RefPtr<Vnode> node, OpenFlags 
     kstd::RefPtr<File> file = kstd::adopt<File>(new (std::nothrow) NodeFile(node, flags));
     if (!file)
         return kstd::unexpected(Errno::enomem);
+    const uint32_t access = flags.read && flags.write ? File::read_write : flags.write ? File::write_only : File::read_only;
+    file->set_status_flags(access | (flags.append ? File::append_flag : 0));
     return file;
 }
 

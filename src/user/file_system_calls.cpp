@@ -23,7 +23,7 @@ using kstd::Errno;
 constexpr int64_t at_fdcwd = -100;
 constexpr uint64_t at_empty_path = 0x1000, at_symlink_nofollow = 0x100;
 constexpr uint64_t o_accmode = 3, o_creat = 0100, o_excl = 0200, o_trunc = 01000, o_append = 02000,
-                   o_directory = 0200000, o_nofollow = 0400000, o_cloexec = 02000000;
+                   o_directory = 0200000, o_nofollow = 0400000, o_cloexec = 02000000, o_nonblock = 04000;
 constexpr uint64_t x_ok = 1, w_ok = 2, r_ok = 4, at_eaccess = 0x200;
 constexpr uint64_t at_removedir = 0x200;
 constexpr uint64_t f_dupfd = 0, f_getfd = 1, f_setfd = 2, f_getfl = 3, f_setfl = 4, f_dupfd_cloexec = 1030;
@@ -294,6 +294,8 @@ Result openat(Frame& frame)
             return kstd::unexpected(Errno::eloop);
     }
     kstd::RefPtr<fs::File> file = TRY(open_path(path, open_flags));
+    // The description's status flags: the access mode, O_APPEND, O_NONBLOCK.
+    file->set_status_flags(static_cast<uint32_t>(access | (flags & (o_append | o_nonblock))));
     return TRY(Process::current().files().add(file, (flags & o_cloexec) != 0));
 }
 
@@ -615,15 +617,16 @@ Result ioctl(Frame& frame)
         return answer(frame, static_cast<int32_t>(foreground));
     }
     case tiocspgrp: {
-        // The shell names its foreground job; 0 or its own group: none, so
-        // Ctrl-C at the prompt drops the line instead of ending the shell.
+        // The shell names its foreground job (its own group at the prompt:
+        // a shell catches or ignores SIGINT there). Taken as given: a job's
+        // child names its own new group too, racing its parent, and both
+        // must leave the job in the foreground.
         int32_t group;
         if (!copy_from_user(&group, UserAddress(frame.rdx), sizeof group))
             return kstd::unexpected(Errno::efault);
         if (group < 0)
             return kstd::unexpected(Errno::einval);
-        const uint64_t own = Process::current().group();
-        terminal.set_foreground_group(static_cast<uint64_t>(group) == own ? 0 : static_cast<uint64_t>(group));
+        terminal.set_foreground_group(static_cast<uint64_t>(group));
         return 0;
     }
     }
@@ -633,9 +636,13 @@ Result ioctl(Frame& frame)
 Result pipe2(Frame& frame)
 {
     const uint64_t flags = frame.rsi;
-    if ((flags & ~o_cloexec) != 0)
-        return kstd::unexpected(Errno::einval); // O_NONBLOCK and O_DIRECT are not supported yet
+    if ((flags & ~(o_cloexec | o_nonblock)) != 0)
+        return kstd::unexpected(Errno::einval); // O_DIRECT (packet mode) is not supported yet
     auto ends = TRY(fs::Pipe::create());
+    if (flags & o_nonblock) {
+        ends.reader->set_status_flags(ends.reader->status_flags() | fs::File::nonblocking_flag);
+        ends.writer->set_status_flags(ends.writer->status_flags() | fs::File::nonblocking_flag);
+    }
     FileTable& files = Process::current().files();
     const bool cloexec = (flags & o_cloexec) != 0;
     const int reader = TRY(files.add(ends.reader, cloexec));
@@ -697,8 +704,16 @@ Result fcntl(Frame& frame)
     case f_setfd:
         TRY(files.put(int_argument(frame.rdi), file, (frame.rdx & 1) != 0));
         return 0;
-    case f_getfl: return 2; // O_RDWR: access modes are not kept yet
-    case f_setfl: return 0; // O_APPEND/O_NONBLOCK are not supported yet; nothing else may change
+    case f_getfl: return file->status_flags();
+    case f_setfl: {
+        // O_APPEND and O_NONBLOCK change; the access mode stays, and the
+        // rest (O_ASYNC, O_DIRECT, O_NOATIME) are taken and ignored, as
+        // Linux ignores what a file does not support.
+        constexpr uint32_t changeable = fs::File::append_flag | fs::File::nonblocking_flag;
+        const uint32_t kept = file->status_flags() & ~changeable;
+        file->set_status_flags(kept | (static_cast<uint32_t>(frame.rdx) & changeable));
+        return 0;
+    }
     }
     return kstd::unexpected(Errno::einval);
 }

@@ -277,7 +277,11 @@ bool Process::catch_fault(const SignalInfo& info, const FaultDetails& details)
 
 void Process::end_by_signal(int signo)
 {
-    core::println("user: process {} \"{}\" killed by signal {}", m_pid, name(), signo);
+    // Linux prints nothing here; the line helps whoever reads the log, but
+    // not for the two common ways a program ends at a terminal: Ctrl-C and
+    // a pipe whose reader left (`yes | head`), which shells report themselves.
+    if (signo != sigint && signo != sigpipe)
+        core::println("user: process {} \"{}\" killed by signal {}", m_pid, name(), signo);
     exit(Termination{0, signo});
 }
 

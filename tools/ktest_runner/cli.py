@@ -137,7 +137,8 @@ def parser_for_run() -> argparse.ArgumentParser:
     p.add_argument("--accel", choices=["tcg", "kvm", "auto"], default=os.environ.get("KESTREL_ACCEL", "tcg"),
                    help="QEMU accelerator (default tcg; auto probes KVM)")
     p.add_argument("--send-keys", help="keystrokes (QEMU sendkey names) to send once the kernel prints "
-                                       f"'{KEYS_READY_MARKER}' (or the --keys-after text)")
+                                       f"'{KEYS_READY_MARKER}' (or the --keys-after text); a token @TEXT "
+                                       "waits there for a COM1 line that is exactly TEXT")
     p.add_argument("--keys-after", default=KEYS_READY_MARKER,
                    help="output text after which --send-keys types (for kernels other than test kernels)")
     p.add_argument("--screendump", type=Path, metavar="FILE",

@@ -80,7 +80,14 @@ class QmpKeySender(threading.Thread):
     With `screendump`, it first waits for screendump_event and saves the
     screen there (QMP 'screendump': a PPM of what the display shows),
     before any key: a kernel can show a screen, say so on COM1, and wait
-    for a key to go on once the picture is taken."""
+    for a key to go on once the picture is taken.
+
+    A token "@TEXT" among the keys is no key: the sender waits there (up
+    to WAIT_FOR_LINE_SECONDS) until a COM1 line that is exactly TEXT has
+    come since the keys began, so a key can go once a program is surely
+    running (Ctrl-C to a command that printed "42" before it slept)."""
+
+    WAIT_FOR_LINE_SECONDS = 60
 
     def __init__(self, socket_path: Path, keys: list[str], log, screendump: Path | None = None) -> None:
         super().__init__(daemon=True)
@@ -90,6 +97,14 @@ class QmpKeySender(threading.Thread):
         self.screendump = screendump
         self.start_event = threading.Event()
         self.screendump_event = threading.Event()
+        self.lines_seen = threading.Condition()
+        self.lines: list[str] = []  # COM1's lines since the keys began (note_line)
+
+    def note_line(self, line: str) -> None:
+        if self.start_event.is_set():
+            with self.lines_seen:
+                self.lines.append(line.strip())
+                self.lines_seen.notify_all()
 
     def run(self) -> None:
         (self.screendump_event if self.screendump else self.start_event).wait()
@@ -110,6 +125,12 @@ class QmpKeySender(threading.Thread):
                     if self.keys:
                         self.start_event.wait()
                 for key in self.keys:
+                    if key.startswith("@"):
+                        with self.lines_seen:
+                            if not self.lines_seen.wait_for(lambda: key[1:] in self.lines,
+                                                            timeout=self.WAIT_FOR_LINE_SECONDS):
+                                self.log(f"runner: the line {key[1:]!r} never came; the keys after it go anyway")
+                        continue
                     self._call(stream, '{"execute": "human-monitor-command", '
                                        f'"arguments": {{"command-line": "sendkey {key} {KEY_HOLD_MS}"}}}}')
                     time.sleep(KEY_GAP)
@@ -238,6 +259,8 @@ def run_qemu(settings: RunSettings, image: Path, elf: Path | None, out) -> RunRe
                         wake.set()  # else QEMU must end by itself: wait for COM1 to close
             if key_sender is not None and settings.screendump_after is not None and settings.screendump_after in line:
                 key_sender.screendump_event.set()
+            if key_sender is not None:
+                key_sender.note_line(line)
             if key_sender is not None and settings.keys_after in line:
                 key_sender.start_event.set()
         wake.set()

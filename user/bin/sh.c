@@ -294,8 +294,10 @@ int main(void)
         printf("kestrel:%s$ ", getcwd(cwd, sizeof cwd) ? cwd : "?");
         ssize_t length = read(0, line, sizeof line - 1);
         if (length < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR) { // Ctrl-C: the terminal echoed "^C"; a new line, a new prompt
+                printf("\n");
                 continue;
+            }
             fprintf(stderr, "sh: read: %s\n", strerror(errno));
             return 1;
         }

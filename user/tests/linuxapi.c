@@ -208,6 +208,50 @@ static void int_arguments_ignore_the_upper_half(void)
     CHECK(waitpid(0, &status, 0) == third && WEXITSTATUS(status) == 5);
 }
 
+static void status_flags_and_nonblocking_descriptors(void)
+{
+    int fd = open("/flags.txt", O_CREAT | O_WRONLY | O_APPEND, 0644);
+    CHECK(fd >= 0);
+    CHECK((fcntl(fd, F_GETFL) & (O_ACCMODE | O_APPEND | O_NONBLOCK)) == (O_WRONLY | O_APPEND));
+    CHECK(write(fd, "one\n", 4) == 4);
+    CHECK(lseek(fd, 0, SEEK_SET) == 0);
+    CHECK(write(fd, "two\n", 4) == 4); // O_APPEND: at the end all the same
+    CHECK(fcntl(fd, F_SETFL, 0) == 0);   // append off; the access mode stays
+    CHECK((fcntl(fd, F_GETFL) & (O_ACCMODE | O_APPEND)) == O_WRONLY);
+    CHECK(lseek(fd, 0, SEEK_SET) == 0 && write(fd, "ONE\n", 4) == 4); // now it overwrites
+    const int shared = dup(fd);
+    CHECK(fcntl(fd, F_SETFL, O_APPEND) == 0 && (fcntl(shared, F_GETFL) & O_APPEND)); // one description
+    close(shared);
+    close(fd);
+    char text[16] = {0};
+    fd = open("/flags.txt", O_RDONLY);
+    CHECK(fd >= 0 && (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDONLY);
+    CHECK(read(fd, text, sizeof text) == 8 && memcmp(text, "ONE\ntwo\n", 8) == 0);
+    close(fd);
+    CHECK(unlink("/flags.txt") == 0);
+
+    int ends[2];
+    CHECK(pipe2(ends, O_NONBLOCK) == 0);
+    CHECK((fcntl(ends[0], F_GETFL) & (O_ACCMODE | O_NONBLOCK)) == (O_RDONLY | O_NONBLOCK));
+    CHECK((fcntl(ends[1], F_GETFL) & O_ACCMODE) == O_WRONLY);
+    char byte;
+    CHECK(read(ends[0], &byte, 1) == -1 && errno == EAGAIN); // empty: no wait
+    static char block[1024];
+    long written = 0;
+    for (int i = 0; i < 64; ++i) {
+        const ssize_t wrote = write(ends[1], block, sizeof block);
+        if (wrote < 0) {
+            CHECK(errno == EAGAIN); // full: no wait
+            break;
+        }
+        written += wrote;
+    }
+    CHECK(written > 0 && written < 64 * 1024);
+    CHECK(fcntl(ends[0], F_SETFL, 0) == 0 && read(ends[0], &byte, 1) == 1); // blocking again, and data there
+    close(ends[0]);
+    close(ends[1]);
+}
+
 int main(void)
 {
     RUN(symbolic_links_are_made_read_and_followed);
@@ -218,6 +262,7 @@ int main(void)
     RUN(the_auxiliary_vector_is_linuxs);
     RUN(clone_as_glibcs_fork_stores_the_childs_id);
     RUN(int_arguments_ignore_the_upper_half);
+    RUN(status_flags_and_nonblocking_descriptors);
     printf("linuxapi: %d failure(s)\n", check_failures);
     return check_failures;
 }
