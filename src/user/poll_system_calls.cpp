@@ -6,6 +6,7 @@
 
 #include "fs/readiness.h"
 #include "sched/clock.h"
+#include "sched/thread.h"
 #include "user/process.h"
 #include "user/system_call_handlers.h"
 #include "user/user_copy.h"
@@ -63,7 +64,13 @@ Result wait_until_ready(sched::Deadline deadline, Ask ask)
     fs::ReadinessWatch watch;
     for (;;) {
         const uint64_t ready = TRY(ask());
-        if (ready > 0 || sched::now_ns() >= deadline.ns())
+        if (ready > 0)
+            return ready;
+        // As Linux's do_poll: a signal the (possibly temporary) mask lets
+        // through ends a call that found nothing, even a zero timeout's.
+        if (sched::interrupted())
+            return kstd::unexpected(Errno::eintr);
+        if (sched::now_ns() >= deadline.ns())
             return ready;
         const sched::WaitResult result = watch.wait(deadline);
         if (result == sched::WaitResult::Interrupted)
@@ -145,6 +152,20 @@ Result select_descriptors(uint64_t count, uint64_t read_set, uint64_t write_set,
     return ready;
 }
 
+// ppoll's and pselect6's signal mask (null: the caller's own, unchanged).
+kstd::ErrorOr<void> apply_wait_mask(uint64_t mask_address, uint64_t size)
+{
+    if (mask_address == 0)
+        return {};
+    if (size != sizeof(uint64_t))
+        return kstd::unexpected(Errno::einval);
+    uint64_t mask;
+    if (!copy_from_user(&mask, UserAddress(mask_address), sizeof mask))
+        return kstd::unexpected(Errno::efault);
+    Process::current().set_temporary_signal_mask(mask);
+    return {};
+}
+
 } // namespace
 
 Result poll(Frame& frame)
@@ -159,9 +180,10 @@ Result poll(Frame& frame)
 
 Result ppoll(Frame& frame)
 {
-    // ppoll(fds, count, timeout, sigmask, sigsetsize). The mask to wait
-    // under is not applied yet (docs/syscalls.md).
+    // ppoll(fds, count, timeout, sigmask, sigsetsize): waits with `sigmask`
+    // as the blocked signals, the old mask back at the return.
     const sched::Deadline deadline = TRY(deadline_of(frame.rdx));
+    TRY(apply_wait_mask(frame.r10, frame.r8));
     return poll_descriptors(frame.rdi, frame.rsi, deadline);
 }
 
@@ -184,9 +206,18 @@ Result select(Frame& frame)
 
 Result pselect6(Frame& frame)
 {
-    // pselect6(count, read, write, except, timespec*, {sigmask, size}*):
-    // the mask is not applied yet, as with ppoll.
+    // pselect6(count, read, write, except, timespec*, {sigmask*, size}*):
+    // the mask as ppoll's.
     const sched::Deadline deadline = TRY(deadline_of(frame.r8));
+    if (frame.r9 != 0) {
+        struct {
+            uint64_t mask;
+            uint64_t size;
+        } argument;
+        if (!copy_from_user(&argument, UserAddress(frame.r9), sizeof argument))
+            return kstd::unexpected(Errno::efault);
+        TRY(apply_wait_mask(argument.mask, argument.size));
+    }
     return select_descriptors(frame.rdi, frame.rsi, frame.rdx, frame.r10, deadline);
 }
 

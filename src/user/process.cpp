@@ -274,17 +274,18 @@ kstd::ErrorOr<uint64_t> Process::fork(const arch::InterruptFrame& frame, uint64_
         return kstd::unexpected(entered.error());
     }
     const uint64_t pid = child->m_pid;
+    // Under the table's lock until the child knows its thread: the child
+    // may run and end at once, and with SIGCHLD ignored it frees itself as
+    // it ends (under this lock): not before m_thread is written.
+    sched::MutexGuard guard(g_table_lock);
     auto thread = sched::Thread::create(m_name, &Process::start_forked, child, sched::Priority::Normal,
                                         kernel_stack_size, &child->m_memory->space());
     if (!thread) {
-        child->leave_table();
+        remove_locked(child);
         delete child;
         return kstd::unexpected(kstd::Errno::enomem);
     }
-    {
-        sched::MutexGuard guard(g_table_lock); // wait_for_child reads it under the lock
-        child->m_thread = *thread;
-    }
+    child->m_thread = *thread; // wait_for_child reads it under the lock
     return pid;
 }
 

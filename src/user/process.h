@@ -183,6 +183,10 @@ public:
     // rt_sigsuspend (`mask` non-null) and pause: waits for a signal that
     // acts; always EINTR (its handler runs with the old mask saved).
     kstd::ErrorOr<void> suspend(const uint64_t* mask);
+    // ppoll's and pselect6's mask: blocked signals are `mask` until the
+    // call returns to user space, where the old mask comes back (after a
+    // handler the mask allowed has run, through its frame), as rt_sigsuspend's.
+    void set_temporary_signal_mask(uint64_t mask);
     // sigaltstack: the old settings; `wanted` null only reads. `sp`: the
     // caller's stack pointer (EPERM to change the stack it runs on).
     kstd::ErrorOr<SignalStack> change_signal_stack(const SignalStack* wanted, uint64_t sp);
@@ -212,6 +216,7 @@ private:
     // The process table's lock held for all of these (process_signals.cpp).
     void send_signal_locked(const SignalInfo& info);
     void update_interruption_locked();
+    void set_temporary_signal_mask_locked(uint64_t mask);
     bool reaps_children_locked() const; // SIGCHLD ignored, or SA_NOCLDWAIT
     void notify_parent_locked(const SignalInfo& info);
 

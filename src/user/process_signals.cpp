@@ -192,17 +192,27 @@ uint64_t Process::blocked_pending()
     return m_signals.pending & m_signals.blocked;
 }
 
+void Process::set_temporary_signal_mask_locked(uint64_t mask)
+{
+    // The mask to go back to once a handler has run (its frame keeps it)
+    // or, if none runs, at the call's end (deliver_signals).
+    m_signals.saved_mask = m_signals.blocked;
+    m_signals.restore_saved_mask = true;
+    __atomic_store_n(&m_signals.blocked, mask & ~unblockable_signals, __ATOMIC_RELAXED);
+    update_interruption_locked();
+}
+
+void Process::set_temporary_signal_mask(uint64_t mask)
+{
+    sched::MutexGuard guard(g_table_lock);
+    set_temporary_signal_mask_locked(mask);
+}
+
 kstd::ErrorOr<void> Process::suspend(const uint64_t* mask)
 {
     sched::MutexGuard guard(g_table_lock);
-    if (mask != nullptr) {
-        // The mask to go back to once a handler has run (its frame keeps
-        // it) or, if none runs, at the call's end (deliver_signals).
-        m_signals.saved_mask = m_signals.blocked;
-        m_signals.restore_saved_mask = true;
-        __atomic_store_n(&m_signals.blocked, *mask & ~unblockable_signals, __ATOMIC_RELAXED);
-        update_interruption_locked();
-    }
+    if (mask != nullptr)
+        set_temporary_signal_mask_locked(*mask);
     while (g_signal_wait.wait_interruptible(g_table_lock) != sched::WaitResult::Interrupted) {
     }
     return kstd::unexpected(kstd::Errno::eintr);

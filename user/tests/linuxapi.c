@@ -5,8 +5,10 @@
 // arguments with garbage in the upper half of the register. Each test
 // prints "ok NAME" or "not ok NAME"; the exit status is the failure count.
 
+#define _GNU_SOURCE // ppoll
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
@@ -252,6 +254,51 @@ static void status_flags_and_nonblocking_descriptors(void)
     close(ends[1]);
 }
 
+static volatile sig_atomic_t usr1_seen;
+static void on_usr1(int signal)
+{
+    (void)signal;
+    usr1_seen = 1;
+}
+
+static void ppoll_waits_under_its_own_signal_mask(void)
+{
+    struct sigaction action = {.sa_handler = on_usr1};
+    CHECK(sigaction(SIGUSR1, &action, NULL) == 0);
+    sigset_t blocked, during;
+    sigemptyset(&blocked);
+    sigaddset(&blocked, SIGUSR1);
+    CHECK(sigprocmask(SIG_BLOCK, &blocked, NULL) == 0);
+    int ends[2];
+    CHECK(pipe(ends) == 0);
+    const pid_t parent = getpid();
+    const pid_t child = fork();
+    if (child == 0) {
+        struct timespec pause = {0, 20 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        kill(parent, SIGUSR1); // blocked outside ppoll: it arrives only through ppoll's mask
+        _exit(0);
+    }
+    sigemptyset(&during);
+    struct pollfd polled = {ends[0], POLLIN, 0};
+    usr1_seen = 0;
+    CHECK(ppoll(&polled, 1, NULL, &during) == -1 && errno == EINTR); // nothing to read: only the signal ends it
+    CHECK(usr1_seen == 1);
+    sigset_t now;
+    CHECK(sigprocmask(SIG_SETMASK, NULL, &now) == 0 && sigismember(&now, SIGUSR1)); // the old mask is back
+    CHECK(waitpid(child, NULL, 0) == child);
+    // A signal that comes outside the call waits, blocked, for the next one.
+    kill(parent, SIGUSR1);
+    usr1_seen = 0;
+    struct timespec none = {0, 0};
+    CHECK(ppoll(&polled, 1, &none, &blocked) == 0 && usr1_seen == 0); // still blocked during this one
+    CHECK(ppoll(&polled, 1, &none, &during) == -1 && errno == EINTR && usr1_seen == 1);
+    CHECK(sigprocmask(SIG_UNBLOCK, &blocked, NULL) == 0);
+    close(ends[0]);
+    close(ends[1]);
+    signal(SIGUSR1, SIG_DFL);
+}
+
 int main(void)
 {
     RUN(symbolic_links_are_made_read_and_followed);
@@ -263,6 +310,7 @@ int main(void)
     RUN(clone_as_glibcs_fork_stores_the_childs_id);
     RUN(int_arguments_ignore_the_upper_half);
     RUN(status_flags_and_nonblocking_descriptors);
+    RUN(ppoll_waits_under_its_own_signal_mask);
     printf("linuxapi: %d failure(s)\n", check_failures);
     return check_failures;
 }
