@@ -50,6 +50,8 @@ FIGURES = [("getppid_ns", "getppid round trip"),
            ("pipe_switch_ns", "context switch, pipe ping-pong between two processes (per switch)"),
            ("sched_yield_ns", "sched_yield between two processes (per yield)"),
            ("fork_exit_wait_ns", "fork + exit + wait (per cycle)"),
+           ("exec_musl_ns", "fork + execve + exit + wait of a small static musl program (this one, 70 KB)"),
+           ("exec_busybox_ns", "fork + execve + exit + wait of Debian's static glibc busybox (`busybox true`, 2 MB)"),
            ("malloc_free_ns", "malloc(64) + free, alone (musl maps and unmaps a page each time)"),
            ("malloc_free_warm_ns", "malloc(64) + free beside a live block (user code only: the control)")]
 # Not goals of the issue: the floor under every call, and user code alone
@@ -122,14 +124,17 @@ def newc_entry(name: str, mode: int, data: bytes = b"", rdev: tuple[int, int] = 
     return header + data + b"\0" * (-len(data) % 4)
 
 
-def make_initramfs(program: Path, out: Path) -> None:
-    """/init = the benchmark program, and /dev/console (character device 5,1)
-    for its standard output. Written here rather than by cpio so that the
-    device node needs no root and no mknod."""
+def make_initramfs(program: Path, out: Path, busybox: Path | None) -> None:
+    """/init = the benchmark program, /dev/console (character device 5,1)
+    for its standard output, and /bin/busybox (exec_busybox_ns) when there
+    is one. Written here rather than by cpio so that the device node needs
+    no root and no mknod."""
     archive = (newc_entry("dev", 0o040755, ino=1)
                + newc_entry("dev/console", 0o020600, rdev=(5, 1), ino=2)
-               + newc_entry("init", 0o100755, program.read_bytes(), ino=3)
-               + newc_entry("TRAILER!!!", 0))
+               + newc_entry("init", 0o100755, program.read_bytes(), ino=3))
+    if busybox is not None and busybox.exists():
+        archive += newc_entry("bin", 0o040755, ino=4) + newc_entry("bin/busybox", 0o100755, busybox.read_bytes(), ino=5)
+    archive += newc_entry("TRAILER!!!", 0)
     out.write_bytes(archive)
 
 
@@ -207,6 +212,9 @@ def main() -> int:
     p.add_argument("--kernel", type=Path, default=build / "bench" / "user-bench-kernel.elf")
     p.add_argument("--initrd", type=Path, default=build / "user" / "initrd.cpio")
     p.add_argument("--program", type=Path, default=build / "user" / "root" / "bench" / "usermode_bench")
+    p.add_argument("--busybox", type=Path,
+                   default=Path(os.environ.get("KESTREL_CACHE", Path.home() / ".cache" / "kestrel")) / "busybox-static" / "bin" / "busybox",
+                   help="Debian's static busybox for Linux's /bin/busybox (tools/setup.sh fetches it)")
     p.add_argument("--runs", type=int, default=5, help="boots of each kernel, alternately (default 5)")
     p.add_argument("--no-linux", action="store_true", help="our column only")
     p.add_argument("--json", type=Path, default=build / "bench" / "user_bench.json")
@@ -231,7 +239,7 @@ def main() -> int:
     if vmlinuz:
         initramfs = args.json.parent / "linux-initramfs.cpio"
         initramfs.parent.mkdir(parents=True, exist_ok=True)
-        make_initramfs(args.program, initramfs)
+        make_initramfs(args.program, initramfs, args.busybox)
         linux_command = QEMU + ["-kernel", str(vmlinuz), "-initrd", str(initramfs), "-append", LINUX_CMDLINE]
         print(f"bench-user: Linux is {vmlinuz}", flush=True)
 

@@ -184,6 +184,12 @@ public:
         return {};
     }
 
+    std::span<const std::byte> immutable_contents() override
+    {
+        sched::MutexGuard guard(m_owner.lock());
+        return m_type == FileType::Regular && m_is_borrowed ? m_borrowed : std::span<const std::byte>();
+    }
+
     kstd::ErrorOr<size_t> read_link(std::span<char> out) override
     {
         if (m_type != FileType::Symlink)

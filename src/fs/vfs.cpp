@@ -362,6 +362,19 @@ kstd::ErrorOr<kstd::Vector<std::byte>> read_file(std::string_view path, size_t l
     return bytes;
 }
 
+kstd::ErrorOr<std::span<const std::byte>> program_bytes(std::string_view path, size_t limit,
+                                                        kstd::Vector<std::byte>& storage)
+{
+    {
+        const kstd::RefPtr<Vnode> node = TRY(walk(path));
+        const std::span<const std::byte> in_place = node->immutable_contents();
+        if (!in_place.empty() && in_place.size() <= limit)
+            return in_place;
+    }
+    storage = TRY(read_file(path, limit));
+    return std::span<const std::byte>(storage.span());
+}
+
 kstd::ErrorOr<void> make_directory(std::string_view path)
 {
     const Parent parent = TRY(lookup_parent(path));

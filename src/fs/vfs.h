@@ -74,6 +74,12 @@ struct OpenFlags {
 // bytes: EFBIG past it, EACCES for anything but a regular file.
 [[nodiscard]] kstd::ErrorOr<kstd::Vector<std::byte>> read_file(std::string_view path, size_t limit);
 
+// A program's bytes for execve: in place where they never change (the
+// initial ramdisk's files, Vnode::immutable_contents), else read whole
+// into `storage` as read_file does. The same errors.
+[[nodiscard]] kstd::ErrorOr<std::span<const std::byte>> program_bytes(std::string_view path, size_t limit,
+                                                                      kstd::Vector<std::byte>& storage);
+
 [[nodiscard]] kstd::ErrorOr<void> make_directory(std::string_view path);
 // unlink (a file) or rmdir (an empty directory).
 [[nodiscard]] kstd::ErrorOr<void> remove(std::string_view path, FileType type);

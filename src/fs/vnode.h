@@ -62,6 +62,12 @@ public:
     // `out`; EINVAL for any other node.
     virtual kstd::ErrorOr<size_t> read_link(std::span<char> out);
 
+    // A regular file's bytes where they stay valid and unchanged for as
+    // long as the kernel runs (the initial ramdisk's, read in place: a
+    // write gives the file a copy of its own, the original stays), so that
+    // execve need not copy them; empty for any other.
+    virtual std::span<const std::byte> immutable_contents() { return {}; }
+
     // Devices and other nodes that are not bytes at offsets (the console):
     // the open file to use instead of the generic one; null for ordinary files.
     virtual kstd::ErrorOr<kstd::RefPtr<File>> open_special() { return kstd::RefPtr<File>(); }

@@ -36,6 +36,53 @@ KTEST(runtime, memcpy_memset_memcmp)
     EXPECT_EQ(__builtin_memcmp(launder(a), launder(b), 40), 0);
 }
 
+KTEST(runtime, memcpy_and_memset_cover_exactly_their_bytes_at_every_size_and_offset)
+{
+    // Quadwords then a tail of 0-7 bytes: every split, at every alignment,
+    // and nothing outside the range touched.
+    unsigned char source[64], target[80];
+    for (size_t i = 0; i < sizeof source; ++i)
+        source[i] = static_cast<unsigned char>(i * 7 + 1);
+    for (size_t offset = 0; offset < 8; ++offset) {
+        for (size_t size = 0; size <= 40; ++size) {
+            __builtin_memset(target, 0xEE, sizeof target);
+            __builtin_memcpy(launder(target) + offset, launder(source) + (8 - offset), launder_size(size));
+            for (size_t i = 0; i < sizeof target; ++i) {
+                const bool inside = i >= offset && i < offset + size;
+                const unsigned char want = inside ? source[8 - offset + (i - offset)] : 0xEE;
+                if (target[i] != want) {
+                    EXPECT_EQ(target[i], want, "memcpy of {} bytes to offset {}: byte {}", size, offset, i);
+                    return;
+                }
+            }
+            __builtin_memset(launder(target) + offset, 0xC3, launder_size(size)); // a value above 127 too
+            for (size_t i = 0; i < sizeof target; ++i) {
+                const bool inside = i >= offset && i < offset + size;
+                if (inside && target[i] != 0xC3) {
+                    EXPECT_EQ(target[i], 0xC3, "memset of {} bytes at offset {}: byte {}", size, offset, i);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+KTEST(runtime, memmove_down_by_less_than_a_quadword)
+{
+    // memmove copies upwards through memcpy when the destination is below
+    // the source: each quadword is read before it is written.
+    for (size_t shift = 1; shift < 9; ++shift) {
+        char text[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+        __builtin_memmove(launder(text), launder(text) + shift, launder_size(20));
+        for (size_t i = 0; i < 20; ++i) {
+            if (text[i] != "abcdefghijklmnopqrstuvwxyz0123456789"[i + shift]) {
+                EXPECT_EQ(text[i], "abcdefghijklmnopqrstuvwxyz0123456789"[i + shift], "shift {}, byte {}", shift, i);
+                return;
+            }
+        }
+    }
+}
+
 KTEST(runtime, memmove_handles_overlap_both_ways)
 {
     char text[] = "0123456789";

@@ -119,8 +119,9 @@ Result execve(Frame& frame)
     std::string_view argv[max_arguments], envp[max_arguments];
     const size_t argc = TRY(copy_string_array(frame.rsi, argv, storage, used));
     const size_t envc = TRY(copy_string_array(frame.rdx, envp, storage, used));
-    const kstd::Vector<std::byte> file = TRY(fs::vfs::read_file(path, max_program_bytes));
-    TRY(Process::current().exec(path, file.span(), {argv, argc}, {envp, envc}, frame));
+    kstd::Vector<std::byte> copy; // a file that is not in memory already is read into it
+    const std::span<const std::byte> file = TRY(fs::vfs::program_bytes(path, max_program_bytes, copy));
+    TRY(Process::current().exec(path, file, {argv, argc}, {envp, envc}, frame));
     return 0; // the new program starts with every register zero
 }
 

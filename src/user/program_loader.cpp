@@ -10,8 +10,8 @@ namespace user {
 
 namespace {
 
-// Allocates a zeroed frame, lets `fill` write it through the direct map, and
-// maps it at `page` with `protection`.
+// Allocates a frame, lets `fill` write all of it through the direct map,
+// and maps it at `page` with `protection`.
 template <typename Fill>
 kstd::Expected<void, LoadError> map_page(mem::AddressSpace& space, uint64_t page, arch::Protection protection,
                                          Fill fill)
@@ -21,7 +21,6 @@ kstd::Expected<void, LoadError> map_page(mem::AddressSpace& space, uint64_t page
         return kstd::unexpected(LoadError::OutOfMemory);
     // The frame through the direct map: kernel memory, writable, this page's 4 KiB.
     auto* bytes = mem::direct_map_address(*frame).as_pointer<std::byte>();
-    arch::zero_page(bytes);
     fill(bytes);
     if (!space.map(arch::VirtAddr(page), *frame, protection)) {
         mem::physical::free(*frame);
@@ -45,13 +44,18 @@ kstd::Expected<void, LoadError> map_segment(mem::AddressSpace& space, std::span<
     for (uint64_t page = segment.first_page(); page < segment.end_page(); page += arch::page_size) {
         auto mapped = map_page(space, page, protection, [&](std::byte* bytes) {
             // The file bytes of [page, page + 4 KiB): those at addresses
-            // [segment.address, segment.address + file_size).
+            // [segment.address, segment.address + file_size); zeros around
+            // them (only there: a text page is copied, not zeroed first).
             const uint64_t from = page > segment.address ? page : segment.address;
             const uint64_t file_end = segment.address + segment.file_size;
             const uint64_t to = page + arch::page_size < file_end ? page + arch::page_size : file_end;
-            if (from < to)
-                std::memcpy(bytes + (from - page), file.data() + segment.file_offset + (from - segment.address),
-                            to - from);
+            if (from >= to) {
+                arch::zero_page(bytes);
+                return;
+            }
+            std::memset(bytes, 0, from - page);
+            std::memcpy(bytes + (from - page), file.data() + segment.file_offset + (from - segment.address), to - from);
+            std::memset(bytes + (to - page), 0, page + arch::page_size - to);
         });
         if (!mapped) {
             unmap_pages(space, segment.first_page(), page);
@@ -201,7 +205,7 @@ kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space, 
     const uint64_t stack_bottom = stack_top - stack_size;
     const uint64_t top_page = stack_top - arch::page_size;
     for (uint64_t page = stack_bottom; page < top_page; page += arch::page_size) {
-        if (auto mapped = map_page(space, page, arch::Protection::user_read_write(), [](std::byte*) {}); !mapped) {
+        if (auto mapped = map_page(space, page, arch::Protection::user_read_write(), [](std::byte* bytes) { arch::zero_page(bytes); }); !mapped) {
             mem::physical::free(*top_frame);
             unmap_pages(space, stack_bottom, page);
             undo();

@@ -231,6 +231,45 @@ static uint64_t run_fork(uint64_t n)
     return now_ns() - start;
 }
 
+// --- fork + execve + wait ---
+//
+// Of this very program, told to exit at once (a small static musl binary),
+// and of Debian's static glibc busybox as `busybox true` (2 MB; where there
+// is a /bin/busybox): what starting a program costs.
+
+static const char* g_self; // argv[0], its path: /bench/usermode_bench on Kestrel, /init on Linux
+
+static uint64_t run_exec(uint64_t n, const char* name, const char* path, char* const argv[])
+{
+    fflush(stdout);
+    const uint64_t start = now_ns();
+    for (uint64_t i = 0; i < n; ++i) {
+        const pid_t child = fork();
+        if (child < 0)
+            fail(name, "fork");
+        if (child == 0) {
+            execv(path, argv);
+            _exit(127);
+        }
+        int status;
+        if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail(name, "the program did not exit with 0");
+    }
+    return now_ns() - start;
+}
+
+static uint64_t run_exec_musl(uint64_t n)
+{
+    char* const argv[] = {(char*)g_self, "exit", NULL};
+    return run_exec(n, "exec_musl_ns", g_self, argv);
+}
+
+static uint64_t run_exec_busybox(uint64_t n)
+{
+    char* const argv[] = {"true", NULL};
+    return run_exec(n, "exec_busybox_ns", "/bin/busybox", argv);
+}
+
 // --- malloc(64) + free ---
 //
 // Alone, musl's allocator (mallocng, musl 1.2.3) gives a group back once its
@@ -290,6 +329,8 @@ static const struct bench g_benches[] = {
     {"pipe_switch_ns", 100, 1000000, 10, 2, setup_ping_pong, run_ping_pong, teardown_ping_pong},
     {"sched_yield_ns", 100, 1000000, 10, 2, setup_yield, run_yield, teardown_yield},
     {"fork_exit_wait_ns", 10, 100000, 3, 1, 0, run_fork, 0},
+    {"exec_musl_ns", 4, 10000, 2, 1, 0, run_exec_musl, 0},
+    {"exec_busybox_ns", 2, 10000, 2, 1, 0, run_exec_busybox, 0},
     {"malloc_free_ns", 1000, 10000000, 100, 1, 0, run_malloc, 0},
     {"malloc_free_warm_ns", 10000, 100000000, 100, 1, setup_malloc_warm, malloc_pairs, teardown_malloc_warm},
 };
@@ -342,13 +383,21 @@ static void measure(const struct bench* b)
 
 int main(int argc, char** argv)
 {
+    if (argc > 1 && strcmp(argv[1], "exit") == 0)
+        return 0; // exec_musl_ns's child
+    g_self = argv[0];
     g_quick = argc > 1 && strcmp(argv[1], "quick") == 0;
     struct utsname name;
     if (uname(&name) == 0)
         printf("# usermode_bench on %s %s%s\n", name.sysname, name.release, g_quick ? " (quick)" : "");
     const uint64_t start = now_ns();
-    for (size_t i = 0; i < sizeof g_benches / sizeof g_benches[0]; ++i)
+    for (size_t i = 0; i < sizeof g_benches / sizeof g_benches[0]; ++i) {
+        if (g_benches[i].run == run_exec_busybox && access("/bin/busybox", X_OK) != 0) {
+            printf("# exec_busybox_ns: no /bin/busybox here\n");
+            continue;
+        }
         measure(&g_benches[i]);
+    }
     printf("BENCH_DONE %llu ms\n", (unsigned long long)((now_ns() - start) / 1000000));
     fflush(stdout);
     return 0;
