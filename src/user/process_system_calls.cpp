@@ -21,8 +21,6 @@ constexpr uint64_t arch_set_fs = 0x1002, arch_get_fs = 0x1003;
 constexpr uint64_t sigchld = 17;
 constexpr uint64_t clock_realtime = 0, clock_monotonic = 1, clock_boottime = 7;
 
-// execve's limits: what fits the stack's top page (program_loader.h).
-constexpr size_t max_arguments = 32, max_argument_bytes = 3072;
 constexpr size_t max_program_bytes = 64ull << 20; // read whole into the kernel's heap to be loaded
 
 struct TimeSpec {
@@ -30,27 +28,61 @@ struct TimeSpec {
     int64_t nanoseconds;
 };
 
-// Copies a NULL-ended array of string pointers (argv or envp) from user
-// space; the strings land in `storage`.
-kstd::ErrorOr<size_t> copy_string_array(uint64_t array, std::string_view* out, char* storage, size_t& used)
-{
-    if (array == 0)
-        return size_t{0}; // Linux takes a null argv or envp as empty
-    for (size_t count = 0;; ++count) {
-        uint64_t pointer;
-        if (!copy_from_user(&pointer, UserAddress(array + count * sizeof pointer), sizeof pointer))
-            return kstd::unexpected(Errno::efault);
-        if (pointer == 0)
-            return count;
-        if (count == max_arguments)
-            return kstd::unexpected(Errno::e2big);
-        auto length = copy_string_from_user(UserAddress(pointer), {storage + used, max_argument_bytes - used});
-        if (!length)
-            return kstd::unexpected(length.error() == Errno::enametoolong ? Errno::e2big : length.error());
-        out[count] = std::string_view(storage + used, *length);
-        used += *length + 1;
+// execve's argv and envp, copied from user space: the strings one after
+// the other (each with its NUL) and where each ends. What is more than the
+// initial stack can hold (program_loader.h's max_initial_stack) is E2BIG.
+struct Arguments {
+    kstd::Vector<char> text;
+    kstd::Vector<size_t> ends;
+    size_t used = 0;
+
+    // Appends a NULL-ended array of string pointers (argv, then envp).
+    kstd::ErrorOr<void> copy_array(uint64_t array)
+    {
+        if (array == 0)
+            return {}; // Linux takes a null argv or envp as empty
+        for (size_t index = 0;; ++index) {
+            uint64_t pointer;
+            if (!copy_from_user(&pointer, UserAddress(array + index * sizeof pointer), sizeof pointer))
+                return kstd::unexpected(Errno::efault);
+            if (pointer == 0)
+                return {};
+            // Each string's pointer and its NUL count against the limit too.
+            if ((ends.size() + 1) * sizeof pointer + used >= max_initial_stack)
+                return kstd::unexpected(Errno::e2big);
+            TRY(copy_string(UserAddress(pointer)));
+        }
     }
-}
+    kstd::ErrorOr<void> copy_string(UserAddress from)
+    {
+        for (size_t room = 4096;; room *= 2) { // most arguments are short: a bigger room only when one is not
+            if (used + room > max_initial_stack)
+                room = max_initial_stack - used;
+            if (text.size() < used + room && !text.try_resize(used + room))
+                return kstd::unexpected(Errno::enomem);
+            auto length = copy_string_from_user(from, text.span().subspan(used, room));
+            if (length) {
+                used += *length + 1;
+                if (!ends.try_push_back(used))
+                    return kstd::unexpected(Errno::enomem);
+                return {};
+            }
+            if (length.error() != Errno::enametoolong)
+                return kstd::unexpected(length.error());
+            if (used + room >= max_initial_stack)
+                return kstd::unexpected(Errno::e2big);
+        }
+    }
+    // The strings as views (valid while `text` is untouched).
+    kstd::ErrorOr<void> views(kstd::Vector<std::string_view>& out) const
+    {
+        if (!out.try_resize(ends.size()))
+            return kstd::unexpected(Errno::enomem);
+        for (size_t i = 0, start = 0; i < ends.size(); start = ends[i++])
+            out[i] = std::string_view(text.span().data() + start, ends[i] - start - 1);
+        return {};
+    }
+};
 
 } // namespace
 
@@ -114,14 +146,16 @@ Result execve(Frame& frame)
     char followed[fs::max_path];
     const std::string_view resolved = TRY(fs::resolve(Process::current().cwd(), given, path_buffer));
     const std::string_view path = TRY(follow_proc_links(resolved, followed)); // /proc/self/exe: the program file
-    char storage[max_argument_bytes];
-    size_t used = 0;
-    std::string_view argv[max_arguments], envp[max_arguments];
-    const size_t argc = TRY(copy_string_array(frame.rsi, argv, storage, used));
-    const size_t envc = TRY(copy_string_array(frame.rdx, envp, storage, used));
+    Arguments arguments;
+    TRY(arguments.copy_array(frame.rsi));
+    const size_t argc = arguments.ends.size();
+    TRY(arguments.copy_array(frame.rdx));
+    kstd::Vector<std::string_view> strings;
+    TRY(arguments.views(strings));
+    const std::span<const std::string_view> all = strings.span();
     kstd::Vector<std::byte> copy; // a file that is not in memory already is read into it
     const std::span<const std::byte> file = TRY(fs::vfs::program_bytes(path, max_program_bytes, copy));
-    TRY(Process::current().exec(path, file, {argv, argc}, {envp, envc}, frame));
+    TRY(Process::current().exec(path, file, all.first(argc), all.subspan(argc), frame));
     return 0; // the new program starts with every register zero
 }
 

@@ -4,6 +4,7 @@
 #include "arch/x86_64/random.h"
 #include "arch/x86_64/page_fill.h"
 #include "mem/direct_map.h"
+#include "kstd/vector.h"
 #include "mem/physical_memory.h"
 
 namespace user {
@@ -65,21 +66,23 @@ kstd::Expected<void, LoadError> map_segment(mem::AddressSpace& space, std::span<
     return {};
 }
 
-// Builds the initial stack in `stack` (the top page's bytes and below, as
-// the kernel writes it: index 0 is the lowest byte of the stack) and returns
-// the user RSP, or an error if it does not fit.
+// Builds the initial stack downwards from its top, in frames seen through
+// the direct map (pages[0] is the top page, pages[1] the one below, ...),
+// and knows the user address of what it writes. Not a heap buffer: a
+// program's start costs no heap.
 class StackBuilder {
 public:
-    StackBuilder(std::span<std::byte> stack, uint64_t user_base) : m_stack(stack), m_base(user_base), m_top(stack.size()) {}
+    StackBuilder(std::span<std::byte* const> pages, uint64_t user_top)
+        : m_pages(pages), m_user_top(user_top), m_used(0) {}
 
-    // Copies bytes to the top; returns their user address.
+    // Copies bytes below what is there; returns their user address.
     kstd::Expected<uint64_t, LoadError> push_bytes(const void* data, size_t size)
     {
-        if (size > m_top)
+        if (size > capacity() - m_used)
             return kstd::unexpected(LoadError::StackTooSmall);
-        m_top -= size;
-        std::memcpy(m_stack.data() + m_top, data, size);
-        return m_base + m_top;
+        m_used += size;
+        write(m_used, data, size);
+        return m_user_top - m_used;
     }
     kstd::Expected<uint64_t, LoadError> push_string(std::string_view text)
     {
@@ -92,14 +95,29 @@ public:
         TRY(push_bytes(&word, sizeof word));
         return {};
     }
-    void align_down(uint64_t alignment) { m_top &= ~(alignment - 1); }
-    uint64_t user_top() const { return m_base + m_top; }
-    size_t used() const { return m_stack.size() - m_top; }
+    void align_down(uint64_t alignment) { m_used = (m_used + alignment - 1) & ~(alignment - 1); }
+    uint64_t user_top() const { return m_user_top - m_used; }
 
 private:
-    std::span<std::byte> m_stack;
-    uint64_t m_base;
-    size_t m_top;
+    size_t capacity() const { return m_pages.size() * arch::page_size; }
+    // `size` bytes whose lowest is `depth` bytes below the top, across pages.
+    void write(size_t depth, const void* data, size_t size)
+    {
+        const auto* from = static_cast<const std::byte*>(data);
+        size_t offset_from_top = depth; // of the byte being written, plus one
+        for (size_t done = 0; done < size;) {
+            const size_t page = (offset_from_top - 1) / arch::page_size;
+            const size_t within = arch::page_size - 1 - (offset_from_top - 1) % arch::page_size; // index in the page
+            const size_t run = arch::page_size - within < size - done ? arch::page_size - within : size - done;
+            std::memcpy(m_pages[page] + within, from + done, run);
+            done += run;
+            offset_from_top -= run;
+        }
+    }
+
+    std::span<std::byte* const> m_pages;
+    uint64_t m_user_top;
+    size_t m_used;
 };
 
 } // namespace
@@ -130,26 +148,54 @@ kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space, 
             return kstd::unexpected(mapped.error());
         }
     }
-    // The stack's top page holds the arguments, the environment and the
-    // vectors (at most 32 strings each, all in 4 KiB): built in its frame
-    // through the direct map, then mapped.
-    auto top_frame = mem::physical::allocate();
-    if (!top_frame) {
+    // The initial stack (the argument and environment strings, the vectors)
+    // takes as many whole pages as it needs, at most max_initial_stack: it
+    // is written into their frames through the direct map, then they are
+    // mapped at the stack's top, with zeroed pages below down to stack_size.
+    size_t strings = path.size() + 1 + sizeof "x86_64";
+    for (const std::string_view text : argv)
+        strings += text.size() + 1;
+    for (const std::string_view text : envp)
+        strings += text.size() + 1;
+    constexpr size_t auxv_count = 19;
+    const size_t words = 1 + argv.size() + 1 + envp.size() + 1 + 2 * auxv_count;
+    const size_t needed = strings + 16 + 16 + 8 * (words + 1); // the random bytes, alignment, a padding word
+    if (needed > max_initial_stack) {
         undo();
-        return kstd::unexpected(LoadError::OutOfMemory);
+        return kstd::unexpected(LoadError::StackTooSmall);
     }
-    // The frame through the direct map: kernel memory, writable, 4 KiB.
-    std::byte* top_bytes = mem::direct_map_address(*top_frame).as_pointer<std::byte>();
-    arch::zero_page(top_bytes);
-    StackBuilder stack({top_bytes, arch::page_size}, stack_top - arch::page_size);
-    uint64_t argv_addresses[32], envp_addresses[32];
+    constexpr size_t max_pages = max_initial_stack / arch::page_size;
+    const size_t page_count = (needed + arch::page_size - 1) / arch::page_size;
+    arch::PhysAddr frames[max_pages];
+    std::byte* pages[max_pages];
+    for (size_t i = 0; i < page_count; ++i) {
+        auto frame = mem::physical::allocate();
+        if (!frame) {
+            for (size_t j = 0; j < i; ++j)
+                mem::physical::free(frames[j]);
+            undo();
+            return kstd::unexpected(LoadError::OutOfMemory);
+        }
+        frames[i] = *frame;
+        // The frame through the direct map: kernel memory, writable, 4 KiB.
+        pages[i] = mem::direct_map_address(*frame).as_pointer<std::byte>();
+        arch::zero_page(pages[i]);
+    }
+    StackBuilder stack({pages, page_count}, stack_top);
     kstd::Expected<void, LoadError> built = [&]() -> kstd::Expected<void, LoadError> {
-        if (argv.size() > 32 || envp.size() > 32)
-            return kstd::unexpected(LoadError::StackTooSmall);
-        for (size_t i = envp.size(); i-- > 0;)
-            envp_addresses[i] = TRY(stack.push_string(envp[i]));
-        for (size_t i = argv.size(); i-- > 0;)
-            argv_addresses[i] = TRY(stack.push_string(argv[i]));
+        // The strings first, at the top: envp's last the highest, then argv's.
+        // Their addresses come back in the same order when the pointers are
+        // pushed below, from these running totals (nothing kept per string).
+        size_t envp_bytes = 0, argv_bytes = 0;
+        for (size_t i = envp.size(); i-- > 0;) {
+            TRY(stack.push_string(envp[i]));
+            envp_bytes += envp[i].size() + 1;
+        }
+        for (size_t i = argv.size(); i-- > 0;) {
+            TRY(stack.push_string(argv[i]));
+            argv_bytes += argv[i].size() + 1;
+        }
+        const uint64_t argv_start = stack.user_top(), envp_start = argv_start + argv_bytes;
         const uint64_t execfn_address = TRY(stack.push_string(path.empty() && !argv.empty() ? argv[0] : path));
         const uint64_t platform_address = TRY(stack.push_string("x86_64"));
         std::byte random[16];
@@ -177,10 +223,9 @@ kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space, 
                                     {at_hwcap2, 0},
                                     {at_execfn, execfn_address},
                                     {at_null, 0}};
-        constexpr size_t auxv_count = sizeof auxv / sizeof auxv[0];
+        static_assert(sizeof auxv / sizeof auxv[0] == auxv_count);
         // What follows is an even number of words past here when argc is
         // included: pad once if needed so RSP at argc is 16-byte aligned.
-        const size_t words = 1 + argv.size() + 1 + envp.size() + 1 + 2 * auxv_count;
         if (words % 2 != 0)
             TRY(stack.push_word(0));
         for (size_t i = auxv_count; i-- > 0;) {
@@ -188,35 +233,44 @@ kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space, 
             TRY(stack.push_word(auxv[i][0]));
         }
         TRY(stack.push_word(0));
-        for (size_t i = envp.size(); i-- > 0;)
-            TRY(stack.push_word(envp_addresses[i]));
+        uint64_t address = envp_start + envp_bytes; // walking back down the strings
+        for (size_t i = envp.size(); i-- > 0;) {
+            address -= envp[i].size() + 1;
+            TRY(stack.push_word(address));
+        }
         TRY(stack.push_word(0));
-        for (size_t i = argv.size(); i-- > 0;)
-            TRY(stack.push_word(argv_addresses[i]));
+        address = argv_start + argv_bytes;
+        for (size_t i = argv.size(); i-- > 0;) {
+            address -= argv[i].size() + 1;
+            TRY(stack.push_word(address));
+        }
         TRY(stack.push_word(argv.size()));
         return {};
     }();
-    if (!built) {
-        mem::physical::free(*top_frame);
-        undo();
-        return kstd::unexpected(built.error());
+    // The stack: the built pages at its top, zeroed ones below down to
+    // stack_size (at least); user read/write, never executable.
+    const uint64_t built_bottom = stack_top - page_count * arch::page_size;
+    const uint64_t stack_bottom = built_bottom < stack_top - stack_size ? built_bottom : stack_top - stack_size;
+    size_t mapped_pages = 0; // of the built ones, from the top: the rest are freed on an error
+    kstd::Expected<void, LoadError> placed = built;
+    while (placed && mapped_pages < page_count) {
+        const uint64_t page = stack_top - (mapped_pages + 1) * arch::page_size;
+        if (space.map(arch::VirtAddr(page), frames[mapped_pages], arch::Protection::user_read_write()))
+            ++mapped_pages;
+        else
+            placed = kstd::unexpected(LoadError::AlreadyMapped);
     }
-    // The stack: stack_size below stack_top, user read/write, never executable.
-    const uint64_t stack_bottom = stack_top - stack_size;
-    const uint64_t top_page = stack_top - arch::page_size;
-    for (uint64_t page = stack_bottom; page < top_page; page += arch::page_size) {
-        if (auto mapped = map_page(space, page, arch::Protection::user_read_write(), [](std::byte* bytes) { arch::zero_page(bytes); }); !mapped) {
-            mem::physical::free(*top_frame);
+    for (uint64_t page = stack_bottom; placed && page < built_bottom; page += arch::page_size) {
+        placed = map_page(space, page, arch::Protection::user_read_write(), [](std::byte* bytes) { arch::zero_page(bytes); });
+        if (!placed)
             unmap_pages(space, stack_bottom, page);
-            undo();
-            return kstd::unexpected(mapped.error());
-        }
     }
-    if (!space.map(arch::VirtAddr(top_page), *top_frame, arch::Protection::user_read_write())) {
-        mem::physical::free(*top_frame);
-        unmap_pages(space, stack_bottom, top_page);
+    if (!placed) {
+        unmap_pages(space, stack_top - mapped_pages * arch::page_size, stack_top);
+        for (size_t i = mapped_pages; i < page_count; ++i)
+            mem::physical::free(frames[i]);
         undo();
-        return kstd::unexpected(LoadError::AlreadyMapped);
+        return kstd::unexpected(placed.error());
     }
     return LoadedProgram{image.entry, stack.user_top()};
 }
@@ -225,7 +279,8 @@ void unload_program(mem::AddressSpace& space, const elf::Image& image, uint64_t 
 {
     for (const elf::Segment& segment : image.loadable())
         unmap_pages(space, segment.first_page(), segment.end_page());
-    unmap_pages(space, stack_top - stack_size, stack_top);
+    const uint64_t most = max_initial_stack > stack_size ? max_initial_stack : stack_size;
+    unmap_pages(space, stack_top - (most + arch::page_size - 1) / arch::page_size * arch::page_size, stack_top);
 }
 
 } // namespace user

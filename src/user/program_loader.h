@@ -4,7 +4,8 @@
 // the rest zeroed, and a stack laid out as the System V ABI (AMD64
 // supplement, 3.4 "Process Initialization") says a program finds it:
 //
-//   higher addresses   argument and environment strings, the program's
+//   higher addresses   argument and environment strings (as many pages as
+//                      they take, up to max_initial_stack), the program's
 //                      path (AT_EXECFN's), "x86_64" (AT_PLATFORM's), 16
 //                      random bytes (AT_RANDOM's), padding
 //                      auxv: (type, value) pairs as Linux gives a static
@@ -44,7 +45,13 @@ struct LoadedProgram {
     uint64_t stack_pointer; // at argc
 };
 
+// The stack mapped at the start (the rest of the stack region is mapped as
+// it is touched, for a process), and the most the initial stack (argv,
+// envp, their strings and the auxiliary vector) may take: E2BIG past it.
+// Linux allows a quarter of the stack limit (2 MiB of 8); 256 KiB is more
+// than xargs asks of a Linux-sized ARG_MAX's 128 KiB default.
 inline constexpr uint64_t stack_size = 64 * 1024;
+inline constexpr size_t max_initial_stack = 256 * 1024;
 
 // Maps `image`'s segments (its bytes from `file`) into `space` and a stack
 // of stack_size below `stack_top` with argv and envp on it (`path`, the

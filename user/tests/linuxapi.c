@@ -299,8 +299,57 @@ static void ppoll_waits_under_its_own_signal_mask(void)
     signal(SIGUSR1, SIG_DFL);
 }
 
-int main(void)
+static void execve_takes_hundreds_of_arguments_and_long_ones(void)
 {
+    // As many as a shell's glob gives ("ls /usr/bin/*": 270), one of 20,000
+    // bytes, through to the new program; past the limit, E2BIG.
+    static char* argv[400];
+    static char long_one[20001];
+    memset(long_one, 'y', sizeof long_one - 1);
+    argv[0] = "linuxapi";
+    argv[1] = "count";
+    for (int i = 2; i < 302; ++i)
+        argv[i] = "arg";
+    argv[302] = long_one;
+    argv[303] = NULL;
+    int ends[2];
+    CHECK(pipe(ends) == 0);
+    const pid_t child = fork();
+    if (child == 0) {
+        dup2(ends[1], 1);
+        execv("/tests/linuxapi", argv);
+        _exit(errno);
+    }
+    close(ends[1]);
+    char line[64] = {0};
+    size_t got = 0;
+    for (ssize_t n; got < sizeof line - 1 && (n = read(ends[0], line + got, sizeof line - 1 - got)) > 0;)
+        got += (size_t)n;
+    close(ends[0]);
+    int status = 0;
+    CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(strcmp(line, "303 20913\n") == 0); // 303 arguments of 8 + 5 + 300 * 3 + 20,000 bytes
+
+    static char too_long[300 * 1024];
+    memset(too_long, 'z', sizeof too_long - 1);
+    char* const big[] = {"linuxapi", too_long, NULL};
+    const pid_t other = fork();
+    if (other == 0) {
+        execv("/tests/linuxapi", big);
+        _exit(errno == E2BIG ? 42 : 1);
+    }
+    CHECK(waitpid(other, &status, 0) == other && WIFEXITED(status) && WEXITSTATUS(status) == 42);
+}
+
+int main(int argc, char** argv)
+{
+    if (argc > 1 && strcmp(argv[1], "count") == 0) { // execve_takes_hundreds_of_arguments's child
+        size_t bytes = 0;
+        for (int i = 0; i < argc; ++i)
+            bytes += strlen(argv[i]);
+        printf("%d %zu\n", argc, bytes);
+        return 0;
+    }
     RUN(symbolic_links_are_made_read_and_followed);
     RUN(busybox_applets_are_links_to_busybox);
     RUN(proc_self_names_the_program_and_its_arguments);
@@ -311,6 +360,7 @@ int main(void)
     RUN(int_arguments_ignore_the_upper_half);
     RUN(status_flags_and_nonblocking_descriptors);
     RUN(ppoll_waits_under_its_own_signal_mask);
+    RUN(execve_takes_hundreds_of_arguments_and_long_ones);
     printf("linuxapi: %d failure(s)\n", check_failures);
     return check_failures;
 }
