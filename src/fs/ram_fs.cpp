@@ -21,16 +21,27 @@ struct Child {
 
 class RamNode final : public Vnode {
 public:
-    RamNode(RamFileSystem& owner, FileType type, uint64_t inode) : m_owner(owner), m_type(type), m_inode(inode) {}
+    RamNode(RamFileSystem& owner, FileType type, uint64_t inode)
+        : m_owner(owner), m_type(type), m_inode(inode),
+          m_permissions(type == FileType::Directory || type == FileType::Regular ? 0755
+                        : type == FileType::Symlink                              ? 0777
+                                                                                 : 0666)
+    {
+    }
 
     Metadata metadata() const override
     {
-        const uint32_t permissions = m_type == FileType::Directory || m_type == FileType::Regular ? 0755
-                                     : m_type == FileType::Symlink                              ? 0777
-                                                                                                : 0666;
         const bool has_bytes = m_type == FileType::Regular || m_type == FileType::Symlink; // a link's size: its text
-        return {m_type, has_bytes ? size_locked() : 0, m_inode, permissions,
+        return {m_type, has_bytes ? size_locked() : 0, m_inode, __atomic_load_n(&m_permissions, __ATOMIC_RELAXED),
                 m_type == FileType::Directory ? 2u : 1u};
+    }
+
+    kstd::ErrorOr<void> set_permissions(uint32_t permissions) override
+    {
+        if (m_type == FileType::Symlink)
+            return {}; // a link's own bits mean nothing (Linux leaves them 0777)
+        __atomic_store_n(&m_permissions, permissions & 07777, __ATOMIC_RELAXED);
+        return {};
     }
     FileSystem& file_system() override { return m_owner; }
 
@@ -280,6 +291,7 @@ private:
     RamFileSystem& m_owner;
     FileType m_type;
     uint64_t m_inode;
+    uint32_t m_permissions; // chmod's bits; atomic: read without the lock
     kstd::Vector<std::byte> m_data;       // a file's own bytes; guarded by the file system's lock
     std::span<const std::byte> m_borrowed; // its bytes elsewhere until the first change
     bool m_is_borrowed = false;

@@ -50,6 +50,11 @@ kstd::ErrorOr<void> Vnode::make_symlink(std::string_view, std::string_view)
     return kstd::unexpected(is_directory() ? Errno::eperm : Errno::enotdir);
 }
 
+kstd::ErrorOr<void> Vnode::set_permissions(uint32_t)
+{
+    return kstd::unexpected(Errno::eperm);
+}
+
 kstd::ErrorOr<size_t> Vnode::read_link(std::span<char>)
 {
     return kstd::unexpected(Errno::einval);

@@ -62,6 +62,10 @@ public:
     // `out`; EINVAL for any other node.
     virtual kstd::ErrorOr<size_t> read_link(std::span<char> out);
 
+    // chmod: the permission bits (the low 12 of st_mode). EPERM where the
+    // file system keeps none (FAT: Linux's vfat refuses most changes too).
+    virtual kstd::ErrorOr<void> set_permissions(uint32_t permissions);
+
     // A regular file's bytes where they stay valid and unchanged for as
     // long as the kernel runs (the initial ramdisk's, read in place: a
     // write gives the file a copy of its own, the original stays), so that

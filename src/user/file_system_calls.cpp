@@ -452,6 +452,85 @@ Result symlink(Frame& frame)
     return symlinkat(shifted);
 }
 
+namespace {
+
+Result change_permissions(fs::File& file, uint64_t mode)
+{
+    fs::Vnode* node = file.vnode();
+    if (node == nullptr)
+        return kstd::unexpected(Errno::eperm); // /proc's texts, pipes, the console: no bits to keep
+    TRY(node->set_permissions(static_cast<uint32_t>(mode)));
+    return 0;
+}
+
+// chown's half: there is one user and one group, root (0); -1 leaves one
+// as it is. Other owners cannot be kept: EPERM, said in docs/syscalls.md.
+Result check_owner(uint64_t user, uint64_t group)
+{
+    const auto valid = [](uint64_t id) { return static_cast<uint32_t>(id) == 0 || static_cast<uint32_t>(id) == 0xFFFF'FFFFu; };
+    return valid(user) && valid(group) ? Result(0) : kstd::unexpected(Errno::eperm);
+}
+
+} // namespace
+
+Result chmod(Frame& frame)
+{
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(path_argument(frame.rdi, buffer));
+    auto file = TRY(open_path(path));
+    return change_permissions(*file, frame.rsi);
+}
+
+Result fchmod(Frame& frame)
+{
+    auto file = TRY(file_of(frame.rdi));
+    return change_permissions(*file, frame.rsi);
+}
+
+Result fchmodat(Frame& frame)
+{
+    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(path_argument(frame.rsi, buffer));
+    auto file = TRY(open_path(path));
+    return change_permissions(*file, frame.rdx);
+}
+
+Result chown(Frame& frame)
+{
+    // chown and lchown (path, user, group): the file must exist.
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(path_argument(frame.rdi, buffer));
+    (void)TRY(open_path(path));
+    return check_owner(frame.rsi, frame.rdx);
+}
+
+Result fchown(Frame& frame)
+{
+    (void)TRY(file_of(frame.rdi));
+    return check_owner(frame.rsi, frame.rdx);
+}
+
+Result fchownat(Frame& frame)
+{
+    if (frame.r8 & at_empty_path) {
+        if (frame.rsi != 0) {
+            char first;
+            if (!copy_from_user(&first, UserAddress(frame.rsi), 1))
+                return kstd::unexpected(Errno::efault);
+            if (first == '\0') {
+                (void)TRY(file_of(frame.rdi));
+                return check_owner(frame.rdx, frame.r10);
+            }
+        }
+    }
+    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
+    char buffer[fs::max_path];
+    const std::string_view path = TRY(path_argument(frame.rsi, buffer));
+    (void)TRY(open_path(path));
+    return check_owner(frame.rdx, frame.r10);
+}
+
 Result utimensat(Frame& frame)
 {
     // utimensat(directory, path, times, flags). No file system here keeps

@@ -172,6 +172,32 @@ Result set_robust_list(Frame& frame)
     return 0;
 }
 
+Result getgroups(Frame& frame)
+{
+    // getgroups(size, list): root has no supplementary groups (its own, 0,
+    // is the primary one): none, whatever the size.
+    if (int_argument(frame.rdi) < 0)
+        return kstd::unexpected(Errno::einval);
+    return 0;
+}
+
+Result setgroups(Frame& frame)
+{
+    // setgroups(size, list): nothing to keep but root's own group. An
+    // empty list or one of only 0 is what there is already.
+    const int32_t size = int_argument(frame.rdi);
+    if (size < 0 || size > 65536)
+        return kstd::unexpected(Errno::einval);
+    for (int32_t i = 0; i < size; ++i) {
+        uint32_t group;
+        if (!copy_from_user(&group, UserAddress(frame.rsi + 4ull * static_cast<uint64_t>(i)), sizeof group))
+            return kstd::unexpected(Errno::efault);
+        if (group != 0)
+            return kstd::unexpected(Errno::eperm);
+    }
+    return 0;
+}
+
 Result umask(Frame& frame)
 {
     Process& process = Process::current();

@@ -71,6 +71,14 @@ Result readlinkat(Frame& frame);
 Result symlink(Frame& frame);
 Result symlinkat(Frame& frame);
 Result utimensat(Frame& frame);
+Result chmod(Frame& frame);
+Result fchmod(Frame& frame);
+Result fchmodat(Frame& frame);
+Result chown(Frame& frame); // and lchown
+Result fchown(Frame& frame);
+Result fchownat(Frame& frame);
+Result getgroups(Frame& frame);
+Result setgroups(Frame& frame);
 Result sendfile(Frame& frame);
 // Waiting on several descriptors (poll_system_calls.cpp).
 Result poll(Frame& frame);

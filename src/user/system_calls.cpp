@@ -82,6 +82,11 @@ struct Table {
         handlers[87] = calls::unlink;
         handlers[88] = calls::symlink;
         handlers[89] = calls::readlink;
+        handlers[90] = calls::chmod;
+        handlers[91] = calls::fchmod;
+        handlers[92] = calls::chown;
+        handlers[93] = calls::fchown;
+        handlers[94] = calls::chown; // lchown: a link's owner is root as well
         handlers[95] = calls::umask;
         handlers[97] = calls::getrlimit;
         handlers[99] = calls::sysinfo;
@@ -93,6 +98,8 @@ struct Table {
         handlers[110] = calls::getppid;
         handlers[111] = calls::getpgrp;
         handlers[112] = calls::setsid;
+        handlers[115] = calls::getgroups;
+        handlers[116] = calls::setgroups;
         handlers[121] = calls::getpgid;
         handlers[124] = calls::getsid;
         handlers[127] = calls::rt_sigpending;
@@ -121,9 +128,11 @@ struct Table {
         handlers[263] = calls::unlinkat;
         handlers[264] = calls::renameat;
         handlers[316] = calls::renameat2;
+        handlers[260] = calls::fchownat;
         handlers[262] = calls::newfstatat;
         handlers[266] = calls::symlinkat;
         handlers[267] = calls::readlinkat;
+        handlers[268] = calls::fchmodat;
         handlers[269] = calls::faccessat;
         handlers[270] = calls::pselect6;
         handlers[271] = calls::ppoll;

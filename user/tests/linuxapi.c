@@ -7,6 +7,7 @@
 
 #define _GNU_SOURCE // ppoll
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -299,6 +300,29 @@ static void ppoll_waits_under_its_own_signal_mask(void)
     signal(SIGUSR1, SIG_DFL);
 }
 
+static void permissions_owners_and_groups(void)
+{
+    const int fd = open("/mode.txt", O_CREAT | O_WRONLY, 0644);
+    CHECK(fd >= 0);
+    struct stat status;
+    CHECK(chmod("/mode.txt", 0600) == 0 && stat("/mode.txt", &status) == 0 && (status.st_mode & 07777) == 0600);
+    CHECK(fchmod(fd, 04711) == 0 && fstat(fd, &status) == 0 && (status.st_mode & 07777) == 04711);
+    CHECK(S_ISREG(status.st_mode)); // the type stays
+    CHECK(fchmodat(AT_FDCWD, "/mode.txt", 0644, 0) == 0 && stat("/mode.txt", &status) == 0
+          && (status.st_mode & 07777) == 0644);
+    CHECK(chmod("/proc/uptime", 0600) == -1 && errno == EPERM);
+    CHECK(chmod("/missing", 0600) == -1 && errno == ENOENT);
+    CHECK(chown("/mode.txt", 0, 0) == 0 && fchown(fd, (uid_t)-1, 0) == 0 && lchown("/mode.txt", 0, (gid_t)-1) == 0);
+    CHECK(chown("/mode.txt", 1000, 1000) == -1 && errno == EPERM); // only root exists
+    close(fd);
+    CHECK(unlink("/mode.txt") == 0);
+    gid_t groups[4];
+    CHECK(getgroups(4, groups) == 0 && getgroups(0, NULL) == 0);
+    const gid_t root_only[] = {0}, other[] = {5};
+    CHECK(setgroups(1, root_only) == 0 && setgroups(0, NULL) == 0);
+    CHECK(setgroups(1, other) == -1 && errno == EPERM);
+}
+
 static void execve_takes_hundreds_of_arguments_and_long_ones(void)
 {
     // As many as a shell's glob gives ("ls /usr/bin/*": 270), one of 20,000
@@ -361,6 +385,7 @@ int main(int argc, char** argv)
     RUN(status_flags_and_nonblocking_descriptors);
     RUN(ppoll_waits_under_its_own_signal_mask);
     RUN(execve_takes_hundreds_of_arguments_and_long_ones);
+    RUN(permissions_owners_and_groups);
     printf("linuxapi: %d failure(s)\n", check_failures);
     return check_failures;
 }
