@@ -10,6 +10,7 @@
 #include "core/console_recorder.h"
 #include "core/print.h"
 #include "drivers/ata.h"
+#include "drivers/real_time_clock.h"
 #include "drivers/framebuffer_console.h"
 #include "drivers/keyboard.h"
 #include "drivers/partition.h"
@@ -151,6 +152,7 @@ bool g_disk_gpt[drivers::ata::max_disks];
 
 void init_devices()
 {
+    (void)drivers::real_time_clock::initialize(); // the boot summary says what it read
     drivers::pci::enumerate();
     drivers::ata::probe();
     drivers::virtio_block::probe(); // PCI virtio-blk disks after the IDE ones: "virtio0", ...

@@ -25,6 +25,7 @@
 #include "async/keyboard.h"
 #include "sched/thread.h"
 #include "drivers/keyboard.h"
+#include "drivers/real_time_clock.h"
 #include "drivers/system_timer.h"
 #include "drivers/framebuffer_console.h"
 #include "drivers/vga_text.h"
@@ -71,6 +72,10 @@ void print_timing()
     }
     core::println(", timer {} Hz (period {} ns), uptime {} ms", drivers::system_timer::frequency_hz(),
                   drivers::system_timer::period_ns(), drivers::system_timer::uptime_ms());
+    if (auto clock = drivers::real_time_clock::boot_time())
+        core::println("time: real-time clock {} UTC at boot", *clock);
+    else
+        core::println("time: no readable real-time clock: the time of day starts at 1970-01-01 00:00");
 }
 
 // The interactive part: echo typed text, with a line length so Backspace

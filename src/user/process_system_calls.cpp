@@ -2,6 +2,7 @@
 // sessions, uname, the thread pointer (arch_prctl), time and yielding.
 
 #include "arch/x86_64/msr.h"
+#include "drivers/real_time_clock.h"
 #include "fs/vfs.h"
 #include "fs/path.h"
 #include "sched/clock.h"
@@ -293,8 +294,7 @@ Result nanosleep(Frame& frame)
 Result clock_nanosleep(Frame& frame)
 {
     // clock_nanosleep(clock, flags, request, remain): TIMER_ABSTIME (1)
-    // sleeps until the clock reads `request` (and never writes `remain`);
-    // every clock here counts from boot.
+    // sleeps until the clock reads `request` (and never writes `remain`).
     if (frame.rdi != clock_realtime && frame.rdi != clock_monotonic && frame.rdi != clock_boottime)
         return kstd::unexpected(Errno::einval);
     constexpr uint64_t timer_abstime = 1;
@@ -303,14 +303,28 @@ Result clock_nanosleep(Frame& frame)
     const uint64_t request = TRY(timespec_argument(frame.rdx));
     if ((frame.rsi & timer_abstime) == 0)
         return sleep_for(request, frame.r10);
-    const uint64_t now = sched::now_ns();
+    const uint64_t now = frame.rdi == clock_realtime ? drivers::real_time_clock::now_ns() : sched::now_ns();
     return request <= now ? Result(0) : sleep_for(request - now, 0);
+}
+
+Result gettimeofday(Frame& frame)
+{
+    // gettimeofday(tv, tz): CLOCK_REALTIME in microseconds; the time zone
+    // (obsolete) is UTC: no offset, no daylight saving.
+    const uint64_t now = drivers::real_time_clock::now_ns();
+    const int64_t value[2] = {static_cast<int64_t>(now / 1'000'000'000), static_cast<int64_t>(now % 1'000'000'000 / 1000)};
+    if (frame.rdi != 0 && !copy_to_user(UserAddress(frame.rdi), value, sizeof value))
+        return kstd::unexpected(Errno::efault);
+    const int32_t zone[2] = {0, 0};
+    if (frame.rsi != 0 && !copy_to_user(UserAddress(frame.rsi), zone, sizeof zone))
+        return kstd::unexpected(Errno::efault);
+    return 0;
 }
 
 Result time(Frame& frame)
 {
-    // time(tloc): seconds of CLOCK_REALTIME, which counts from boot for now.
-    const int64_t seconds = static_cast<int64_t>(sched::now_ns() / 1'000'000'000);
+    // time(tloc): seconds of CLOCK_REALTIME.
+    const int64_t seconds = static_cast<int64_t>(drivers::real_time_clock::now_ns() / 1'000'000'000);
     if (frame.rdi != 0 && !copy_to_user(UserAddress(frame.rdi), &seconds, sizeof seconds))
         return kstd::unexpected(Errno::efault);
     return static_cast<uint64_t>(seconds);
@@ -318,10 +332,11 @@ Result time(Frame& frame)
 
 Result clock_gettime(Frame& frame)
 {
-    // No real-time clock yet: CLOCK_REALTIME counts from boot, as CLOCK_MONOTONIC does.
+    // CLOCK_REALTIME: the CMOS clock's time at boot plus the uptime
+    // (drivers/real_time_clock.h); the others count from boot.
     if (frame.rdi != clock_realtime && frame.rdi != clock_monotonic && frame.rdi != clock_boottime)
         return kstd::unexpected(Errno::einval);
-    const uint64_t now = sched::now_ns();
+    const uint64_t now = frame.rdi == clock_realtime ? drivers::real_time_clock::now_ns() : sched::now_ns();
     const TimeSpec time{static_cast<int64_t>(now / 1'000'000'000), static_cast<int64_t>(now % 1'000'000'000)};
     if (!copy_to_user(UserAddress(frame.rsi), &time, sizeof time))
         return kstd::unexpected(Errno::efault);

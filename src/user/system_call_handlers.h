@@ -125,6 +125,7 @@ Result sched_yield(Frame& frame);
 Result nanosleep(Frame& frame);
 Result clock_gettime(Frame& frame);
 Result time(Frame& frame);
+Result gettimeofday(Frame& frame);
 Result clock_nanosleep(Frame& frame);
 // A struct timespec argument in nanoseconds: EFAULT, EINVAL for a negative
 // or unnormalised one; capped at about 292 years.

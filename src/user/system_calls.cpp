@@ -88,6 +88,7 @@ struct Table {
         handlers[93] = calls::fchown;
         handlers[94] = calls::chown; // lchown: a link's owner is root as well
         handlers[95] = calls::umask;
+        handlers[96] = calls::gettimeofday;
         handlers[97] = calls::getrlimit;
         handlers[99] = calls::sysinfo;
         handlers[102] = calls::user_ids; // getuid

@@ -18,6 +18,7 @@
 #include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/sysinfo.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -161,6 +162,17 @@ static void random_bytes_limits_name_and_system(void)
 
     const mode_t old = umask(077);
     CHECK(old == 022 && umask(old) == 077);
+}
+
+static void the_time_of_day_comes_from_the_real_time_clock(void)
+{
+    struct timespec real, boot;
+    CHECK(clock_gettime(CLOCK_REALTIME, &real) == 0 && clock_gettime(CLOCK_MONOTONIC, &boot) == 0);
+    CHECK(real.tv_sec > 1700000000); // QEMU's CMOS clock is its host's: after November 2023
+    CHECK(real.tv_sec - boot.tv_sec > 1700000000); // not a count from boot
+    struct timeval now;
+    CHECK(gettimeofday(&now, NULL) == 0 && now.tv_sec >= real.tv_sec && now.tv_sec - real.tv_sec < 5);
+    CHECK(time(NULL) >= real.tv_sec);
 }
 
 static void the_auxiliary_vector_is_linuxs(void)
@@ -380,6 +392,7 @@ int main(int argc, char** argv)
     RUN(poll_and_select_see_pipes_become_ready);
     RUN(random_bytes_limits_name_and_system);
     RUN(the_auxiliary_vector_is_linuxs);
+    RUN(the_time_of_day_comes_from_the_real_time_clock);
     RUN(clone_as_glibcs_fork_stores_the_childs_id);
     RUN(int_arguments_ignore_the_upper_half);
     RUN(status_flags_and_nonblocking_descriptors);
