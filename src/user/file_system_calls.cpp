@@ -299,14 +299,25 @@ Result openat(Frame& frame)
     return TRY(Process::current().files().add(file, (flags & o_cloexec) != 0));
 }
 
-Result open(Frame& frame)
+namespace {
+
+// The arguments of a call that is its *at form with AT_FDCWD first
+// (open(path, flags, mode) is openat(AT_FDCWD, path, flags, mode)).
+Frame at_working_directory(const Frame& frame)
 {
-    // open(path, flags, mode) is openat(AT_FDCWD, path, flags, mode).
     Frame shifted = frame;
     shifted.rdi = static_cast<uint64_t>(at_fdcwd);
     shifted.rsi = frame.rdi;
     shifted.rdx = frame.rsi;
     shifted.r10 = frame.rdx;
+    return shifted;
+}
+
+} // namespace
+
+Result open(Frame& frame)
+{
+    Frame shifted = at_working_directory(frame);
     return openat(shifted);
 }
 
@@ -422,11 +433,7 @@ Result readlinkat(Frame& frame)
 
 Result readlink(Frame& frame)
 {
-    Frame shifted = frame;
-    shifted.rdi = static_cast<uint64_t>(at_fdcwd);
-    shifted.rsi = frame.rdi;
-    shifted.rdx = frame.rsi;
-    shifted.r10 = frame.rdx;
+    Frame shifted = at_working_directory(frame);
     return readlinkat(shifted);
 }
 

@@ -521,28 +521,32 @@ kstd::ErrorOr<uint64_t> Process::new_session(Process& caller)
     return caller.m_pid;
 }
 
-kstd::ErrorOr<uint64_t> Process::session_of(Process& caller, int64_t pid)
+namespace {
+
+// getsid's and getpgid's half: `read` of process `pid` (0: the caller).
+template <typename Read>
+kstd::ErrorOr<uint64_t> read_of(Process& caller, int64_t pid, Read read)
 {
     if (pid == 0)
-        return caller.session();
+        return read(caller);
     sched::MutexGuard guard(g_table_lock);
     for (Process* process : g_table) {
-        if (process != nullptr && process->m_pid == static_cast<uint64_t>(pid))
-            return process->session();
+        if (process != nullptr && process->pid() == static_cast<uint64_t>(pid))
+            return read(*process);
     }
     return kstd::unexpected(kstd::Errno::esrch);
 }
 
+} // namespace
+
+kstd::ErrorOr<uint64_t> Process::session_of(Process& caller, int64_t pid)
+{
+    return read_of(caller, pid, [](const Process& process) { return process.session(); });
+}
+
 kstd::ErrorOr<uint64_t> Process::group_of(Process& caller, int64_t pid)
 {
-    if (pid == 0)
-        return caller.group();
-    sched::MutexGuard guard(g_table_lock);
-    for (Process* process : g_table) {
-        if (process != nullptr && process->m_pid == static_cast<uint64_t>(pid))
-            return process->group();
-    }
-    return kstd::unexpected(kstd::Errno::esrch);
+    return read_of(caller, pid, [](const Process& process) { return process.group(); });
 }
 
 size_t Process::count()
