@@ -51,7 +51,7 @@ public:
     kstd::ErrorOr<bool> directory_entry(uint64_t index, fs::DirectoryEntry& entry) override
     {
         static constexpr std::string_view top[] = {".", "..", "meminfo", "uptime", "mounts", "pci", "self"};
-        static constexpr std::string_view process_files[] = {".", "..", "stat", "cmdline", "exe"};
+        static constexpr std::string_view process_files[] = {".", "..", "stat", "cmdline", "exe", "mounts"};
         const std::span<const std::string_view> names =
             m_lists_processes ? std::span<const std::string_view>(top) : std::span<const std::string_view>(process_files);
         if (index < names.size()) {
@@ -112,6 +112,19 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> directory(uint64_t inode, bool lists_proce
     return file;
 }
 
+// /proc/mounts and /proc/<pid>/mounts (one mount table for every process):
+// source, path, type, as Linux lists them.
+kstd::ErrorOr<kstd::RefPtr<fs::File>> mounts_file()
+{
+    return fs::TextFile::make(mounts_inode, [](kstd::Sink& out) {
+        fs::vfs::MountInfo mounts[fs::vfs::max_mounts];
+        const size_t count = fs::vfs::mounts(mounts);
+        for (size_t i = 0; i < count && i < fs::vfs::max_mounts; ++i)
+            kstd::format_to(out, "{} {} {} rw 0 0\n", mounts[i].file_system->source(), mounts[i].path,
+                            mounts[i].file_system->type_name());
+    });
+}
+
 } // namespace
 
 kstd::ErrorOr<kstd::RefPtr<fs::File>> open_proc(std::string_view path)
@@ -125,15 +138,8 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> open_proc(std::string_view path)
                             memory.total_frames * 4, memory.free_frames * 4, memory.free_frames * 4);
         });
     }
-    if (path == "/proc/mounts") {
-        return fs::TextFile::make(mounts_inode, [](kstd::Sink& out) {
-            fs::vfs::MountInfo mounts[fs::vfs::max_mounts];
-            const size_t count = fs::vfs::mounts(mounts);
-            for (size_t i = 0; i < count && i < fs::vfs::max_mounts; ++i)
-                kstd::format_to(out, "{} {} {} rw 0 0\n", mounts[i].file_system->source(), mounts[i].path,
-                                mounts[i].file_system->type_name());
-        });
-    }
+    if (path == "/proc/mounts")
+        return mounts_file();
     if (path == "/proc/pci") {
         return fs::TextFile::make(pci_inode, [](kstd::Sink& out) { drivers::pci::print_devices(out); });
     }
@@ -164,6 +170,8 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> open_proc(std::string_view path)
                 out.write(std::string_view(text, *size));
         });
     }
+    if (file == "mounts")
+        return mounts_file();
     if (file != "stat")
         return kstd::unexpected(Errno::enoent);
     return fs::TextFile::make((*pid << 8) | 1, [&](kstd::Sink& out) {
