@@ -23,6 +23,20 @@ bool larger_than_memory(uint64_t bytes)
     return bytes > mem::physical::statistics().total_frames * page;
 }
 
+// A region without a file behind it (aggregate initialisation would have to
+// spell out the file's members).
+Region region_of(uint64_t start, uint64_t end, bool readable, bool writable, bool executable, Region::Kind kind)
+{
+    Region region;
+    region.start = start;
+    region.end = end;
+    region.readable = readable;
+    region.writable = writable;
+    region.executable = executable;
+    region.kind = kind;
+    return region;
+}
+
 } // namespace
 
 kstd::ErrorOr<MemoryMap*> MemoryMap::over(kstd::Expected<mem::UserAddressSpace*, mem::MapError> space)
@@ -152,7 +166,24 @@ kstd::ErrorOr<void> MemoryMap::add_program_region(uint64_t start, uint64_t end, 
     sched::MutexGuard guard(m_lock);
     start &= ~(page - 1);
     end = page_up(end);
-    TRY(insert(Region{start, end, true, writable, executable, Region::Kind::Program}));
+    TRY(insert(region_of(start, end, true, writable, executable, Region::Kind::Program)));
+    if (end > m_heap_start)
+        m_heap_start = m_heap_end = end;
+    return {};
+}
+
+kstd::ErrorOr<void> MemoryMap::add_program_region(kstd::RefPtr<ProgramFile> file, uint64_t address,
+                                                 uint64_t memory_size, uint64_t file_offset, uint64_t file_size,
+                                                 bool writable, bool executable)
+{
+    sched::MutexGuard guard(m_lock);
+    const uint64_t start = address & ~(page - 1), end = page_up(address + memory_size);
+    Region region = region_of(start, end, true, writable, executable, Region::Kind::Program);
+    region.file = static_cast<kstd::RefPtr<ProgramFile>&&>(file);
+    region.file_start = address;
+    region.file_end = address + file_size;
+    region.file_offset = file_offset;
+    TRY(insert(region));
     if (end > m_heap_start)
         m_heap_start = m_heap_end = end;
     return {};
@@ -161,7 +192,7 @@ kstd::ErrorOr<void> MemoryMap::add_program_region(uint64_t start, uint64_t end, 
 kstd::ErrorOr<void> MemoryMap::add_stack_region()
 {
     sched::MutexGuard guard(m_lock);
-    return insert(Region{stack_top - stack_reserve, stack_top, true, true, false, Region::Kind::Stack});
+    return insert(region_of(stack_top - stack_reserve, stack_top, true, true, false, Region::Kind::Stack));
 }
 
 uint64_t MemoryMap::brk(uint64_t new_end)
@@ -177,7 +208,7 @@ uint64_t MemoryMap::brk(uint64_t new_end)
         Region* heap = m_heap_end > m_heap_start ? find(old_top - 1) : nullptr;
         if (heap != nullptr && heap->kind == Region::Kind::Heap && heap->end == old_top)
             heap->end = new_top;
-        else if (!insert(Region{old_top, new_top, true, true, false, Region::Kind::Heap}))
+        else if (!insert(region_of(old_top, new_top, true, true, false, Region::Kind::Heap)))
             return m_heap_end;
     } else if (new_top < old_top) {
         if (!remove_range(new_top, old_top))
@@ -230,8 +261,8 @@ kstd::ErrorOr<uint64_t> MemoryMap::mmap(uint64_t address, uint64_t length, uint6
     } else {
         address = TRY(find_free(length));
     }
-    TRY(insert(Region{address, address + length, (protection & prot_read) != 0, (protection & prot_write) != 0,
-                      (protection & prot_exec) != 0, Region::Kind::Mapping}));
+    TRY(insert(region_of(address, address + length, (protection & prot_read) != 0, (protection & prot_write) != 0,
+                      (protection & prot_exec) != 0, Region::Kind::Mapping)));
     return address;
 }
 
@@ -329,7 +360,18 @@ FaultResolution MemoryMap::resolve_fault(uint64_t address, bool write, bool fetc
     if (!frame)
         return FaultResolution::OutOfMemory;
     // A fresh frame through the direct map: kernel memory, 4 KiB, writable.
-    arch::zero_page(mem::direct_map_address(*frame).as_pointer<void>());
+    auto* bytes = mem::direct_map_address(*frame).as_pointer<std::byte>();
+    arch::zero_page(bytes);
+    if (region->file) {
+        // A program's page, first touched: the file's bytes that fall in it
+        // (the parser checked [file_offset, + file_size) lies in the file).
+        const uint64_t first = page_address.value(), last = first + page;
+        const uint64_t from = first > region->file_start ? first : region->file_start;
+        const uint64_t to = last < region->file_end ? last : region->file_end;
+        if (from < to)
+            __builtin_memcpy(bytes + (from - first),
+                             region->file->bytes().data() + region->file_offset + (from - region->file_start), to - from);
+    }
     if (auto mapped = space().map(page_address, *frame, region->protection()); !mapped) {
         mem::physical::free(*frame);
         if (mapped.error() == mem::MapError::AlreadyMapped)

@@ -14,7 +14,8 @@
 //
 // Pages of the heap, of mmap's mappings and of the stack are mapped when
 // first touched (resolve_fault, from the page-fault handler): a zeroed
-// frame, as Linux gives anonymous memory. A write to a copy-on-write page
+// frame, as Linux gives anonymous memory. A program segment's (after
+// execve) is filled from the program file (user/program_file.h). A write to a copy-on-write page
 // (after fork) copies it. Memory the program never touches costs nothing,
 // so a request is refused only when it alone is more than all of RAM
 // (Linux's heuristic overcommit): ENOMEM. Running out of frames later ends
@@ -32,6 +33,7 @@
 #include "mem/address_space.h"
 #include "mem/user_address_space.h"
 #include "sched/mutex.h"
+#include "user/program_file.h"
 
 namespace user {
 
@@ -54,6 +56,12 @@ struct Region {
     uint64_t start = 0, end = 0; // page aligned, [start, end)
     bool readable = false, writable = false, executable = false;
     Kind kind = Kind::Mapping;
+    // A program segment loaded as it is touched: the bytes at addresses
+    // [file_start, file_end) are the file's from file_offset on; the rest
+    // of the region's pages is zeros (the segment's bss, the page's edges).
+    // Absolute addresses, so a region cut in two (mprotect, munmap) keeps them.
+    kstd::RefPtr<ProgramFile> file;
+    uint64_t file_start = 0, file_end = 0, file_offset = 0;
 
     bool contains(uint64_t address) const { return address >= start && address < end; }
     arch::Protection protection() const { return {writable, executable, true}; }
@@ -69,7 +77,7 @@ class MemoryMap {
 public:
     // Neighbours with the same protection and kind are merged, so this
     // bounds distinct mappings, not calls (Linux's vm.max_map_count is
-    // 65530; a fixed array keeps the map one heap block below 2 KiB).
+    // 65530; a fixed array keeps the map one heap block, below 8 KiB).
     static constexpr size_t max_regions = 80;
 
     // A map over a new, empty address space; ENOMEM without frames or heap.
@@ -86,6 +94,11 @@ public:
     // (the top `populated` bytes of which are mapped already). The heap
     // starts at the page after the highest segment.
     kstd::ErrorOr<void> add_program_region(uint64_t start, uint64_t end, bool writable, bool executable);
+    // A segment whose pages are filled from `file` when first touched
+    // (execve maps none of them): [address, address + memory_size), the
+    // file's bytes from `file_offset` for the first `file_size`.
+    kstd::ErrorOr<void> add_program_region(kstd::RefPtr<ProgramFile> file, uint64_t address, uint64_t memory_size,
+                                           uint64_t file_offset, uint64_t file_size, bool writable, bool executable);
     kstd::ErrorOr<void> add_stack_region();
 
     // The system calls (arguments as the program passed them).

@@ -62,9 +62,12 @@ struct LoadedImage {
     MemoryMap* memory;
     LoadedProgram start;
 };
+// With `program` (execve), the segments' pages are filled from it as they
+// are first touched; without (spawn), they are copied now from `file`.
 kstd::Expected<LoadedImage, SpawnError> load_image(std::span<const std::byte> file,
                                                    std::span<const std::string_view> argv,
-                                                   std::span<const std::string_view> envp, std::string_view path)
+                                                   std::span<const std::string_view> envp, std::string_view path,
+                                                   kstd::RefPtr<ProgramFile> program = {})
 {
     auto image = elf::parse(file);
     if (!image)
@@ -72,15 +75,22 @@ kstd::Expected<LoadedImage, SpawnError> load_image(std::span<const std::byte> fi
     auto memory = MemoryMap::create();
     if (!memory)
         return kstd::unexpected(SpawnError{SpawnError::Kind::OutOfMemory});
-    auto loaded = load_program((*memory)->space(), file, *image, user_stack_top, argv, envp, path);
+    auto loaded = load_program((*memory)->space(), file, *image, user_stack_top, argv, envp, path,
+                               program ? SegmentLoading::OnFirstTouch : SegmentLoading::Now);
     if (!loaded) {
         delete *memory;
         return kstd::unexpected(SpawnError{SpawnError::Kind::LoadFailed, {}, loaded.error()});
     }
     bool regions = true;
-    for (const elf::Segment& segment : image->loadable())
-        regions = regions && (*memory)->add_program_region(segment.address, segment.address + segment.memory_size,
-                                                            segment.writable, segment.executable);
+    for (const elf::Segment& segment : image->loadable()) {
+        if (program)
+            regions = regions && (*memory)->add_program_region(program, segment.address, segment.memory_size,
+                                                                segment.file_offset, segment.file_size,
+                                                                segment.writable, segment.executable);
+        else
+            regions = regions && (*memory)->add_program_region(segment.address, segment.address + segment.memory_size,
+                                                                segment.writable, segment.executable);
+    }
     if (!regions || !(*memory)->add_stack_region()) {
         delete *memory;
         return kstd::unexpected(SpawnError{SpawnError::Kind::OutOfMemory});
@@ -306,11 +316,11 @@ int Process::start_forked(void* argument)
     arch::return_to_user(frame);
 }
 
-kstd::ErrorOr<void> Process::exec(std::string_view name, std::span<const std::byte> file,
+kstd::ErrorOr<void> Process::exec(std::string_view name, kstd::RefPtr<ProgramFile> program,
                                   std::span<const std::string_view> argv, std::span<const std::string_view> envp,
                                   arch::InterruptFrame& frame)
 {
-    auto loaded = load_image(file, argv, envp, name);
+    auto loaded = load_image(program->bytes(), argv, envp, name, program);
     if (!loaded)
         return kstd::unexpected(to_errno(loaded.error()));
     set_program(name, argv);

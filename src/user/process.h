@@ -158,7 +158,8 @@ public:
     // CLONE_CHILD_SETTID), or 0.
     kstd::ErrorOr<uint64_t> fork(const arch::InterruptFrame& frame, uint64_t child_tid = 0);
     // Replaces the program: on success the frame returns to the new entry point.
-    kstd::ErrorOr<void> exec(std::string_view name, std::span<const std::byte> file,
+    // `program`'s pages are loaded as they are first touched.
+    kstd::ErrorOr<void> exec(std::string_view name, kstd::RefPtr<ProgramFile> program,
                              std::span<const std::string_view> argv, std::span<const std::string_view> envp,
                              arch::InterruptFrame& frame);
     // wait4: `pid` > 0 that child, -1 any, 0 the caller's group, < -1

@@ -156,7 +156,12 @@ Result execve(Frame& frame)
     const std::span<const std::string_view> all = strings.span();
     kstd::Vector<std::byte> copy; // a file that is not in memory already is read into it
     const std::span<const std::byte> file = TRY(fs::vfs::program_bytes(path, max_program_bytes, copy));
-    TRY(Process::current().exec(path, file, all.first(argc), all.subspan(argc), frame));
+    // The new program's pages come from here as it touches them: the
+    // initial ramdisk's bytes in place, or the copy, kept for as long as
+    // a process runs it.
+    const kstd::RefPtr<ProgramFile> program = copy.size() > 0 ? TRY(ProgramFile::adopt(std::move(copy)))
+                                                              : TRY(ProgramFile::borrow(file));
+    TRY(Process::current().exec(path, program, all.first(argc), all.subspan(argc), frame));
     return 0; // the new program starts with every register zero
 }
 

@@ -135,14 +135,15 @@ std::string_view to_string(LoadError error)
 kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space, std::span<const std::byte> file,
                                                       const elf::Image& image, uint64_t stack_top,
                                                       std::span<const std::string_view> argv,
-                                                      std::span<const std::string_view> envp, std::string_view path)
+                                                      std::span<const std::string_view> envp, std::string_view path,
+                                                      SegmentLoading loading)
 {
     uint32_t loaded = 0;
     const auto undo = [&] {
         for (uint32_t i = 0; i < loaded; ++i)
             unmap_pages(space, image.segments[i].first_page(), image.segments[i].end_page());
     };
-    for (; loaded < image.segment_count; ++loaded) {
+    for (; loading == SegmentLoading::Now && loaded < image.segment_count; ++loaded) {
         if (auto mapped = map_segment(space, file, image.segments[loaded]); !mapped) {
             undo();
             return kstd::unexpected(mapped.error());

@@ -40,6 +40,11 @@ enum class LoadError : uint8_t {
 };
 std::string_view to_string(LoadError error);
 
+// Whether load_program maps the segments' pages (a thread in the kernel's
+// address space, the low-level tests), or leaves them to a process's
+// memory map to fill as they are first touched (execve, user/program_file.h).
+enum class SegmentLoading : bool { Now, OnFirstTouch };
+
 struct LoadedProgram {
     uint64_t entry;
     uint64_t stack_pointer; // at argc
@@ -62,7 +67,8 @@ inline constexpr size_t max_initial_stack = 256 * 1024;
                                                                     const elf::Image& image, uint64_t stack_top,
                                                                     std::span<const std::string_view> argv,
                                                                     std::span<const std::string_view> envp,
-                                                                    std::string_view path = {});
+                                                                    std::string_view path = {},
+                                                                    SegmentLoading loading = SegmentLoading::Now);
 // Unmaps and frees what load_program mapped.
 void unload_program(mem::AddressSpace& space, const elf::Image& image, uint64_t stack_top);
 
