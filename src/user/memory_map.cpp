@@ -5,6 +5,7 @@
 #include "mem/direct_map.h"
 #include "mem/physical_memory.h"
 #include "user/elf.h"
+#include "user/program_page_cache.h"
 
 namespace user {
 
@@ -35,6 +36,29 @@ Region region_of(uint64_t start, uint64_t end, bool readable, bool writable, boo
     region.executable = executable;
     region.kind = kind;
     return region;
+}
+
+// A page of a region as it starts: the program file's bytes that fall in
+// it, zeros around them; all zeros for a region without a file.
+struct PageFill {
+    const Region* region;
+    uint64_t address;
+};
+
+void fill_page(std::byte* bytes, const void* context)
+{
+    const auto& fill = *static_cast<const PageFill*>(context); // resolve_fault passes a PageFill
+    arch::zero_page(bytes);
+    const Region& region = *fill.region;
+    if (!region.file)
+        return;
+    // The parser checked that [file_offset, + file_size) lies in the file.
+    const uint64_t first = fill.address, last = first + page;
+    const uint64_t from = first > region.file_start ? first : region.file_start;
+    const uint64_t to = last < region.file_end ? last : region.file_end;
+    if (from < to)
+        __builtin_memcpy(bytes + (from - first), region.file->bytes().data() + region.file_offset + (from - region.file_start),
+                         to - from);
 }
 
 } // namespace
@@ -356,24 +380,24 @@ FaultResolution MemoryMap::resolve_fault(uint64_t address, bool write, bool fetc
             return FaultResolution::OutOfMemory;
         return *copied ? FaultResolution::Resolved : FaultResolution::NotAllowed;
     }
-    auto frame = mem::physical::allocate();
+    std::optional<arch::PhysAddr> frame;
+    if (region->file && !region->writable && region->file->immortal()) {
+        // A read-only page of a program that never changes: shared by every
+        // process that runs it (user/program_page_cache.h).
+        const program_page_cache::Key key{region->file->bytes().data(), page_address.value(), region->file_start,
+                                          region->file_end, region->file_offset};
+        const PageFill fill{region, page_address.value()};
+        frame = program_page_cache::frame_for(key, &fill_page, &fill);
+    } else if (auto fresh = mem::physical::allocate()) {
+        frame = *fresh;
+        // A fresh frame through the direct map: kernel memory, 4 KiB, writable.
+        const PageFill fill{region, page_address.value()};
+        fill_page(mem::direct_map_address(*frame).as_pointer<std::byte>(), &fill);
+    }
     if (!frame)
         return FaultResolution::OutOfMemory;
-    // A fresh frame through the direct map: kernel memory, 4 KiB, writable.
-    auto* bytes = mem::direct_map_address(*frame).as_pointer<std::byte>();
-    arch::zero_page(bytes);
-    if (region->file) {
-        // A program's page, first touched: the file's bytes that fall in it
-        // (the parser checked [file_offset, + file_size) lies in the file).
-        const uint64_t first = page_address.value(), last = first + page;
-        const uint64_t from = first > region->file_start ? first : region->file_start;
-        const uint64_t to = last < region->file_end ? last : region->file_end;
-        if (from < to)
-            __builtin_memcpy(bytes + (from - first),
-                             region->file->bytes().data() + region->file_offset + (from - region->file_start), to - from);
-    }
     if (auto mapped = space().map(page_address, *frame, region->protection()); !mapped) {
-        mem::physical::free(*frame);
+        mem::physical::release(*frame); // a kept page's share back, or a fresh frame freed
         if (mapped.error() == mem::MapError::AlreadyMapped)
             return FaultResolution::Resolved; // another thread of the program mapped it first
         return FaultResolution::OutOfMemory;  // no frame for a page table

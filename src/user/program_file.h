@@ -34,6 +34,9 @@ public:
     }
 
     std::span<const std::byte> bytes() const { return m_bytes; }
+    // Whether the bytes never change nor go (borrowed): its read-only
+    // pages may then be shared by every process (user/program_page_cache.h).
+    bool immortal() const { return m_owned.size() == 0; }
 
 private:
     ProgramFile(std::span<const std::byte> bytes, kstd::Vector<std::byte>&& owned)
