@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -377,8 +378,58 @@ static void execve_takes_hundreds_of_arguments_and_long_ones(void)
     CHECK(waitpid(other, &status, 0) == other && WIFEXITED(status) && WEXITSTATUS(status) == 42);
 }
 
+// Read-only data of this program: when it runs by execve, its page is one
+// shared by every process that runs it (user/program_page_cache.h).
+static const char shared_text[] = "read-only text, the same in every run";
+
+static int run_and_read(const char* mode, char* out, size_t size)
+{
+    int ends[2];
+    if (pipe(ends) != 0)
+        return -1;
+    const pid_t child = fork();
+    if (child == 0) {
+        dup2(ends[1], 1);
+        execl("/tests/linuxapi", "linuxapi", mode, (char*)NULL);
+        _exit(127);
+    }
+    close(ends[1]);
+    size_t got = 0;
+    for (ssize_t n; got < size - 1 && (n = read(ends[0], out + got, size - 1 - got)) > 0;)
+        got += (size_t)n;
+    out[got] = '\0';
+    close(ends[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void a_shared_read_only_page_made_writable_is_copied_on_write(void)
+{
+    // One run makes the shared page writable and writes to it; the next
+    // run must still read the program's own bytes.
+    char output[128];
+    CHECK(run_and_read("write-text", output, sizeof output) == 0);
+    CHECK(strcmp(output, "Xead-only text, the same in every run\n") == 0); // its own copy changed
+    CHECK(run_and_read("read-text", output, sizeof output) == 0);
+    CHECK(strcmp(output, "read-only text, the same in every run\n") == 0); // the shared page did not
+}
+
 int main(int argc, char** argv)
 {
+    if (argc > 1 && strcmp(argv[1], "write-text") == 0) { // a_shared_read_only_page_made_writable's children
+        const uintptr_t page = (uintptr_t)shared_text & ~(uintptr_t)4095;
+        (void)*(volatile const char*)shared_text; // touched first: mapped from the shared page
+        if (mprotect((void*)page, 4096, PROT_READ | PROT_WRITE) != 0)
+            return 1;
+        *(volatile char*)shared_text = 'X';
+        printf("%s\n", shared_text);
+        return 0;
+    }
+    if (argc > 1 && strcmp(argv[1], "read-text") == 0) {
+        printf("%s\n", shared_text);
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "count") == 0) { // execve_takes_hundreds_of_arguments's child
         size_t bytes = 0;
         for (int i = 0; i < argc; ++i)
@@ -399,6 +450,7 @@ int main(int argc, char** argv)
     RUN(ppoll_waits_under_its_own_signal_mask);
     RUN(execve_takes_hundreds_of_arguments_and_long_ones);
     RUN(permissions_owners_and_groups);
+    RUN(a_shared_read_only_page_made_writable_is_copied_on_write);
     printf("linuxapi: %d failure(s)\n", check_failures);
     return check_failures;
 }
