@@ -14,6 +14,16 @@ using kstd::Errno;
 
 class RamNode;
 
+// A symbolic link's text, as Linux takes it: not empty, shorter than a path.
+kstd::ErrorOr<void> check_link_target(size_t size)
+{
+    if (size == 0)
+        return kstd::unexpected(Errno::enoent); // a link to nothing cannot be made
+    if (size >= max_path)
+        return kstd::unexpected(Errno::enametoolong);
+    return {};
+}
+
 struct Child {
     kstd::Vector<char> name;
     kstd::RefPtr<RamNode> node;
@@ -181,10 +191,7 @@ public:
 
     kstd::ErrorOr<void> make_symlink(std::string_view name, std::string_view target) override
     {
-        if (target.empty())
-            return kstd::unexpected(Errno::enoent); // as Linux: a link to nothing cannot be made
-        if (target.size() >= max_path)
-            return kstd::unexpected(Errno::enametoolong);
+        TRY(check_link_target(target.size()));
         kstd::RefPtr<Vnode> node = TRY(create(name, FileType::Symlink));
         auto& link = static_cast<RamNode&>(*node); // made just now by create(): a RamNode
         sched::MutexGuard guard(m_owner.lock());
@@ -337,8 +344,7 @@ kstd::ErrorOr<void> RamFileSystem::add_borrowed_file(Vnode& directory, std::stri
 kstd::ErrorOr<void> RamFileSystem::add_borrowed_symlink(Vnode& directory, std::string_view name,
                                                         std::span<const std::byte> target)
 {
-    if (target.empty() || target.size() >= max_path)
-        return kstd::unexpected(target.empty() ? Errno::enoent : Errno::enametoolong);
+    TRY(check_link_target(target.size()));
     kstd::RefPtr<Vnode> node = TRY(directory.create(name, FileType::Symlink));
     static_cast<RamNode&>(*node).make_borrowed(target); // created by this file system: a RamNode
     return {};

@@ -158,6 +158,20 @@ kstd::ErrorOr<void> check_directory_descriptor(int64_t directory, uint64_t path)
     return {};
 }
 
+// The path argument of an *at call: relative to the working directory
+// (AT_FDCWD) or absolute.
+kstd::ErrorOr<std::string_view> at_path_argument(int64_t directory, uint64_t address, std::span<char> out)
+{
+    TRY(check_directory_descriptor(directory, address));
+    return path_argument(address, out);
+}
+
+// Whether `path` (absolute, canonical) names /proc or something in it.
+bool in_proc(std::string_view path)
+{
+    return path == "/proc" || path.starts_with("/proc/");
+}
+
 // Linux's struct stat on x86-64 (arch/x86/include/uapi/asm/stat.h).
 struct Stat {
     uint64_t device, inode, links;
@@ -197,7 +211,7 @@ kstd::ErrorOr<kstd::RefPtr<fs::File>> open_path(std::string_view path,
 {
     char followed[fs::max_path];
     path = TRY(follow_proc_links(path, followed)); // /proc/self/exe: the program file
-    if (path == "/proc" || path.starts_with("/proc/")) {
+    if (in_proc(path)) {
         if (flags.write || flags.create)
             return kstd::unexpected(Errno::eacces);
         return open_proc(path);
@@ -213,7 +227,7 @@ Result stat_resolved(std::string_view path, uint64_t destination, bool follow)
         char text[fs::max_path];
         if (const std::optional<std::string_view> target = TRY(read_proc_link(path, text)))
             return copy_stat(fs::FileType::Symlink, 0x1003, target->size(), 0777, destination);
-        if (!path.starts_with("/proc/")) {
+        if (!in_proc(path)) {
             const kstd::RefPtr<fs::Vnode> node = TRY(fs::vfs::lookup_link(path));
             const fs::Metadata metadata = node->metadata();
             if (metadata.type == fs::FileType::Symlink)
@@ -278,17 +292,16 @@ Result writev(Frame& frame)
 
 Result openat(Frame& frame)
 {
-    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
     const uint64_t flags = frame.rdx;
     char buffer[fs::max_path];
-    const std::string_view path = TRY(path_argument(frame.rsi, buffer));
+    const std::string_view path = TRY(at_path_argument(int_argument(frame.rdi), frame.rsi, buffer));
     const uint64_t access = flags & o_accmode;
     if (access == 3)
         return kstd::unexpected(Errno::einval);
     const fs::vfs::OpenFlags open_flags{.read = access != 1, .write = access != 0, .create = (flags & o_creat) != 0,
                                         .exclusive = (flags & o_excl) != 0, .truncate = (flags & o_trunc) != 0,
                                         .append = (flags & o_append) != 0, .directory = (flags & o_directory) != 0};
-    if ((flags & o_nofollow) != 0 && !path.starts_with("/proc/")) {
+    if ((flags & o_nofollow) != 0 && !in_proc(path)) {
         auto node = fs::vfs::lookup_link(path);
         if (node && (*node)->type() == fs::FileType::Symlink)
             return kstd::unexpected(Errno::eloop);
@@ -378,7 +391,7 @@ Result check_access(std::string_view path, uint64_t mode)
     if ((mode & ~(x_ok | w_ok | r_ok)) != 0)
         return kstd::unexpected(Errno::einval);
     auto file = TRY(open_path(path));
-    if ((mode & w_ok) != 0 && (path == "/proc" || path.starts_with("/proc/")))
+    if ((mode & w_ok) != 0 && in_proc(path))
         return kstd::unexpected(Errno::eacces); // read-only
     if ((mode & x_ok) != 0 && file->type() != fs::FileType::Directory) {
         fs::Vnode* node = file->vnode();
@@ -402,9 +415,8 @@ Result faccessat(Frame& frame)
     // faccessat2's flags: AT_EACCESS (the same for root), AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH not yet.
     if ((frame.r10 & ~(at_eaccess | at_symlink_nofollow)) != 0)
         return kstd::unexpected(Errno::einval);
-    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
     char buffer[fs::max_path];
-    const std::string_view path = TRY(path_argument(frame.rsi, buffer));
+    const std::string_view path = TRY(at_path_argument(int_argument(frame.rdi), frame.rsi, buffer));
     return check_access(path, frame.rdx);
 }
 
@@ -413,9 +425,8 @@ Result readlinkat(Frame& frame)
     const int64_t size = static_cast<int64_t>(frame.r10);
     if (size <= 0)
         return kstd::unexpected(Errno::einval);
-    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
     char buffer[fs::max_path];
-    const std::string_view path = TRY(path_argument(frame.rsi, buffer));
+    const std::string_view path = TRY(at_path_argument(int_argument(frame.rdi), frame.rsi, buffer));
     char text[fs::max_path];
     std::string_view target;
     if (const std::optional<std::string_view> proc_target = TRY(read_proc_link(path, text))) {
@@ -442,10 +453,9 @@ Result symlinkat(Frame& frame)
     // symlinkat(target, directory, link): the target is kept as given, unresolved.
     char target[fs::max_path];
     TRY(copy_string_from_user(UserAddress(frame.rdi), target));
-    TRY(check_directory_descriptor(int_argument(frame.rsi), frame.rdx));
     char buffer[fs::max_path];
-    const std::string_view path = TRY(path_argument(frame.rdx, buffer));
-    if (path == "/proc" || path.starts_with("/proc/"))
+    const std::string_view path = TRY(at_path_argument(int_argument(frame.rsi), frame.rdx, buffer));
+    if (in_proc(path))
         return kstd::unexpected(Errno::eacces);
     TRY(fs::vfs::make_symlink(path, target));
     return 0;
@@ -496,9 +506,8 @@ Result fchmod(Frame& frame)
 
 Result fchmodat(Frame& frame)
 {
-    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
     char buffer[fs::max_path];
-    const std::string_view path = TRY(path_argument(frame.rsi, buffer));
+    const std::string_view path = TRY(at_path_argument(int_argument(frame.rdi), frame.rsi, buffer));
     auto file = TRY(open_path(path));
     return change_permissions(*file, frame.rdx);
 }
@@ -531,9 +540,8 @@ Result fchownat(Frame& frame)
             }
         }
     }
-    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
     char buffer[fs::max_path];
-    const std::string_view path = TRY(path_argument(frame.rsi, buffer));
+    const std::string_view path = TRY(at_path_argument(int_argument(frame.rdi), frame.rsi, buffer));
     (void)TRY(open_path(path));
     return check_owner(frame.rdx, frame.r10);
 }
@@ -541,17 +549,16 @@ Result fchownat(Frame& frame)
 Result utimensat(Frame& frame)
 {
     // utimensat(directory, path, times, flags). No file system here keeps
-    // times yet (there is no real-time clock to stamp them with), so this
-    // checks what Linux checks (the file exists, the flags) and changes nothing.
+    // times yet, so this checks what Linux checks (the file exists, the
+    // flags) and changes nothing.
     if ((frame.r10 & ~at_symlink_nofollow) != 0)
         return kstd::unexpected(Errno::einval);
     if (frame.rsi == 0) { // futimens(fd, times)
         (void)TRY(file_of(frame.rdi));
         return 0;
     }
-    TRY(check_directory_descriptor(int_argument(frame.rdi), frame.rsi));
     char buffer[fs::max_path];
-    const std::string_view path = TRY(path_argument(frame.rsi, buffer));
+    const std::string_view path = TRY(at_path_argument(int_argument(frame.rdi), frame.rsi, buffer));
     (void)TRY(open_path(path));
     return 0;
 }
@@ -829,14 +836,6 @@ Result chdir(Frame& frame)
 }
 
 namespace {
-
-// The path argument of an *at call: relative to the working directory
-// (AT_FDCWD) or absolute.
-kstd::ErrorOr<std::string_view> at_path_argument(int64_t directory, uint64_t address, std::span<char> out)
-{
-    TRY(check_directory_descriptor(directory, address));
-    return path_argument(address, out);
-}
 
 Result remove_at(int64_t directory, uint64_t path_address, bool directories)
 {

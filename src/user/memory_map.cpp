@@ -5,6 +5,7 @@
 #include "mem/direct_map.h"
 #include "mem/physical_memory.h"
 #include "user/elf.h"
+#include "user/program_loader.h"
 #include "user/program_page_cache.h"
 
 namespace user {
@@ -48,17 +49,13 @@ struct PageFill {
 void fill_page(std::byte* bytes, const void* context)
 {
     const auto& fill = *static_cast<const PageFill*>(context); // resolve_fault passes a PageFill
-    arch::zero_page(bytes);
     const Region& region = *fill.region;
-    if (!region.file)
+    if (!region.file) {
+        arch::zero_page(bytes);
         return;
-    // The parser checked that [file_offset, + file_size) lies in the file.
-    const uint64_t first = fill.address, last = first + page;
-    const uint64_t from = first > region.file_start ? first : region.file_start;
-    const uint64_t to = last < region.file_end ? last : region.file_end;
-    if (from < to)
-        __builtin_memcpy(bytes + (from - first), region.file->bytes().data() + region.file_offset + (from - region.file_start),
-                         to - from);
+    }
+    fill_program_page(bytes, fill.address, region.file->bytes(), region.file_start, region.file_end,
+                      region.file_offset);
 }
 
 } // namespace

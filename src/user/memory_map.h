@@ -14,9 +14,9 @@
 //
 // Pages of the heap, of mmap's mappings and of the stack are mapped when
 // first touched (resolve_fault, from the page-fault handler): a zeroed
-// frame, as Linux gives anonymous memory. A program segment's (after
-// execve) is filled from the program file (user/program_file.h). A write to a copy-on-write page
-// (after fork) copies it. Memory the program never touches costs nothing,
+// frame, as Linux gives anonymous memory; a program segment's (after
+// execve) is filled from the program file (user/program_file.h). A write
+// to a copy-on-write page (after fork) copies it. Memory the program never touches costs nothing,
 // so a request is refused only when it alone is more than all of RAM
 // (Linux's heuristic overcommit): ENOMEM. Running out of frames later ends
 // the program, never the kernel.

@@ -17,7 +17,7 @@ namespace {
 
 using kstd::Errno;
 
-constexpr int16_t pollin = 0x001, pollpri = 0x002, pollout = 0x004, pollerr = 0x008, pollhup = 0x010,
+constexpr int16_t pollin = 0x001, pollout = 0x004, pollerr = 0x008, pollhup = 0x010,
                   pollnval = 0x020, pollrdnorm = 0x040, pollwrnorm = 0x100;
 constexpr size_t max_poll_descriptors = 256; // more than a process can have open
 constexpr uint64_t max_select_descriptors = 1024; // FD_SETSIZE
@@ -34,7 +34,8 @@ struct TimeValue { // select's struct timeval
 };
 
 // poll's answer for one descriptor: the events asked for that hold now,
-// plus POLLERR, POLLHUP and POLLNVAL, which are always reported.
+// plus POLLERR, POLLHUP and POLLNVAL, which are always reported (POLLPRI
+// never: nothing here has out-of-band data).
 int16_t poll_one(int32_t fd, int16_t events)
 {
     if (fd < 0)
@@ -52,7 +53,6 @@ int16_t poll_one(int32_t fd, int16_t events)
         result |= pollhup;
     if (ready.error)
         result |= pollerr;
-    (void)pollpri; // no out-of-band data anywhere
     return result;
 }
 
@@ -99,12 +99,18 @@ Result poll_descriptors(uint64_t address, uint64_t count, sched::Deadline deadli
 }
 
 // A timespec timeout (ppoll, pselect6): null is forever.
+// A timeout of `ns` from now; 0: the deadline has passed already (a poll
+// that only asks).
+sched::Deadline deadline_in(uint64_t ns)
+{
+    return ns == 0 ? sched::Deadline::at_ns(0) : sched::Deadline::after(sched::Duration(ns));
+}
+
 kstd::ErrorOr<sched::Deadline> deadline_of(uint64_t timeout_address)
 {
     if (timeout_address == 0)
         return sched::Deadline::never();
-    const uint64_t ns = TRY(timespec_argument(timeout_address));
-    return ns == 0 ? sched::Deadline::at_ns(0) : sched::Deadline::after(sched::Duration(ns));
+    return deadline_in(TRY(timespec_argument(timeout_address)));
 }
 
 Result select_descriptors(uint64_t count, uint64_t read_set, uint64_t write_set, uint64_t except_set,
@@ -172,9 +178,8 @@ Result poll(Frame& frame)
 {
     // poll(fds, count, milliseconds): a negative timeout is forever.
     const auto milliseconds = static_cast<int32_t>(frame.rdx);
-    const sched::Deadline deadline = milliseconds < 0    ? sched::Deadline::never()
-                                     : milliseconds == 0 ? sched::Deadline::at_ns(0)
-                                                         : sched::Deadline::after(std::chrono::milliseconds(milliseconds));
+    const sched::Deadline deadline =
+        milliseconds < 0 ? sched::Deadline::never() : deadline_in(static_cast<uint64_t>(milliseconds) * 1'000'000);
     return poll_descriptors(frame.rdi, frame.rsi, deadline);
 }
 
@@ -197,9 +202,9 @@ Result select(Frame& frame)
             return kstd::unexpected(Errno::efault);
         if (timeout.seconds < 0 || timeout.microseconds < 0 || timeout.microseconds >= 1'000'000)
             return kstd::unexpected(Errno::einval);
+        // Capped at about 292 years, as timespec_argument caps a timespec.
         const uint64_t seconds = static_cast<uint64_t>(timeout.seconds) < 9'000'000'000ull ? timeout.seconds : 9'000'000'000ll;
-        const uint64_t ns = seconds * 1'000'000'000 + static_cast<uint64_t>(timeout.microseconds) * 1000;
-        deadline = ns == 0 ? sched::Deadline::at_ns(0) : sched::Deadline::after(sched::Duration(ns));
+        deadline = deadline_in(seconds * 1'000'000'000 + static_cast<uint64_t>(timeout.microseconds) * 1000);
     }
     return select_descriptors(frame.rdi, frame.rsi, frame.rdx, frame.r10, deadline);
 }

@@ -34,8 +34,9 @@ struct TimeSpec {
 // initial stack can hold (program_loader.h's max_initial_stack) is E2BIG.
 struct Arguments {
     kstd::Vector<char> text;
-    kstd::Vector<size_t> ends;
-    size_t used = 0;
+    kstd::Vector<size_t> ends; // where each string's NUL ends, in `text`
+
+    size_t used() const { return ends.size() == 0 ? 0 : ends[ends.size() - 1]; }
 
     // Appends a NULL-ended array of string pointers (argv, then envp).
     kstd::ErrorOr<void> copy_array(uint64_t array)
@@ -49,28 +50,28 @@ struct Arguments {
             if (pointer == 0)
                 return {};
             // Each string's pointer and its NUL count against the limit too.
-            if ((ends.size() + 1) * sizeof pointer + used >= max_initial_stack)
+            if ((ends.size() + 1) * sizeof pointer + used() >= max_initial_stack)
                 return kstd::unexpected(Errno::e2big);
             TRY(copy_string(UserAddress(pointer)));
         }
     }
     kstd::ErrorOr<void> copy_string(UserAddress from)
     {
+        const size_t start = used();
         for (size_t room = 4096;; room *= 2) { // most arguments are short: a bigger room only when one is not
-            if (used + room > max_initial_stack)
-                room = max_initial_stack - used;
-            if (text.size() < used + room && !text.try_resize(used + room))
+            if (start + room > max_initial_stack)
+                room = max_initial_stack - start;
+            if (text.size() < start + room && !text.try_resize(start + room))
                 return kstd::unexpected(Errno::enomem);
-            auto length = copy_string_from_user(from, text.span().subspan(used, room));
+            auto length = copy_string_from_user(from, text.span().subspan(start, room));
             if (length) {
-                used += *length + 1;
-                if (!ends.try_push_back(used))
+                if (!ends.try_push_back(start + *length + 1))
                     return kstd::unexpected(Errno::enomem);
                 return {};
             }
             if (length.error() != Errno::enametoolong)
                 return kstd::unexpected(length.error());
-            if (used + room >= max_initial_stack)
+            if (start + room >= max_initial_stack)
                 return kstd::unexpected(Errno::e2big);
         }
     }

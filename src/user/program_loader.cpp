@@ -4,7 +4,6 @@
 #include "arch/x86_64/random.h"
 #include "arch/x86_64/page_fill.h"
 #include "mem/direct_map.h"
-#include "kstd/vector.h"
 #include "mem/physical_memory.h"
 
 namespace user {
@@ -44,19 +43,8 @@ kstd::Expected<void, LoadError> map_segment(mem::AddressSpace& space, std::span<
     const arch::Protection protection{segment.writable, segment.executable, true};
     for (uint64_t page = segment.first_page(); page < segment.end_page(); page += arch::page_size) {
         auto mapped = map_page(space, page, protection, [&](std::byte* bytes) {
-            // The file bytes of [page, page + 4 KiB): those at addresses
-            // [segment.address, segment.address + file_size); zeros around
-            // them (only there: a text page is copied, not zeroed first).
-            const uint64_t from = page > segment.address ? page : segment.address;
-            const uint64_t file_end = segment.address + segment.file_size;
-            const uint64_t to = page + arch::page_size < file_end ? page + arch::page_size : file_end;
-            if (from >= to) {
-                arch::zero_page(bytes);
-                return;
-            }
-            std::memset(bytes, 0, from - page);
-            std::memcpy(bytes + (from - page), file.data() + segment.file_offset + (from - segment.address), to - from);
-            std::memset(bytes + (to - page), 0, page + arch::page_size - to);
+            fill_program_page(bytes, page, file, segment.address, segment.address + segment.file_size,
+                              segment.file_offset);
         });
         if (!mapped) {
             unmap_pages(space, segment.first_page(), page);
@@ -122,6 +110,22 @@ private:
 
 } // namespace
 
+void fill_program_page(std::byte* bytes, uint64_t page, std::span<const std::byte> file, uint64_t file_start,
+                       uint64_t file_end, uint64_t file_offset)
+{
+    const uint64_t from = page > file_start ? page : file_start;
+    const uint64_t to = page + arch::page_size < file_end ? page + arch::page_size : file_end;
+    if (from >= to) {
+        arch::zero_page(bytes);
+        return;
+    }
+    // Zeros only around the copy: a text page is copied, not zeroed first.
+    // (The ELF parser checked that the segment's bytes lie in the file.)
+    std::memset(bytes, 0, from - page);
+    std::memcpy(bytes + (from - page), file.data() + file_offset + (from - file_start), to - from);
+    std::memset(bytes + (to - page), 0, page + arch::page_size - to);
+}
+
 std::string_view to_string(LoadError error)
 {
     switch (error) {
@@ -153,7 +157,8 @@ kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space, 
     // takes as many whole pages as it needs, at most max_initial_stack: it
     // is written into their frames through the direct map, then they are
     // mapped at the stack's top, with zeroed pages below down to stack_size.
-    size_t strings = path.size() + 1 + sizeof "x86_64";
+    const std::string_view execfn = path.empty() && !argv.empty() ? argv[0] : path; // AT_EXECFN's
+    size_t strings = execfn.size() + 1 + sizeof "x86_64";
     for (const std::string_view text : argv)
         strings += text.size() + 1;
     for (const std::string_view text : envp)
@@ -197,7 +202,7 @@ kstd::Expected<LoadedProgram, LoadError> load_program(mem::AddressSpace& space, 
             argv_bytes += argv[i].size() + 1;
         }
         const uint64_t argv_start = stack.user_top(), envp_start = argv_start + argv_bytes;
-        const uint64_t execfn_address = TRY(stack.push_string(path.empty() && !argv.empty() ? argv[0] : path));
+        const uint64_t execfn_address = TRY(stack.push_string(execfn));
         const uint64_t platform_address = TRY(stack.push_string("x86_64"));
         std::byte random[16];
         arch::fill_random(random);

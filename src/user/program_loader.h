@@ -69,6 +69,14 @@ inline constexpr size_t max_initial_stack = 256 * 1024;
                                                                     std::span<const std::string_view> envp,
                                                                     std::string_view path = {},
                                                                     SegmentLoading loading = SegmentLoading::Now);
+// A segment's page as the program starts with it, written into `bytes`
+// (the page's 4 KiB): the file's bytes that fall in the page at `page`
+// (those at addresses [file_start, file_end), from `file_offset` in the
+// file), zeros around them. The loader's copy and the memory map's fill on
+// first touch (user/memory_map.h) both make pages with it.
+void fill_program_page(std::byte* bytes, uint64_t page, std::span<const std::byte> file, uint64_t file_start,
+                       uint64_t file_end, uint64_t file_offset);
+
 // Unmaps and frees what load_program mapped.
 void unload_program(mem::AddressSpace& space, const elf::Image& image, uint64_t stack_top);
 
