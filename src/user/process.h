@@ -218,6 +218,8 @@ private:
     void send_signal_locked(const SignalInfo& info);
     void update_interruption_locked();
     void set_temporary_signal_mask_locked(uint64_t mask);
+    // kill's and tkill's half: `signal` with si_code `code` to live process `pid`.
+    static kstd::ErrorOr<void> send_to(int64_t pid, int signal, uint64_t sender, int32_t code);
     bool reaps_children_locked() const; // SIGCHLD ignored, or SA_NOCLDWAIT
     void notify_parent_locked(const SignalInfo& info);
 

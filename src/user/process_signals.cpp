@@ -94,17 +94,22 @@ void Process::notify_parent_locked(const SignalInfo& info)
         m_parent->send_signal_locked(info);
 }
 
-kstd::ErrorOr<void> Process::kill(int64_t pid, int signal, uint64_t sender)
+kstd::ErrorOr<void> Process::send_to(int64_t pid, int signal, uint64_t sender, int32_t code)
 {
     sched::MutexGuard guard(g_table_lock);
     for (Process* process : g_table) {
         if (process != nullptr && !process->m_zombie && process->m_pid == static_cast<uint64_t>(pid)) {
             if (signal != 0)
-                process->send_signal_locked(from_sender(signal, sender, si_user));
+                process->send_signal_locked(from_sender(signal, sender, code));
             return {};
         }
     }
     return kstd::unexpected(kstd::Errno::esrch);
+}
+
+kstd::ErrorOr<void> Process::kill(int64_t pid, int signal, uint64_t sender)
+{
+    return send_to(pid, signal, sender, si_user);
 }
 
 kstd::ErrorOr<void> Process::kill_thread(int64_t thread_group, int64_t tid, int signal, uint64_t sender)
@@ -112,15 +117,7 @@ kstd::ErrorOr<void> Process::kill_thread(int64_t thread_group, int64_t tid, int 
     // One thread per process: the thread's id is the process's, and so is its group's.
     if (thread_group != -1 && thread_group != tid)
         return kstd::unexpected(kstd::Errno::esrch);
-    sched::MutexGuard guard(g_table_lock);
-    for (Process* process : g_table) {
-        if (process != nullptr && !process->m_zombie && process->m_pid == static_cast<uint64_t>(tid)) {
-            if (signal != 0)
-                process->send_signal_locked(from_sender(signal, sender, si_tkill));
-            return {};
-        }
-    }
-    return kstd::unexpected(kstd::Errno::esrch);
+    return send_to(tid, signal, sender, si_tkill);
 }
 
 kstd::ErrorOr<void> Process::kill_group(uint64_t group, int signal, uint64_t sender)
